@@ -1,0 +1,302 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.log_order import LogOrder
+from ...models.log_page import LogPage
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    vm_id: str,
+    *,
+    query: str | Unset = UNSET,
+    batch: int | Unset = 100,
+    order: LogOrder | Unset = UNSET,
+    pagination: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["query"] = query
+
+    params["batch"] = batch
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order.value
+
+    params["order"] = json_order
+
+    params["pagination"] = pagination
+
+    params["from"] = from_
+
+    params["to"] = to
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/vm/{vm_id}/logs".format(
+            vm_id=quote(str(vm_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | LogPage | None:
+    if response.status_code == 200:
+        response_200 = LogPage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | LogPage]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    query: str | Unset = UNSET,
+    batch: int | Unset = 100,
+    order: LogOrder | Unset = UNSET,
+    pagination: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+) -> Response[Error | LogPage]:
+    """Get one page of a VM's logs
+
+     Returns one page of the VM's log lines, with the same filters and the same
+    continuation rule as `getBuildLogs`: repeat `query`, `batch` and `order` and send
+    `pagination`, `from` and `to` back exactly as received; stop on a missing cursor,
+    an empty page or a repeated cursor.
+
+    Args:
+        vm_id (str):
+        query (str | Unset):
+        batch (int | Unset):  Default: 100.
+        order (LogOrder | Unset): Order of log lines by timestamp.
+        pagination (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | LogPage]
+    """
+
+    kwargs = _get_kwargs(
+        vm_id=vm_id,
+        query=query,
+        batch=batch,
+        order=order,
+        pagination=pagination,
+        from_=from_,
+        to=to,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    query: str | Unset = UNSET,
+    batch: int | Unset = 100,
+    order: LogOrder | Unset = UNSET,
+    pagination: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+) -> Error | LogPage | None:
+    """Get one page of a VM's logs
+
+     Returns one page of the VM's log lines, with the same filters and the same
+    continuation rule as `getBuildLogs`: repeat `query`, `batch` and `order` and send
+    `pagination`, `from` and `to` back exactly as received; stop on a missing cursor,
+    an empty page or a repeated cursor.
+
+    Args:
+        vm_id (str):
+        query (str | Unset):
+        batch (int | Unset):  Default: 100.
+        order (LogOrder | Unset): Order of log lines by timestamp.
+        pagination (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | LogPage
+    """
+
+    return sync_detailed(
+        vm_id=vm_id,
+        client=client,
+        query=query,
+        batch=batch,
+        order=order,
+        pagination=pagination,
+        from_=from_,
+        to=to,
+    ).parsed
+
+
+async def asyncio_detailed(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    query: str | Unset = UNSET,
+    batch: int | Unset = 100,
+    order: LogOrder | Unset = UNSET,
+    pagination: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+) -> Response[Error | LogPage]:
+    """Get one page of a VM's logs
+
+     Returns one page of the VM's log lines, with the same filters and the same
+    continuation rule as `getBuildLogs`: repeat `query`, `batch` and `order` and send
+    `pagination`, `from` and `to` back exactly as received; stop on a missing cursor,
+    an empty page or a repeated cursor.
+
+    Args:
+        vm_id (str):
+        query (str | Unset):
+        batch (int | Unset):  Default: 100.
+        order (LogOrder | Unset): Order of log lines by timestamp.
+        pagination (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | LogPage]
+    """
+
+    kwargs = _get_kwargs(
+        vm_id=vm_id,
+        query=query,
+        batch=batch,
+        order=order,
+        pagination=pagination,
+        from_=from_,
+        to=to,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    query: str | Unset = UNSET,
+    batch: int | Unset = 100,
+    order: LogOrder | Unset = UNSET,
+    pagination: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+) -> Error | LogPage | None:
+    """Get one page of a VM's logs
+
+     Returns one page of the VM's log lines, with the same filters and the same
+    continuation rule as `getBuildLogs`: repeat `query`, `batch` and `order` and send
+    `pagination`, `from` and `to` back exactly as received; stop on a missing cursor,
+    an empty page or a repeated cursor.
+
+    Args:
+        vm_id (str):
+        query (str | Unset):
+        batch (int | Unset):  Default: 100.
+        order (LogOrder | Unset): Order of log lines by timestamp.
+        pagination (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | LogPage
+    """
+
+    return (
+        await asyncio_detailed(
+            vm_id=vm_id,
+            client=client,
+            query=query,
+            batch=batch,
+            order=order,
+            pagination=pagination,
+            from_=from_,
+            to=to,
+        )
+    ).parsed

@@ -1,0 +1,204 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...types import Response
+
+
+def _get_kwargs(
+    vm_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/vm/{vm_id}/stop".format(
+            vm_id=quote(str(vm_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Error | None:
+    if response.status_code == 204:
+        response_204 = cast(Any, None)
+        return response_204
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Error]:
+    """Stop (and destroy) a one-time VM
+
+     Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
+    then `destroyed`, and cannot be started again (use cached VMs for that). Stopping
+    a VM that is already stopped or destroyed answers 409, so a retried stop whose
+    first attempt went through sees 409. There is no response body.
+
+    Args:
+        vm_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Error]
+    """
+
+    kwargs = _get_kwargs(
+        vm_id=vm_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Error | None:
+    """Stop (and destroy) a one-time VM
+
+     Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
+    then `destroyed`, and cannot be started again (use cached VMs for that). Stopping
+    a VM that is already stopped or destroyed answers 409, so a retried stop whose
+    first attempt went through sees 409. There is no response body.
+
+    Args:
+        vm_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Error
+    """
+
+    return sync_detailed(
+        vm_id=vm_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Error]:
+    """Stop (and destroy) a one-time VM
+
+     Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
+    then `destroyed`, and cannot be started again (use cached VMs for that). Stopping
+    a VM that is already stopped or destroyed answers 409, so a retried stop whose
+    first attempt went through sees 409. There is no response body.
+
+    Args:
+        vm_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Error]
+    """
+
+    kwargs = _get_kwargs(
+        vm_id=vm_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    vm_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Error | None:
+    """Stop (and destroy) a one-time VM
+
+     Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
+    then `destroyed`, and cannot be started again (use cached VMs for that). Stopping
+    a VM that is already stopped or destroyed answers 409, so a retried stop whose
+    first attempt went through sees 409. There is no response body.
+
+    Args:
+        vm_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            vm_id=vm_id,
+            client=client,
+        )
+    ).parsed
