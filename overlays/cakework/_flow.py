@@ -1,0 +1,123 @@
+"""Sans-I/O flows and the two pumps that drive them.
+
+Every multi-step operation (a request with retries, waiting for a status, the next log
+page, follow, pool acquire) is written once, as a generator that yields *effects* and
+receives their results:
+
+* ``Send(operation, request)`` -> the ``httpx.Response`` (or the ``httpx`` exception is
+  thrown into the flow at the ``yield``);
+* ``Sleep(seconds)`` -> ``None`` once the time has passed;
+* ``Now()`` -> the current monotonic time in seconds.
+
+A flow never reads the clock, sleeps or touches the network itself, so it can be tested
+with ``next(flow)`` / ``flow.send(...)`` and no server or clock. :func:`run_sync` and
+:func:`run_async` are the only places that perform effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+import httpx
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Send:
+    """Send one HTTP request; the flow receives the ``httpx.Response``.
+
+    Attributes:
+        operation: The operationId from openapi.yaml (for logging, errors and retries).
+        request: Keyword arguments for ``httpx.Client.build_request`` (``method``,
+            ``url``, ``params``, ``json``, ``headers``), as made by the generated
+            endpoint module's ``_get_kwargs``.
+    """
+
+    operation: str
+    request: dict[str, Any]
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds``; the flow receives ``None``."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Now:
+    """Ask for the monotonic clock; the flow receives a float in seconds."""
+
+
+Effect: TypeAlias = Send | Sleep | Now
+Flow: TypeAlias = Generator[Effect, Any, T]
+"""A generator yielding effects and returning ``T``."""
+
+Clock: TypeAlias = Callable[[], float]
+SyncSleep: TypeAlias = Callable[[float], None]
+AsyncSleep: TypeAlias = Callable[[float], Awaitable[None]]
+
+
+def run_sync(
+    flow: Flow[T],
+    http: httpx.Client,
+    clock: Clock = time.monotonic,
+    sleep: SyncSleep = time.sleep,
+) -> T:
+    """Drive ``flow`` to completion with blocking I/O and return its result."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Send):
+                try:
+                    response = http.send(http.build_request(**effect.request))
+                except httpx.HTTPError as exc:
+                    effect = flow.throw(exc)
+                    continue
+                effect = flow.send(response)
+            elif isinstance(effect, Sleep):
+                sleep(effect.seconds)
+                effect = flow.send(None)
+            else:
+                effect = flow.send(clock())
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()
+
+
+async def run_async(
+    flow: Flow[T],
+    http: httpx.AsyncClient,
+    clock: Clock = time.monotonic,
+    sleep: AsyncSleep = asyncio.sleep,
+) -> T:
+    """Drive ``flow`` to completion with asyncio I/O and return its result.
+
+    Cancellation propagates: the ``CancelledError`` raised at an ``await`` leaves this
+    function, and ``flow.close()`` runs the flow's ``finally`` blocks.
+    """
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Send):
+                try:
+                    response = await http.send(http.build_request(**effect.request))
+                except httpx.HTTPError as exc:
+                    effect = flow.throw(exc)
+                    continue
+                effect = flow.send(response)
+            elif isinstance(effect, Sleep):
+                await sleep(effect.seconds)
+                effect = flow.send(None)
+            else:
+                effect = flow.send(clock())
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()

@@ -1,0 +1,160 @@
+"""The typed models the high-level client returns.
+
+They are small frozen attrs classes built from the generated wire models (see
+``_adapter``), with what the wire format leaves awkward fixed once: timestamps become
+timezone-aware datetimes, optional fields are ``None`` rather than ``UNSET``, and state
+and status values stay plain strings so a value added by the service never breaks an
+older client (``api-ground-truth.md``: "unknown values must not crash").
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import attrs
+from dateutil import parser as _dateparser
+
+BUILD_TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
+"""Build statuses after which nothing changes. Any other value means "still running"."""
+
+VM_STATES = ("created", "started", "stopped", "destroyed")
+"""The VM states the API documents, in lifecycle order."""
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse any of the three timestamp shapes the service sends into an aware datetime.
+
+    ``2023-02-24 20:29:40.331`` (no zone: UTC), ``2023-03-09T02:43:30.243-08:00`` and
+    ``2023-03-03T20:22:39.096Z`` all parse; a value without a zone is taken as UTC.
+
+    Raises:
+        ValueError: ``value`` is not a timestamp.
+    """
+    try:
+        parsed = _dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        # isoparse rejects the space separator on some dateutil versions; parse() does not.
+        parsed = _dateparser.parse(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def datetime_from_ms(ms: int) -> datetime:
+    """Turn Unix epoch milliseconds into an aware UTC datetime."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+@attrs.frozen
+class Image:
+    """An image VMs can be started from."""
+
+    image_id: str
+
+
+@attrs.frozen
+class BuildFile:
+    """One file of a build context: ``dir`` ("." for the root), ``name`` and text ``content``."""
+
+    dir: str
+    name: str
+    content: str = attrs.field(repr=lambda c: f"<{len(c)} chars>")
+
+
+@attrs.frozen
+class Build:
+    """An image build.
+
+    Attributes:
+        build_id: Id of the build.
+        status: ``created`` while running, then ``succeeded`` or ``failed``; any other
+            value is kept as sent and means "still running".
+        image_id: Id of the built image, once the build has succeeded.
+        created_at: When the build was created (aware).
+        updated_at: When the build last changed (aware).
+    """
+
+    build_id: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    image_id: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the build has succeeded or failed."""
+        return self.status in BUILD_TERMINAL_STATUSES
+
+
+@attrs.frozen
+class VM:
+    """A virtual machine (one-time or cached), as ``getVM``/``listVMs``/``startVM`` return it.
+
+    ``state`` is ``created``, ``started``, ``stopped`` or ``destroyed``, or any value a newer
+    service sends, kept as a string.
+    """
+
+    id: str
+    hostname: str
+    cpu: int
+    memory: int
+    image_id: str
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    port: int | None = None
+    volume_gb: int | None = None
+
+
+@attrs.frozen
+class CachedVM:
+    """A cached VM as ``cacheVM`` returns it: ``id`` and ``hostname``, the rest when sent."""
+
+    id: str
+    hostname: str
+    cpu: int | None = None
+    memory: int | None = None
+    image_id: str | None = None
+    state: str | None = None
+    port: int | None = None
+    disk_size: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class LogLine:
+    """One log line.
+
+    Attributes:
+        timestamp_ms: The raw Unix epoch milliseconds the API sent.
+        level: Log level, e.g. ``info`` or ``error``.
+        message: The text of the line.
+    """
+
+    timestamp_ms: int
+    level: str
+    message: str
+
+    @property
+    def timestamp(self) -> datetime:
+        """The line's time as an aware UTC datetime."""
+        return datetime_from_ms(self.timestamp_ms)
+
+
+@attrs.frozen
+class LogPage:
+    """One page of logs with its continuation values, which go back verbatim."""
+
+    lines: tuple[LogLine, ...]
+    pagination: str | None = None
+    from_: str | None = None
+    to: str | None = None
+
+
+@attrs.frozen
+class VMPage:
+    """One page of ``listVMs``."""
+
+    vms: tuple[VM, ...]
+    pagination: str | None = None
