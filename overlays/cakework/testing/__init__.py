@@ -1,0 +1,1 @@
+"""A stateful local Cakework emulator for tests (``cakework.testing``)."""
