@@ -47,7 +47,7 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy --strict overlays/cakework tests examples scripts
+	$(BIN)/mypy --strict overlays/cakework tests scripts $(wildcard examples)
 	$(BIN)/mypy --strict generated/cakework_api
 
 pytest: $(VENV_STAMP) $(NODE_STAMP)

@@ -37,11 +37,16 @@ def generate_into(out_dir: Path) -> Path:
     # Post-hooks call `ruff` by name: make it the pinned one from this environment.
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     cmd = [
-        str(generator), "generate",
-        "--path", str(SPEC),
-        "--config", str(CONFIG),
-        "--meta", "none",
-        "--output-path", str(package_dir),
+        str(generator),
+        "generate",
+        "--path",
+        str(SPEC),
+        "--config",
+        str(CONFIG),
+        "--meta",
+        "none",
+        "--output-path",
+        str(package_dir),
         "--overwrite",
         "--fail-on-warning",
     ]
@@ -71,8 +76,12 @@ def tree_diff(expected: Path, actual: Path) -> list[str]:
             left, right = Path(cmp.left) / name, Path(cmp.right) / name
             if left.read_bytes() != right.read_bytes():
                 diff = difflib.unified_diff(
-                    right.read_text().splitlines(), left.read_text().splitlines(),
-                    f"generated/{PACKAGE}/{rel / name}", "fresh", lineterm="", n=1,
+                    right.read_text().splitlines(),
+                    left.read_text().splitlines(),
+                    f"generated/{PACKAGE}/{rel / name}",
+                    "fresh",
+                    lineterm="",
+                    n=1,
                 )
                 problems.append("\n".join(list(diff)[:40]))
         for name, sub in cmp.subdirs.items():
