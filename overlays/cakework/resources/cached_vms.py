@@ -1,0 +1,110 @@
+"""``client.cached_vms``: reusable VMs that start fast."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .._models import CachedVM, LogLine
+
+if TYPE_CHECKING:
+    from .._client import AsyncCakework, Cakework
+
+
+class CachedVMs:
+    """Cached VM operations of :class:`~cakework.Cakework`."""
+
+    def __init__(self, client: Cakework) -> None:
+        self._client = client
+
+    def create(
+        self,
+        *,
+        image_id: str,
+        cpu: int | None = None,
+        memory: int | None = None,
+        port: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        disk_size: int | None = None,
+    ) -> CachedVM:
+        """Create a cached VM (``cacheVM``); it stays stopped until :meth:`start`.
+
+        Args:
+            image_id: The image to run.
+            cpu: CPUs, 1-8.
+            memory: Memory in MB, 256-16384.
+            port: The internal port to open.
+            env_vars: Environment variables.
+            disk_size: Persistent storage in GB, 1-500.
+        """
+        return self._client._run(
+            self._client._api.cache_vm(
+                image_id=image_id,
+                cpu=cpu,
+                memory=memory,
+                port=port,
+                env_vars=env_vars,
+                disk_size=disk_size,
+            )
+        )
+
+    def start(self, id: str) -> None:
+        """Start a cached VM."""
+        self._client._run(self._client._api.start_cached_vm(id))
+
+    def stop(self, id: str) -> None:
+        """Stop a cached VM; it can be started again."""
+        self._client._run(self._client._api.stop_cached_vm(id))
+
+    def destroy(self, id: str) -> None:
+        """Destroy a cached VM for good."""
+        self._client._run(self._client._api.destroy_cached_vm(id))
+
+    def get_logs(self, id: str) -> tuple[LogLine, ...]:
+        """All log lines of a cached VM (the API has no paging for these)."""
+        return self._client._run(self._client._api.get_cached_vm_logs(id))
+
+
+class AsyncCachedVMs:
+    """Cached VM operations of :class:`~cakework.AsyncCakework` (see :class:`CachedVMs`)."""
+
+    def __init__(self, client: AsyncCakework) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        *,
+        image_id: str,
+        cpu: int | None = None,
+        memory: int | None = None,
+        port: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        disk_size: int | None = None,
+    ) -> CachedVM:
+        """Create a cached VM (see :meth:`CachedVMs.create`)."""
+        return await self._client._run(
+            self._client._api.cache_vm(
+                image_id=image_id,
+                cpu=cpu,
+                memory=memory,
+                port=port,
+                env_vars=env_vars,
+                disk_size=disk_size,
+            )
+        )
+
+    async def start(self, id: str) -> None:
+        """Start a cached VM."""
+        await self._client._run(self._client._api.start_cached_vm(id))
+
+    async def stop(self, id: str) -> None:
+        """Stop a cached VM; it can be started again."""
+        await self._client._run(self._client._api.stop_cached_vm(id))
+
+    async def destroy(self, id: str) -> None:
+        """Destroy a cached VM for good."""
+        await self._client._run(self._client._api.destroy_cached_vm(id))
+
+    async def get_logs(self, id: str) -> tuple[LogLine, ...]:
+        """All log lines of a cached VM."""
+        return await self._client._run(self._client._api.get_cached_vm_logs(id))

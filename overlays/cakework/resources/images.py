@@ -1,0 +1,181 @@
+"""``client.images``: importing and building images, and their build status and logs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .._models import Build, BuildFile, Image, LogPage
+
+if TYPE_CHECKING:
+    from .._client import AsyncCakework, Cakework
+
+
+class Images:
+    """Image operations of :class:`~cakework.Cakework`."""
+
+    def __init__(self, client: Cakework) -> None:
+        self._client = client
+
+    def import_image(self, *, image_uri: str, password: str) -> Image:
+        """Import an image from an AWS ECR repository.
+
+        Args:
+            image_uri: ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]``.
+            password: The registry password (never logged or shown).
+
+        Returns:
+            The imported image.
+        """
+        return self._client._run(
+            self._client._api.import_image(image_uri=image_uri, password=password)
+        )
+
+    def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFile]) -> Build:
+        """Start building an image from a Dockerfile and the files it needs.
+
+        Returns:
+            The build, usually in status ``created``; see ``wait_for_build``.
+        """
+        return self._client._run(
+            self._client._api.build_from_files(dockerfile=dockerfile, files=files)
+        )
+
+    def build_from_github(
+        self,
+        *,
+        dockerfile: str,
+        repository: str,
+        branch: str,
+        token: str,
+        dockerignore: str | None = None,
+    ) -> Build:
+        """Start building an image from a GitHub repository (``org/repo``) and branch.
+
+        Args:
+            dockerfile: The Dockerfile, as text.
+            repository: ``org/repo``.
+            branch: The branch to build.
+            token: A GitHub token with read access (never logged or shown).
+            dockerignore: Optional ``.dockerignore`` text.
+
+        Returns:
+            The build, usually in status ``created``.
+        """
+        return self._client._run(
+            self._client._api.build_from_github(
+                dockerfile=dockerfile,
+                repository=repository,
+                branch=branch,
+                token=token,
+                dockerignore=dockerignore,
+            )
+        )
+
+    def get_build(self, build_id: str) -> Build:
+        """Get a build's current status."""
+        return self._client._run(self._client._api.get_build(build_id))
+
+    def get_build_logs(
+        self,
+        build_id: str,
+        *,
+        query: str | None = None,
+        batch: int | None = None,
+        order: str | None = None,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> LogPage:
+        """Get one page of a build's logs.
+
+        To get the next page, pass the page's ``pagination``, ``from_`` and ``to`` back
+        unchanged with the same ``query``, ``batch`` and ``order``.
+
+        Args:
+            build_id: The build.
+            query: Case-insensitive substring filter.
+            batch: Lines per page, 50-1000 (server default 100).
+            order: ``"oldest_first"`` (default) or ``"newest_first"``.
+            pagination: Continuation token from the previous page.
+            from_: Continuation ``from`` value from the previous page.
+            to: Continuation ``to`` value from the previous page.
+        """
+        return self._client._run(
+            self._client._api.get_build_logs(
+                build_id,
+                query=query,
+                batch=batch,
+                order=order,
+                pagination=pagination,
+                from_=from_,
+                to=to,
+            )
+        )
+
+
+class AsyncImages:
+    """Image operations of :class:`~cakework.AsyncCakework` (see :class:`Images`)."""
+
+    def __init__(self, client: AsyncCakework) -> None:
+        self._client = client
+
+    async def import_image(self, *, image_uri: str, password: str) -> Image:
+        """Import an image from an AWS ECR repository (see :meth:`Images.import_image`)."""
+        return await self._client._run(
+            self._client._api.import_image(image_uri=image_uri, password=password)
+        )
+
+    async def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFile]) -> Build:
+        """Start building an image from files (see :meth:`Images.build_from_files`)."""
+        return await self._client._run(
+            self._client._api.build_from_files(dockerfile=dockerfile, files=files)
+        )
+
+    async def build_from_github(
+        self,
+        *,
+        dockerfile: str,
+        repository: str,
+        branch: str,
+        token: str,
+        dockerignore: str | None = None,
+    ) -> Build:
+        """Start building from GitHub (see :meth:`Images.build_from_github`)."""
+        return await self._client._run(
+            self._client._api.build_from_github(
+                dockerfile=dockerfile,
+                repository=repository,
+                branch=branch,
+                token=token,
+                dockerignore=dockerignore,
+            )
+        )
+
+    async def get_build(self, build_id: str) -> Build:
+        """Get a build's current status."""
+        return await self._client._run(self._client._api.get_build(build_id))
+
+    async def get_build_logs(
+        self,
+        build_id: str,
+        *,
+        query: str | None = None,
+        batch: int | None = None,
+        order: str | None = None,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> LogPage:
+        """Get one page of a build's logs (see :meth:`Images.get_build_logs`)."""
+        return await self._client._run(
+            self._client._api.get_build_logs(
+                build_id,
+                query=query,
+                batch=batch,
+                order=order,
+                pagination=pagination,
+                from_=from_,
+                to=to,
+            )
+        )

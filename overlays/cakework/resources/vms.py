@@ -1,0 +1,169 @@
+"""``client.vms``: one-time VMs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .._models import VM, LogPage, VMPage
+
+if TYPE_CHECKING:
+    from .._client import AsyncCakework, Cakework
+
+
+class VMs:
+    """One-time VM operations of :class:`~cakework.Cakework`."""
+
+    def __init__(self, client: Cakework) -> None:
+        self._client = client
+
+    def start(
+        self,
+        *,
+        image_id: str,
+        cpu: int | None = None,
+        memory: int | None = None,
+        port: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        volume_gb: int | None = None,
+    ) -> VM:
+        """Start a one-time VM from an image. It is billed until stopped.
+
+        Args:
+            image_id: The image to run.
+            cpu: CPUs, 1-8 (server default 1).
+            memory: Memory in MB, 256-16384 (server default 256).
+            port: The internal port to open.
+            env_vars: Environment variables.
+            volume_gb: Persistent storage in GB, 1-500.
+
+        Returns:
+            The VM, usually in state ``created``; it becomes ``started`` after booting.
+        """
+        return self._client._run(
+            self._client._api.start_vm(
+                image_id=image_id,
+                cpu=cpu,
+                memory=memory,
+                port=port,
+                env_vars=env_vars,
+                volume_gb=volume_gb,
+            )
+        )
+
+    def get(self, vm_id: str) -> VM:
+        """Get a VM."""
+        return self._client._run(self._client._api.get_vm(vm_id))
+
+    def stop(self, vm_id: str) -> None:
+        """Stop (and destroy) a VM. A retried stop that finds it stopped succeeds."""
+        self._client._run(self._client._api.stop_vm(vm_id))
+
+    def list_page(
+        self,
+        *,
+        image_id: str | None = None,
+        status: str | None = None,
+        pagination: str | None = None,
+    ) -> VMPage:
+        """Get one page of your VMs, optionally filtered by image and state."""
+        return self._client._run(
+            self._client._api.list_vms(image_id=image_id, status=status, pagination=pagination)
+        )
+
+    def get_logs(
+        self,
+        vm_id: str,
+        *,
+        query: str | None = None,
+        batch: int | None = None,
+        order: str | None = None,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> LogPage:
+        """Get one page of a VM's logs (parameters as ``images.get_build_logs``)."""
+        return self._client._run(
+            self._client._api.get_vm_logs(
+                vm_id,
+                query=query,
+                batch=batch,
+                order=order,
+                pagination=pagination,
+                from_=from_,
+                to=to,
+            )
+        )
+
+
+class AsyncVMs:
+    """One-time VM operations of :class:`~cakework.AsyncCakework` (see :class:`VMs`)."""
+
+    def __init__(self, client: AsyncCakework) -> None:
+        self._client = client
+
+    async def start(
+        self,
+        *,
+        image_id: str,
+        cpu: int | None = None,
+        memory: int | None = None,
+        port: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        volume_gb: int | None = None,
+    ) -> VM:
+        """Start a one-time VM from an image (see :meth:`VMs.start`)."""
+        return await self._client._run(
+            self._client._api.start_vm(
+                image_id=image_id,
+                cpu=cpu,
+                memory=memory,
+                port=port,
+                env_vars=env_vars,
+                volume_gb=volume_gb,
+            )
+        )
+
+    async def get(self, vm_id: str) -> VM:
+        """Get a VM."""
+        return await self._client._run(self._client._api.get_vm(vm_id))
+
+    async def stop(self, vm_id: str) -> None:
+        """Stop (and destroy) a VM (see :meth:`VMs.stop`)."""
+        await self._client._run(self._client._api.stop_vm(vm_id))
+
+    async def list_page(
+        self,
+        *,
+        image_id: str | None = None,
+        status: str | None = None,
+        pagination: str | None = None,
+    ) -> VMPage:
+        """Get one page of your VMs (see :meth:`VMs.list_page`)."""
+        return await self._client._run(
+            self._client._api.list_vms(image_id=image_id, status=status, pagination=pagination)
+        )
+
+    async def get_logs(
+        self,
+        vm_id: str,
+        *,
+        query: str | None = None,
+        batch: int | None = None,
+        order: str | None = None,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> LogPage:
+        """Get one page of a VM's logs (see :meth:`VMs.get_logs`)."""
+        return await self._client._run(
+            self._client._api.get_vm_logs(
+                vm_id,
+                query=query,
+                batch=batch,
+                order=order,
+                pagination=pagination,
+                from_=from_,
+                to=to,
+            )
+        )
