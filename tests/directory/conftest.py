@@ -1,0 +1,28 @@
+"""Fixtures for the build-context tests: a helper that writes a folder tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ._helpers import MakeTree, Tree
+
+
+@pytest.fixture
+def make_tree(tmp_path: Path) -> MakeTree:
+    """Write ``{"relative/path": text or bytes}`` into a new folder and return it."""
+    count = 0
+
+    def make(files: Tree) -> Path:
+        nonlocal count
+        count += 1
+        root = tmp_path / f"ctx{count}"
+        root.mkdir()
+        for rel, content in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return root
+
+    return make
