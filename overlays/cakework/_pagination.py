@@ -1,0 +1,596 @@
+"""Log and VM-list pagination, follow mode, and the public iterators that drive them.
+
+Rule of this module: the continuation logic lives once, in :class:`LogCursor` /
+:class:`VMListCursor` (a pure ``update(page)`` that decides the next request or stop) and
+in :class:`LogStream` / :class:`VMListStream` (the buffered reader with follow mode,
+whose only I/O is the flow returned by ``fill()``). :class:`LogIterator` and
+:class:`AsyncLogIterator` (and the VM-list twins) are thin drivers: they pop buffered
+items and, when the buffer is empty, run one ``fill()`` flow through the client's sync or
+async pump. No copy of the logic exists per client.
+
+Continuation rule (``api-ground-truth.md``, openapi.yaml ``getBuildLogs``): the next page
+is requested with the same ``query``/``batch``/``order`` and the returned ``pagination``,
+``from`` and ``to`` sent back verbatim. Reading stops on a missing cursor, an empty page,
+or a cursor already sent — the real service returned a cursor on its last, even empty,
+page and clients that simply followed it did not terminate.
+
+Follow mode (``tail -f``): once a query is drained, a new query asks for lines from the
+start of the second of the newest line seen (``from`` is sent at whole seconds, the
+coarsest resolution a Logtail-style ``from`` may have, so the window is a superset of
+anything new whatever the server's resolution). Lines in that window come back again;
+they are recognised by counting occurrences of ``(timestamp, level, message)`` within the
+window: the *n*-th occurrence of a key is new exactly when fewer than *n* were yielded
+before. That is exact even for identical lines in the same millisecond, and the state is
+bounded by the lines of one second. The stream ends once the resource is finished (build
+terminal, VM stopped/destroyed) and the lines written until then are drained.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
+
+import attrs
+
+from ._flow import Flow, Sleep
+from ._models import VM, LogLine, LogPage, VMPage
+from ._polling import PollSchedule
+
+logger = logging.getLogger("cakework")
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+Order: TypeAlias = Literal["oldest_first", "newest_first"]
+ORDERS: tuple[str, ...] = ("oldest_first", "newest_first")
+
+FOLLOW_SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=5.0, jitter=0.2)
+"""Poll schedule of follow mode: like waiting, but capped at 5 s so output stays live.
+It restarts at the first delay whenever new lines arrive."""
+
+_KeyT: TypeAlias = tuple[int, str, str]
+
+
+def format_log_time(value: datetime | str | None) -> str | None:
+    """Turn a ``since``/``until`` argument into the ``from``/``to`` query value.
+
+    Strings go through untouched (they may be values the API returned, which must stay
+    verbatim); datetimes become ISO 8601 in UTC as the docs show
+    (``2022-07-19T13:32:56.123+00:00``); a naive datetime is taken as UTC.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _second_start(ms: int) -> int:
+    return ms - ms % 1000
+
+
+def _format_second(ms: int) -> str:
+    return datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@attrs.frozen
+class LogRequest:
+    """The query parameters of one getBuildLogs/getVMLogs request.
+
+    Attributes:
+        query: Case-insensitive substring filter.
+        batch: Lines per page (50-1000), ``None`` for the server default.
+        order: ``oldest_first`` or ``newest_first``.
+        pagination: Continuation token from the previous page.
+        from_: Start of the window (the previous page's ``from`` when continuing).
+        to: End of the window (the previous page's ``to`` when continuing).
+    """
+
+    query: str | None = None
+    batch: int | None = None
+    order: str = "oldest_first"
+    pagination: str | None = None
+    from_: str | None = None
+    to: str | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Api.get_build_logs`` / ``Api.get_vm_logs``."""
+        return {
+            "query": self.query,
+            "batch": self.batch,
+            "order": self.order,
+            "pagination": self.pagination,
+            "from_": self.from_,
+            "to": self.to,
+        }
+
+
+class LogCursor:
+    """Continuation state of one paged log query.
+
+    ``request`` is the next request to send, or ``None`` once the query is finished;
+    :meth:`update` is pure (no I/O) and is the only place the continuation rule lives.
+
+    Attributes:
+        request: The next request, or ``None`` when reading must stop.
+        stop_reason: Why reading stopped: ``"no cursor"``, ``"empty page"`` or
+            ``"repeated cursor"`` (``None`` while running).
+    """
+
+    def __init__(self, first: LogRequest) -> None:
+        self.request: LogRequest | None = first
+        self.stop_reason: str | None = None
+        # Every token sent so far: a cycle of any length is caught, not only A -> A.
+        # One short string per page, so this stays tiny next to the lines read.
+        self._sent: set[str] = {first.pagination} if first.pagination is not None else set()
+
+    def update(self, page: LogPage) -> LogRequest | None:
+        """Record the page answering :attr:`request`; return the next request or ``None``."""
+        current = self.request
+        if current is None:
+            raise RuntimeError("update() called on a finished cursor")
+        reason = None
+        if page.pagination is None:
+            reason = "no cursor"
+        elif not page.lines:
+            reason = "empty page"
+        elif page.pagination in self._sent:
+            logger.debug("log pagination repeated cursor %r; stopping", page.pagination)
+            reason = "repeated cursor"
+        if reason is not None or page.pagination is None:
+            self.request = None
+            self.stop_reason = reason
+            return None
+        self._sent.add(page.pagination)
+        # from/to go back exactly as received; the docs always send the three together,
+        # and if a server leaves one out the window we asked for is kept.
+        self.request = attrs.evolve(
+            current,
+            pagination=page.pagination,
+            from_=page.from_ if page.from_ is not None else current.from_,
+            to=page.to if page.to is not None else current.to,
+        )
+        return self.request
+
+
+@attrs.frozen
+class LogPosition:
+    """Where a log read stopped, to continue later from there.
+
+    Pass it as ``cursor=`` to ``build_logs``/``logs`` (the query, batch, order and window
+    travel inside it). ``offset`` lines at the start of the answer to ``request`` were
+    already delivered and are skipped.
+
+    Attributes:
+        request: The request to send first when continuing.
+        offset: Lines of its answer already delivered.
+    """
+
+    request: LogRequest
+    offset: int = 0
+
+
+class _Window:
+    """Follow-mode dedupe: occurrences of each line key yielded since ``start`` ms."""
+
+    def __init__(self) -> None:
+        self.start: int | None = None
+        self.counts: Counter[_KeyT] = Counter()
+        self.poll_counts: Counter[_KeyT] = Counter()
+
+    def new_poll(self) -> None:
+        self.poll_counts = Counter()
+
+    def record(self, line: LogLine) -> None:
+        """Count a yielded line, moving the window to its second if it is newer."""
+        second = _second_start(line.timestamp_ms)
+        if self.start is None or second > self.start:
+            self.start = second
+            self.counts = Counter({k: n for k, n in self.counts.items() if k[0] >= second})
+            self.poll_counts = Counter(
+                {k: n for k, n in self.poll_counts.items() if k[0] >= second}
+            )
+        key = (line.timestamp_ms, line.level, line.message)
+        self.counts[key] += 1
+        self.poll_counts[key] += 1
+
+    def is_new(self, line: LogLine) -> bool:
+        """Whether ``line`` (seen in a follow poll) was not yielded before.
+
+        Counts the sighting: the n-th occurrence of a key in this poll is new exactly
+        when fewer than n were yielded before.
+        """
+        if self.start is not None and line.timestamp_ms < self.start:
+            return False
+        key = (line.timestamp_ms, line.level, line.message)
+        if self.poll_counts[key] < self.counts[key]:
+            self.poll_counts[key] += 1
+            return False
+        return True
+
+
+class Source(Protocol[T_co]):
+    """What the iterator drivers need: a buffer to pop from and a flow that refills it."""
+
+    def pop(self) -> T_co | None:
+        """Return the next buffered item, or ``None`` if the buffer is empty."""
+        ...
+
+    def fill(self) -> Flow[bool]:
+        """Fetch until an item is buffered (``True``) or the source is finished (``False``)."""
+        ...
+
+    def close(self) -> None:
+        """Finish the source; ``pop`` and ``fill`` return nothing from now on."""
+        ...
+
+
+FetchLogs: TypeAlias = Callable[[LogRequest], Flow[LogPage]]
+IsFinished: TypeAlias = Callable[[], Flow[bool]]
+
+
+class LogStream:
+    """The one log-reading core: paging, ``max_items``, follow mode, resume position.
+
+    Memory is one page of lines plus the follow window (lines of one second).
+
+    Args:
+        fetch: Returns the flow that fetches one page for a request.
+        first: The first request.
+        max_items: Stop after this many lines (``None``: no limit).
+        follow: In follow mode, the flow telling whether the resource is finished
+            (build terminal, VM stopped); ``None`` reads what exists and stops.
+        rng: Jitter source of the follow schedule.
+        schedule: The follow poll schedule.
+        offset: Lines of the first answer to skip (from a :class:`LogPosition`).
+    """
+
+    def __init__(
+        self,
+        fetch: FetchLogs,
+        first: LogRequest,
+        *,
+        max_items: int | None = None,
+        follow: IsFinished | None = None,
+        rng: random.Random | None = None,
+        schedule: PollSchedule = FOLLOW_SCHEDULE,
+        offset: int = 0,
+    ) -> None:
+        if follow is not None and first.order != "oldest_first":
+            raise ValueError("follow mode reads oldest_first")
+        self._fetch = fetch
+        self._base = attrs.evolve(first, pagination=None)
+        self._cursor = LogCursor(first)
+        self._remaining = max_items
+        self._follow = follow
+        self._rng = rng if rng is not None else random.Random()
+        self._schedule = schedule
+        self._delays = schedule.delays(self._rng)
+        self._skip = offset
+        self._lines: tuple[LogLine, ...] = ()
+        self._page_request: LogRequest | None = None
+        self._index = 0
+        self._head: LogLine | None = None
+        self._window = _Window()
+        # The first query is trusted as the server pages it; only follow polls (which
+        # deliberately re-read the boundary second) are deduplicated.
+        self._dedupe = False
+        self._followed = False  # True once the first status check happened
+        self._final = False  # the resource is finished: this is the last drain
+        self._fresh_lines = False
+        self._closed = False
+        self.finished = False
+        """True once the stream has nothing more to give."""
+
+    # -- pure part ------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the stream now; buffered lines are dropped."""
+        self._closed = True
+        self.finished = True
+        self._lines = ()
+        self._head = None
+
+    def pop(self) -> LogLine | None:
+        """Return the next line, or ``None`` when the buffer holds no more."""
+        line = self._peek()
+        if line is None:
+            return None
+        self._head = None
+        self._index += 1
+        if self._remaining is not None:
+            self._remaining -= 1
+        self._window.record(line)
+        self._fresh_lines = True
+        return line
+
+    def _peek(self) -> LogLine | None:
+        if self._closed or self._remaining == 0:
+            return None
+        if self._head is not None:
+            return self._head
+        while self._index < len(self._lines):
+            line = self._lines[self._index]
+            if not self._dedupe or self._window.is_new(line):
+                self._head = line
+                return line
+            self._index += 1
+        return None
+
+    @property
+    def position(self) -> LogPosition | None:
+        """Where to continue later, or ``None`` when nothing can follow.
+
+        Inside a page: that page's request and the lines of it already delivered. At a
+        page boundary: the next request. After an ``oldest_first`` read ran dry: a query
+        from the newest line's second, skipping the lines of that second already
+        delivered, so a later read gets only lines written since.
+        """
+        if self._page_request is not None and self._index < len(self._lines):
+            return LogPosition(self._page_request, self._index)
+        if self._cursor.request is not None:
+            return LogPosition(self._cursor.request, self._skip)
+        if self._base.order == "oldest_first" and self._window.start is not None:
+            return LogPosition(self._poll_request(), sum(self._window.counts.values()))
+        return None
+
+    def _poll_request(self) -> LogRequest:
+        start = self._window.start
+        if start is None:
+            return self._base
+        return attrs.evolve(self._base, from_=_format_second(start))
+
+    def _take_page(self, request: LogRequest, page: LogPage) -> None:
+        self._cursor.update(page)
+        self._page_request = request
+        self._lines = page.lines
+        self._index = 0
+        if self._skip:
+            self._index = min(self._skip, len(page.lines))
+            self._skip = 0
+
+    # -- the flow ---------------------------------------------------------------------
+
+    def fill(self) -> Flow[bool]:
+        """Fetch until a line is buffered (``True``) or the stream is finished (``False``)."""
+        while True:
+            if self._peek() is not None:
+                return True
+            if self._closed or self._remaining == 0:
+                self.finished = True
+                return False
+            request = self._cursor.request
+            if request is not None:
+                page = yield from self._fetch(request)
+                self._take_page(request, page)
+                continue
+            if self._follow is None or self._final:
+                self.finished = True
+                return False
+            yield from self._follow_step(self._follow)
+
+    def _follow_step(self, is_finished: IsFinished) -> Flow[None]:
+        if self._followed:
+            if self._fresh_lines:
+                self._delays = self._schedule.delays(self._rng)
+            self._fresh_lines = False
+            yield Sleep(next(self._delays))
+        # Status first, lines after: every line written before the resource finished
+        # is then in the drain that follows.
+        self._final = yield from is_finished()
+        self._followed = True
+        self.poll_again()
+
+    def poll_again(self) -> None:
+        """Start a new query for lines newer than those delivered (one follow poll).
+
+        The query asks from the second of the newest line delivered; lines of that
+        second already delivered are recognised and skipped (see the module docstring).
+        """
+        if self._closed:
+            return
+        self._cursor = LogCursor(self._poll_request())
+        self._dedupe = True
+        self._window.new_poll()
+        self._page_request = None
+        self._lines = ()
+        self._index = 0
+        self._head = None
+        self.finished = False
+
+
+@attrs.frozen
+class VMListRequest:
+    """The query parameters of one listVMs request."""
+
+    image_id: str | None = None
+    status: str | None = None
+    pagination: str | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Api.list_vms``."""
+        return {"image_id": self.image_id, "status": self.status, "pagination": self.pagination}
+
+
+class VMListCursor:
+    """Continuation state of listVMs: same filters, the returned token, same stop rules."""
+
+    def __init__(self, first: VMListRequest) -> None:
+        self.request: VMListRequest | None = first
+        self.stop_reason: str | None = None
+        self._sent: set[str] = {first.pagination} if first.pagination is not None else set()
+
+    def update(self, page: VMPage) -> VMListRequest | None:
+        """Record the page answering :attr:`request`; return the next request or ``None``."""
+        current = self.request
+        if current is None:
+            raise RuntimeError("update() called on a finished cursor")
+        reason = None
+        if page.pagination is None:
+            reason = "no cursor"
+        elif not page.vms:
+            reason = "empty page"
+        elif page.pagination in self._sent:
+            reason = "repeated cursor"
+        if reason is not None:
+            self.request = None
+            self.stop_reason = reason
+            return None
+        assert page.pagination is not None
+        self._sent.add(page.pagination)
+        self.request = attrs.evolve(current, pagination=page.pagination)
+        return self.request
+
+
+class VMListStream:
+    """Buffered listVMs reader: one page in memory, pages fetched lazily."""
+
+    def __init__(
+        self, fetch: Callable[[VMListRequest], Flow[VMPage]], first: VMListRequest
+    ) -> None:
+        self._fetch = fetch
+        self._cursor = VMListCursor(first)
+        self._vms: tuple[VM, ...] = ()
+        self._index = 0
+
+    def close(self) -> None:
+        """Stop listing."""
+        self._cursor.request = None
+        self._vms = ()
+
+    def pop(self) -> VM | None:
+        """Return the next VM of the buffered page, or ``None``."""
+        if self._index >= len(self._vms):
+            return None
+        vm = self._vms[self._index]
+        self._index += 1
+        return vm
+
+    def fill(self) -> Flow[bool]:
+        """Fetch pages until a VM is buffered (``True``) or the list is done (``False``)."""
+        while self._index >= len(self._vms):
+            request = self._cursor.request
+            if request is None:
+                return False
+            page = yield from self._fetch(request)
+            self._cursor.update(page)
+            self._vms = page.vms
+            self._index = 0
+        return True
+
+
+# -- drivers ------------------------------------------------------------------------
+
+RunSync: TypeAlias = Callable[[Flow[bool]], bool]
+RunAsync: TypeAlias = Callable[[Flow[bool]], Awaitable[bool]]
+
+
+class SyncPager(Generic[T]):
+    """Blocking iterator over a :class:`Source`: pops, and refills through the sync pump."""
+
+    def __init__(self, source: Source[T], run: RunSync) -> None:
+        self._source = source
+        self._run = run
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        while True:
+            item = self._source.pop()
+            if item is not None:
+                return item
+            if not self._run(self._source.fill()):
+                raise StopIteration
+
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later ``next()`` calls raise StopIteration."""
+        self._source.close()
+
+    def __enter__(self) -> SyncPager[T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncPager(Generic[T]):
+    """``async for`` iterator over a :class:`Source`: refills through the async pump."""
+
+    def __init__(self, source: Source[T], run: RunAsync) -> None:
+        self._source = source
+        self._run = run
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while True:
+            item = self._source.pop()
+            if item is not None:
+                return item
+            if not await self._run(self._source.fill()):
+                raise StopAsyncIteration
+
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later ``anext()`` calls raise StopAsyncIteration."""
+        self._source.close()
+
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
+        self.close()
+
+    async def __aenter__(self) -> AsyncPager[T]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class LogIterator(SyncPager[LogLine]):
+    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
+
+    Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
+    many lines flow through. ``close()`` ends it at any time (also a ``follow``);
+    :attr:`cursor` tells where to continue later.
+    """
+
+    def __init__(self, stream: LogStream, run: RunSync) -> None:
+        super().__init__(stream, run)
+        self._stream = stream
+
+    @property
+    def cursor(self) -> LogPosition | None:
+        """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
+        return self._stream.position
+
+    def __enter__(self) -> LogIterator:
+        return self
+
+
+class AsyncLogIterator(AsyncPager[LogLine]):
+    """``async for`` iterator of :class:`~cakework.LogLine`; see :class:`LogIterator`."""
+
+    def __init__(self, stream: LogStream, run: RunAsync) -> None:
+        super().__init__(stream, run)
+        self._stream = stream
+
+    @property
+    def cursor(self) -> LogPosition | None:
+        """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
+        return self._stream.position
+
+    async def __aenter__(self) -> AsyncLogIterator:
+        return self
+
+
+class VMIterator(SyncPager[VM]):
+    """Iterator of VMs across all listVMs pages (``vms.list``)."""
+
+
+class AsyncVMIterator(AsyncPager[VM]):
+    """``async for`` iterator of VMs across all listVMs pages (``vms.list``)."""

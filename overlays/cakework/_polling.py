@@ -1,0 +1,131 @@
+"""The poll schedule and the wait deadline, as pure values.
+
+Rule of this module: it never sleeps and never reads a clock. :func:`poll_delays` is a
+pure generator of delays (first 1 s, x1.5, capped at 15 s, each jittered ±20 % with an
+injected ``random.Random``) and :class:`Deadline` decides, from times it is handed, how
+long the next sleep may be. The flows in ``_waiting`` and ``_pagination`` turn those
+decisions into ``Sleep``/``Now`` effects.
+
+Why these numbers: the vendor's example polled every 2 s forever (300 getBuild calls
+for a 10-minute build). Growing to 15 s brings that under 50 while a short build is
+still noticed within about a second; the jitter keeps many waiting clients from polling
+in lockstep.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import attrs
+
+FIRST_DELAY = 1.0
+"""Seconds before the first poll."""
+FACTOR = 1.5
+"""Each delay is this many times the previous one, until :data:`MAX_DELAY`."""
+MAX_DELAY = 15.0
+"""Cap of the un-jittered delay."""
+JITTER = 0.2
+"""Each delay is multiplied by a uniform factor in ``[1 - JITTER, 1 + JITTER]``."""
+
+BUILD_TIMEOUT = 1800.0
+"""Default deadline of ``images.wait_for_build`` (30 min)."""
+VM_STATE_TIMEOUT = 300.0
+"""Default deadline of ``vms.wait_for_state`` (5 min)."""
+
+
+@attrs.frozen
+class PollSchedule:
+    """The shape of a poll schedule; the defaults are the house policy.
+
+    Attributes:
+        first: Un-jittered first delay in seconds.
+        factor: Growth factor between consecutive delays.
+        cap: Largest un-jittered delay.
+        jitter: Relative jitter, ``0.2`` meaning ±20 %.
+    """
+
+    first: float = FIRST_DELAY
+    factor: float = FACTOR
+    cap: float = MAX_DELAY
+    jitter: float = JITTER
+
+    def delays(self, rng: random.Random) -> Iterator[float]:
+        """Return the endless sequence of jittered delays for this schedule."""
+        return poll_delays(
+            rng, first=self.first, factor=self.factor, cap=self.cap, jitter=self.jitter
+        )
+
+
+DEFAULT_SCHEDULE = PollSchedule()
+
+
+def poll_delays(
+    rng: random.Random,
+    *,
+    first: float = FIRST_DELAY,
+    factor: float = FACTOR,
+    cap: float = MAX_DELAY,
+    jitter: float = JITTER,
+) -> Iterator[float]:
+    """Yield poll delays forever: ``first``, x``factor`` up to ``cap``, each jittered.
+
+    The jitter is applied to the capped base, so delays stay within
+    ``[base x (1 - jitter), base x (1 + jitter)]`` and their mean is the base: a long
+    wait costs as many polls on average as the un-jittered schedule.
+
+    Args:
+        rng: Source of the jitter (inject a seeded ``random.Random`` for determinism).
+        first: Un-jittered first delay in seconds.
+        factor: Growth factor between consecutive delays.
+        cap: Largest un-jittered delay.
+        jitter: Relative jitter in ``[0, 1)``.
+
+    Yields:
+        Delays in seconds, each > 0.
+    """
+    base = first
+    while True:
+        yield base * rng.uniform(1.0 - jitter, 1.0 + jitter)
+        base = min(base * factor, cap)
+
+
+@attrs.frozen
+class Deadline:
+    """A wall-clock limit on a wait, measured on the injected monotonic clock.
+
+    Attributes:
+        start: Monotonic time at which the wait began.
+        timeout: Seconds allowed, or ``None`` to wait forever.
+    """
+
+    start: float
+    timeout: float | None
+
+    def elapsed(self, now: float) -> float:
+        """Seconds since the wait began."""
+        return now - self.start
+
+    def expired(self, now: float) -> bool:
+        """True when no time is left (never, without a timeout)."""
+        return self.timeout is not None and now - self.start >= self.timeout
+
+    def clip(self, delay: float, now: float) -> float | None:
+        """Return how long the next sleep may be, or ``None`` if none may start.
+
+        A sleep never ends past the deadline: a planned delay longer than the time left
+        is shortened to end exactly at the deadline (so the caller gets one last look at
+        the deadline itself rather than giving up early), and once no time is left the
+        answer is ``None``.
+        """
+        if self.timeout is None:
+            return delay
+        left = self.start + self.timeout - now
+        if left <= 0:
+            return None
+        return min(delay, left)
+
+
+def new_rng() -> random.Random:
+    """The jitter source the resources use for a wait (a module function so tests can pin it)."""
+    return random.Random()

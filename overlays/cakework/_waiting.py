@@ -1,0 +1,325 @@
+"""Waiting for a build or a VM state, written once as flows for both clients.
+
+Rule of this module: time is read only through the ``Now`` effect and passes only
+through ``Sleep`` effects (so a wait is tested with no clock and no server, and async
+waits are cancelled at any ``await`` of the pump); delays come from ``_polling``'s
+schedule and a sleep never ends past the deadline.
+
+What counts as the end of a wait is data: :data:`VM_REACHED` and :data:`VM_DEAD_STATES`
+for VMs, ``BUILD_TERMINAL_STATUSES`` for builds. Transient failures (connection
+problems, timeouts, 429, 5xx) that the request's own retries could not absorb are
+retried on the poll schedule inside the deadline, never raised during a wait; any other
+error (404, 401, ...) ends the wait at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import deque
+from collections.abc import Callable, Collection, Mapping
+from typing import Protocol
+
+from ._flow import Flow, Now, Sleep
+from ._models import VM, VM_STATES, Build, LogLine, LogPage
+from ._pagination import LogRequest, LogStream
+from ._polling import DEFAULT_SCHEDULE, Deadline, PollSchedule
+from .errors import (
+    APIConnectionError,
+    BuildFailedError,
+    CakeworkError,
+    InternalServerError,
+    InvalidParameterError,
+    RateLimitError,
+    WaitTimeoutError,
+)
+
+logger = logging.getLogger("cakework")
+
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    APIConnectionError,  # includes APITimeoutError
+    RateLimitError,
+    InternalServerError,
+)
+"""Errors a wait retries on its schedule instead of raising."""
+
+LOG_TAIL_LINES = 50
+"""How many of the last build log lines a :class:`BuildFailedError` carries."""
+
+LOG_FEED_BATCH = 1000
+"""Page size when reading build logs for ``on_log`` (the largest the API allows)."""
+
+VM_REACHED: Mapping[str, frozenset[str]] = {
+    "created": frozenset({"created"}),
+    "started": frozenset({"started"}),
+    # A one-time VM goes stopped -> destroyed right after stopVM; a poll can miss the
+    # short `stopped` phase, and `destroyed` is stopped for good.
+    "stopped": frozenset({"stopped", "destroyed"}),
+    "destroyed": frozenset({"destroyed"}),
+}
+"""Target state -> the observed states that satisfy it."""
+
+VM_DEAD_STATES: Mapping[str, frozenset[str]] = {
+    "created": frozenset({"started", "stopped", "destroyed"}),
+    "started": frozenset({"stopped", "destroyed"}),
+    "stopped": frozenset(),
+    "destroyed": frozenset(),
+}
+"""Target state -> observed states from which a one-time VM can no longer reach it.
+
+States only move forward for one-time VMs (created -> started -> stopped -> destroyed).
+Cached VMs go back from ``stopped`` to ``started``: pass ``dead_states={"destroyed"}``
+when waiting for one of those."""
+
+
+class UnreachableStateError(CakeworkError):
+    """A VM reached a state from which the state waited for can no longer be reached.
+
+    Attributes:
+        resource_id: The VM id.
+        state: The state observed.
+        wanted: The state waited for.
+        vm: The VM as last seen.
+    """
+
+    def __init__(self, vm: VM, wanted: str) -> None:
+        self.vm = vm
+        self.resource_id = vm.id
+        self.state = vm.state
+        self.wanted = wanted
+        super().__init__(f"VM {vm.id} is {vm.state} and can no longer become {wanted}")
+
+
+class BuildApi(Protocol):
+    """The part of ``Api`` that waiting for a build uses."""
+
+    def get_build(self, build_id: str) -> Flow[Build]:
+        """Flow of getBuild."""
+        ...
+
+    def get_build_logs(
+        self,
+        build_id: str,
+        *,
+        query: str | None = None,
+        batch: int | None = None,
+        order: str | None = None,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> Flow[LogPage]:
+        """Flow of getBuildLogs."""
+        ...
+
+
+class VMApi(Protocol):
+    """The part of ``Api`` that waiting for a VM state uses."""
+
+    def get_vm(self, vm_id: str) -> Flow[VM]:
+        """Flow of getVM."""
+        ...
+
+
+def check_timeout(timeout: float | None) -> None:
+    """Reject a negative or NaN timeout before anything is sent.
+
+    Raises:
+        InvalidParameterError: ``timeout`` is not ``None`` or a number >= 0.
+    """
+    if timeout is not None and (math.isnan(timeout) or timeout < 0):
+        raise InvalidParameterError("timeout", timeout, "a number of seconds >= 0, or None")
+
+
+def wait_for_vm_state(
+    api: VMApi,
+    vm_id: str,
+    state: str = "started",
+    *,
+    timeout: float | None,
+    rng: random.Random,
+    dead_states: Collection[str] | None = None,
+    schedule: PollSchedule = DEFAULT_SCHEDULE,
+) -> Flow[VM]:
+    """Poll getVM until the VM is in ``state``.
+
+    Args:
+        api: Provides ``get_vm``.
+        vm_id: The VM.
+        state: The state to wait for (``created``, ``started``, ``stopped``,
+            ``destroyed``); waiting for ``stopped`` is also satisfied by ``destroyed``.
+        timeout: Seconds to wait; ``None`` waits forever (it has no default on purpose:
+            waiting forever must be asked for).
+        rng: Jitter source of the poll schedule.
+        dead_states: Observed states that end the wait at once; defaults to those from
+            which a one-time VM can no longer reach ``state`` (:data:`VM_DEAD_STATES`).
+        schedule: The poll schedule.
+
+    Returns:
+        The VM as last seen, in the wanted state.
+
+    Raises:
+        UnreachableStateError: The VM reached a state in ``dead_states``.
+        WaitTimeoutError: The deadline passed first.
+        InvalidParameterError: ``state`` or ``timeout`` is not valid.
+    """
+    if state not in VM_REACHED:
+        raise InvalidParameterError("state", state, " / ".join(VM_STATES))
+    check_timeout(timeout)
+    reached = VM_REACHED[state]
+    dead = frozenset(dead_states) if dead_states is not None else VM_DEAD_STATES[state]
+    deadline = Deadline((yield Now()), timeout)
+    delays = schedule.delays(rng)
+    last_state: str | None = None
+    last_error: Exception | None = None
+    while True:
+        now = yield Now()
+        delay = deadline.clip(next(delays), now)
+        if delay is None:
+            raise WaitTimeoutError(vm_id, last_state, deadline.elapsed(now)) from last_error
+        yield Sleep(delay)
+        try:
+            vm = yield from api.get_vm(vm_id)
+        except TRANSIENT_ERRORS as exc:
+            logger.debug("waiting for VM %s: %s; retrying", vm_id, exc)
+            last_error = exc
+            continue
+        last_error = None
+        if vm.state != last_state:
+            logger.debug("VM %s is %s (waiting for %s)", vm_id, vm.state, state)
+        last_state = vm.state
+        if vm.state in reached:
+            return vm
+        if vm.state in dead:
+            raise UnreachableStateError(vm, state)
+
+
+class BuildLogFeed:
+    """Hands every build log line to ``on_log`` exactly once, in order, across polls.
+
+    Built on :class:`LogStream` (same cursor rules, same boundary dedupe as follow mode),
+    re-armed after each getBuild so lines arrive while the build runs. Keeps the last
+    :data:`LOG_TAIL_LINES` lines for :class:`BuildFailedError`.
+    """
+
+    def __init__(
+        self, api: BuildApi, build_id: str, on_log: Callable[[LogLine], object] | None
+    ) -> None:
+        def fetch(request: LogRequest) -> Flow[LogPage]:
+            return api.get_build_logs(build_id, **request.kwargs())
+
+        self._on_log = on_log
+        self._stream = LogStream(fetch, LogRequest(batch=LOG_FEED_BATCH, order="oldest_first"))
+        self._started = False
+        self.tail: deque[LogLine] = deque(maxlen=LOG_TAIL_LINES)
+
+    def drain(self) -> Flow[None]:
+        """Deliver every line written so far that was not delivered yet."""
+        if self._started and self._stream.finished:
+            self._stream.poll_again()
+        self._started = True
+        while (yield from self._stream.fill()):
+            while (line := self._stream.pop()) is not None:
+                self.tail.append(line)
+                if self._on_log is not None:
+                    self._on_log(line)
+
+
+def fetch_log_tail(api: BuildApi, build_id: str) -> Flow[tuple[LogLine, ...]]:
+    """The last :data:`LOG_TAIL_LINES` lines of a build, oldest first (one request).
+
+    A transient failure gives an empty tail: the build's failure is the news, and it
+    must not be replaced by an error about its logs.
+    """
+    try:
+        page = yield from api.get_build_logs(build_id, order="newest_first", batch=LOG_TAIL_LINES)
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("could not read the log of failed build %s: %s", build_id, exc)
+        return ()
+    return tuple(reversed(page.lines[:LOG_TAIL_LINES]))
+
+
+def wait_for_build(
+    api: BuildApi,
+    build_id: str,
+    *,
+    timeout: float | None,
+    on_status: Callable[[Build], object] | None = None,
+    on_log: Callable[[LogLine], object] | None = None,
+    rng: random.Random,
+    schedule: PollSchedule = DEFAULT_SCHEDULE,
+) -> Flow[Build]:
+    """Poll getBuild until the build succeeds or fails.
+
+    After each getBuild the new log lines are read (only when ``on_log`` is given) and
+    handed to ``on_log``; then ``on_status`` is called if the status changed since the
+    last poll. So the lines written before a status come before its callback.
+
+    Args:
+        api: Provides ``get_build`` and ``get_build_logs``.
+        build_id: The build.
+        timeout: Seconds to wait; ``None`` waits forever (no default on purpose).
+        on_status: Called with the Build once per observed status change.
+        on_log: Called with every log line of the build, exactly once, in order.
+        rng: Jitter source of the poll schedule.
+        schedule: The poll schedule.
+
+    Returns:
+        The succeeded Build (with ``image_id``).
+
+    Raises:
+        BuildFailedError: The build failed; carries the Build and its last 50 log lines.
+        WaitTimeoutError: The deadline passed first.
+        InvalidParameterError: ``timeout`` is not valid.
+    """
+    check_timeout(timeout)
+    deadline = Deadline((yield Now()), timeout)
+    delays = schedule.delays(rng)
+    feed = BuildLogFeed(api, build_id, on_log) if on_log is not None else None
+    last_status: str | None = None
+    last_error: Exception | None = None
+    finished: Build | None = None  # terminal build whose last log lines are still unread
+    while True:
+        now = yield Now()
+        delay = deadline.clip(next(delays), now)
+        if delay is None:
+            if finished is not None:
+                # The outcome is known; only the log feed kept failing. Report the
+                # outcome rather than a timeout.
+                logger.warning("build %s: the last log lines could not be read", build_id)
+                return (yield from _finish(api, build_id, finished, feed, on_status, last_status))
+            raise WaitTimeoutError(build_id, last_status, deadline.elapsed(now)) from last_error
+        yield Sleep(delay)
+        try:
+            build = finished or (yield from api.get_build(build_id))
+            if build.is_terminal:
+                finished = build
+            if feed is not None:
+                yield from feed.drain()
+        except TRANSIENT_ERRORS as exc:
+            logger.debug("waiting for build %s: %s; retrying", build_id, exc)
+            last_error = exc
+            continue
+        last_error = None
+        if build.is_terminal:
+            return (yield from _finish(api, build_id, build, feed, on_status, last_status))
+        if build.status != last_status:
+            last_status = build.status
+            if on_status is not None:
+                on_status(build)
+
+
+def _finish(
+    api: BuildApi,
+    build_id: str,
+    build: Build,
+    feed: BuildLogFeed | None,
+    on_status: Callable[[Build], object] | None,
+    last_status: str | None,
+) -> Flow[Build]:
+    if build.status != last_status and on_status is not None:
+        on_status(build)
+    if build.status == "succeeded":
+        return build
+    tail = tuple(feed.tail) if feed is not None else (yield from fetch_log_tail(api, build_id))
+    raise BuildFailedError(build, tail)
