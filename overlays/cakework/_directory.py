@@ -148,6 +148,7 @@ def _read_patterns(text: str) -> list[str]:
 @attrs.frozen
 class _Rule:
     negated: bool
+    body: str
     pattern: Pattern
 
     def matches(self, candidates: Sequence[str]) -> bool:
@@ -176,10 +177,25 @@ class DockerIgnore:
                 # Cleaned to the root itself or above it: Docker's matcher never
                 # matches these against a path inside the context.
                 continue
-            rules.append(_Rule(negated, _compile(body, line)))
+            rules.append(_Rule(negated, body, _compile(body, line)))
         self._rules = tuple(rules)
-        self.has_exceptions = any(rule.negated for rule in rules)
-        """True when some line starts with ``!`` (an excluded directory must then be walked)."""
+        # The literal start of each "!" line (up to its first wildcard or escape): the
+        # only paths it can re-include are below or above that prefix.
+        self._exception_prefixes = tuple(
+            _literal_prefix(rule.body) for rule in rules if rule.negated
+        )
+
+    def may_reinclude_below(self, directory: str) -> bool:
+        """Whether a ``!`` line could bring back a file below an excluded ``directory``.
+
+        Conservative: ``True`` unless no ``!`` line can match anything below it, so an
+        excluded ``node_modules`` is not walked just because ``!README.md`` exists.
+
+        Args:
+            directory: A path relative to the context root, with ``/`` separators.
+        """
+        below = directory + "/"
+        return any(below.startswith(p) or p.startswith(below) for p in self._exception_prefixes)
 
     def is_excluded(self, path: str) -> bool:
         """Whether Docker would leave ``path`` out of the build context.
@@ -202,6 +218,13 @@ class DockerIgnore:
             if rule.matches(candidates):
                 excluded = not rule.negated
         return excluded
+
+
+def _literal_prefix(pattern: str) -> str:
+    for index, char in enumerate(pattern):
+        if char in "*?[\\":
+            return pattern[:index]
+    return pattern
 
 
 def _compile(body: str, line: str) -> Pattern:
@@ -266,8 +289,15 @@ class _Collector:
         ignored file cannot be reached through a link to it. ``active`` holds the
         resolved directories being walked, to cut symlink cycles.
         """
-        with os.scandir(directory) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            if not parts:
+                raise BuildContextError(f"cannot read the folder: {exc.strerror}") from exc
+            # Only folders that may hold files to send are walked, so this one matters.
+            self.problems.append(("/".join(parts), f"cannot be read ({exc.strerror})"))
+            return
         for entry in entries:
             if entry.name == ".git":
                 continue
@@ -299,7 +329,9 @@ class _Collector:
                 continue
             if stat.S_ISDIR(info.st_mode):
                 # Below an excluded directory only a "!" line can bring files back.
-                if excluded and (self.ignore is None or not self.ignore.has_exceptions):
+                if excluded and (
+                    self.ignore is None or not self.ignore.may_reinclude_below("/".join(rel_parts))
+                ):
                     continue
                 self.walk(entry.path, rel_parts, real_rel, active | {real_dir})
             elif not excluded:

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -285,3 +286,24 @@ def test_dangling_symlink_is_skipped(make_tree: MakeTree) -> None:
     context = collect_build_context(root)
     assert paths(context) == ["Dockerfile"]
     assert context.skipped_symlinks == ("gone",)
+
+
+def test_unreadable_directory_is_named(
+    make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree({"Dockerfile": DOCKERFILE, "locked/a.txt": "", "ignored/b.txt": ""})
+    (root / ".dockerignore").write_text("ignored\n!ignored/b.txt\n")
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        # Running as root, chmod cannot make a folder unreadable; refuse like the OS would.
+        if os.path.basename(path) in ("locked", "ignored"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(BuildContextError) as info:
+        collect_build_context(root)
+    # "ignored" is excluded, but a "!" line could bring files back from it, so it counts.
+    assert info.value.paths == ("ignored", "locked")
+    assert "locked: cannot be read (Permission denied)" in str(info.value)

@@ -7,7 +7,9 @@ really separates the two semantics.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 
 import pytest
 from pathspec import GitIgnoreSpec
@@ -217,5 +219,37 @@ def test_docker_ignore_object_matches_paths_directly() -> None:
     assert ignore.is_excluded("debug.log")
     assert not ignore.is_excluded("important.log")
     assert not ignore.is_excluded("logs/debug.log")
-    assert ignore.has_exceptions
-    assert not DockerIgnore("a\n").has_exceptions
+
+
+def test_excluded_directory_is_walked_only_when_a_bang_line_could_reach_into_it() -> None:
+    ignore = DockerIgnore("node_modules\nbuild\n!README*.md\n!build/keep.txt\n")
+    assert not ignore.may_reinclude_below("node_modules")
+    assert ignore.may_reinclude_below("build")
+    assert DockerIgnore("a\n!a\n").may_reinclude_below("a")
+    assert DockerIgnore("a/b\n!a\n").may_reinclude_below("a/b")
+    # A "!" line starting with a wildcard can match anywhere.
+    assert DockerIgnore("node_modules\n!**/keep\n").may_reinclude_below("node_modules")
+    assert not DockerIgnore("node_modules\n").may_reinclude_below("node_modules")
+
+
+def test_excluded_directory_is_not_walked(
+    make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree(
+        {
+            "Dockerfile": DOCKERFILE,
+            ".dockerignore": "node_modules\n*.md\n!README.md\n",
+            "README.md": "",
+            "node_modules/pkg/index.js": "",
+        }
+    )
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def spy(path: str) -> Iterator[os.DirEntry[str]]:
+        scanned.append(os.path.relpath(path, root))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", spy)
+    assert paths(collect_build_context(root)) == [".dockerignore", "Dockerfile", "README.md"]
+    assert scanned == ["."]
