@@ -36,7 +36,13 @@ import attrs
 
 from ._flow import Flow, Now
 from ._models import VM, CachedVM
-from .errors import CakeworkError, InvalidParameterError, NotFoundError, WaitTimeoutError
+from .errors import (
+    CakeworkError,
+    ConflictError,
+    InvalidParameterError,
+    NotFoundError,
+    WaitTimeoutError,
+)
 
 T = TypeVar("T")
 
@@ -626,8 +632,9 @@ def _destroy(state: PoolState, ops: PoolOps, vm_id: str) -> PoolFlow[None]:
     """Destroy a retiring VM; a failure is logged and counted, never raised."""
     try:
         yield Call("destroy", vm_id, ops.destroy(vm_id))
-    except NotFoundError:
-        state.destroyed(vm_id, ok=True)  # already gone: nothing is left behind
+    except (NotFoundError, ConflictError):
+        # 404: it is gone; 409: it is already destroyed (the only conflict destroy has).
+        state.destroyed(vm_id, ok=True)
     except Exception as exc:
         state.destroyed(vm_id, ok=False)
         logger.error("could not destroy cached VM %s; it may be left running: %s", vm_id, exc)

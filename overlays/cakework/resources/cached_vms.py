@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._models import CachedVM, LogLine
+from .._pool import DEFAULT_START_TIMEOUT, AsyncCachedVMPool, CachedVMPool
 
 if TYPE_CHECKING:
     from .._client import AsyncCakework, Cakework
@@ -64,6 +65,40 @@ class CachedVMs:
         """All log lines of a cached VM (the API has no paging for these)."""
         return self._client._run(self._client._api.get_cached_vm_logs(id))
 
+    def pool(
+        self,
+        *,
+        image_id: str,
+        size: int,
+        cpu: int | None = None,
+        memory: int | None = None,
+        port: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        disk_size: int | None = None,
+        max_size: int | None = None,
+        adopt: Sequence[str] | None = None,
+        destroy_adopted: bool = False,
+        start_timeout: float | None = DEFAULT_START_TIMEOUT,
+    ) -> CachedVMPool:
+        """A pool of warm cached VMs; nothing is created until ``with pool:`` / ``open()``.
+
+        See :class:`~cakework.CachedVMPool` for the arguments and behaviour.
+        """
+        return CachedVMPool(
+            self._client,
+            image_id=image_id,
+            size=size,
+            cpu=cpu,
+            memory=memory,
+            port=port,
+            env_vars=env_vars,
+            disk_size=disk_size,
+            max_size=max_size,
+            adopt=adopt,
+            destroy_adopted=destroy_adopted,
+            start_timeout=start_timeout,
+        )
+
 
 class AsyncCachedVMs:
     """Cached VM operations of :class:`~cakework.AsyncCakework` (see :class:`CachedVMs`)."""
@@ -108,3 +143,37 @@ class AsyncCachedVMs:
     async def get_logs(self, id: str) -> tuple[LogLine, ...]:
         """All log lines of a cached VM."""
         return await self._client._run(self._client._api.get_cached_vm_logs(id))
+
+    def pool(
+        self,
+        *,
+        image_id: str,
+        size: int,
+        cpu: int | None = None,
+        memory: int | None = None,
+        port: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        disk_size: int | None = None,
+        max_size: int | None = None,
+        adopt: Sequence[str] | None = None,
+        destroy_adopted: bool = False,
+        start_timeout: float | None = DEFAULT_START_TIMEOUT,
+    ) -> AsyncCachedVMPool:
+        """A pool of warm cached VMs; nothing is created until ``async with pool:``.
+
+        See :class:`~cakework.AsyncCachedVMPool` for the arguments and behaviour.
+        """
+        return AsyncCachedVMPool(
+            self._client,
+            image_id=image_id,
+            size=size,
+            cpu=cpu,
+            memory=memory,
+            port=port,
+            env_vars=env_vars,
+            disk_size=disk_size,
+            max_size=max_size,
+            adopt=adopt,
+            destroy_adopted=destroy_adopted,
+            start_timeout=start_timeout,
+        )
