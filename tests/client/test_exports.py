@@ -1,0 +1,58 @@
+"""The public surface of ``cakework`` is exactly what we intend."""
+
+from __future__ import annotations
+
+import cakework
+from cakework import errors
+
+CLIENTS = {"Cakework", "AsyncCakework"}
+MODELS = {"Image", "BuildFile", "Build", "VM", "CachedVM", "LogLine", "LogPage", "VMPage"}
+
+
+def test_exported_names_are_the_intended_set() -> None:
+    assert set(cakework.__all__) == CLIENTS | MODELS | set(errors.__all__) | {"__version__"}
+    assert len(cakework.__all__) == len(set(cakework.__all__))
+
+
+def test_every_export_exists() -> None:
+    for name in cakework.__all__:
+        assert getattr(cakework, name) is not None
+
+
+def test_error_tree() -> None:
+    assert set(errors.__all__) == {
+        "CakeworkError",
+        "InvalidParameterError",
+        "APIError",
+        "APIStatusError",
+        "BadRequestError",
+        "AuthenticationError",
+        "NotFoundError",
+        "ConflictError",
+        "RateLimitError",
+        "InternalServerError",
+        "APIConnectionError",
+        "APITimeoutError",
+        "ResponseValidationError",
+        "BuildFailedError",
+        "WaitTimeoutError",
+        "PaginationError",
+    }
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), errors.CakeworkError)
+    assert issubclass(errors.APITimeoutError, errors.APIConnectionError)
+    assert issubclass(errors.ResponseValidationError, errors.APIError)
+    for status_error in (
+        "BadRequestError",
+        "NotFoundError",
+        "RateLimitError",
+        "InternalServerError",
+    ):
+        assert issubclass(getattr(errors, status_error), errors.APIStatusError)
+    assert issubclass(errors.InvalidParameterError, ValueError)
+
+
+def test_version_is_the_user_agent_version() -> None:
+    from cakework._adapter import USER_AGENT
+
+    assert f"cakework-python/{cakework.__version__}" == USER_AGENT

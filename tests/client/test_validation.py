@@ -1,0 +1,88 @@
+"""Client-side validation in ``Api``: the error names parameter, value and range."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cakework import BuildFile, CakeworkError, InvalidParameterError
+from cakework._api import Api
+
+from ._fakes import make_api
+
+CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
+    ("cpu low", lambda a: a.start_vm(image_id="i", cpu=0), "cpu", 0, "1 to 8"),
+    ("cpu high", lambda a: a.cache_vm(image_id="i", cpu=9), "cpu", 9, "1 to 8"),
+    ("cpu bool", lambda a: a.start_vm(image_id="i", cpu=True), "cpu", True, "1 to 8"),
+    ("memory", lambda a: a.start_vm(image_id="i", memory=255), "memory", 255, "256 to 16384"),
+    ("memory hi", lambda a: a.cache_vm(image_id="i", memory=16385), "memory", 16385, "16384"),
+    ("volume", lambda a: a.start_vm(image_id="i", volume_gb=501), "volume_gb", 501, "1 to 500"),
+    ("disk", lambda a: a.cache_vm(image_id="i", disk_size=0), "disk_size", 0, "1 to 500"),
+    ("batch low", lambda a: a.get_build_logs("b", batch=49), "batch", 49, "50 to 1000"),
+    ("batch high", lambda a: a.get_vm_logs("v", batch=1001), "batch", 1001, "50 to 1000"),
+    ("order", lambda a: a.get_vm_logs("v", order="newest"), "order", "newest", "newest_first"),
+    ("status", lambda a: a.list_vms(status="running"), "status", "running", "'started'"),
+    ("vm id", lambda a: a.get_vm(""), "vm_id", "", "non-empty"),
+    ("stop id", lambda a: a.stop_vm(""), "vm_id", "", "non-empty"),
+    ("build id", lambda a: a.get_build(""), "build_id", "", "non-empty"),
+    ("cached id", lambda a: a.destroy_cached_vm(""), "id", "", "non-empty"),
+    ("image id", lambda a: a.start_vm(image_id=""), "image_id", "", "non-empty"),
+    ("port", lambda a: a.start_vm(image_id="i", port="80"), "port", "80", "integer"),  # type: ignore[arg-type]
+    ("uri", lambda a: a.import_image(image_uri="", password="p"), "image_uri", "", "non-empty"),
+    ("password", lambda a: a.import_image(image_uri="u", password=""), "password", "", "non-empty"),
+    (
+        "files",
+        lambda a: a.build_from_files(dockerfile="FROM x", files="abc"),  # type: ignore[arg-type]
+        "files",
+        "<files>",
+        "BuildFile",
+    ),
+    (
+        "token",
+        lambda a: a.build_from_github(dockerfile="FROM x", repository="o/r", branch="m", token=""),
+        "token",
+        "",
+        "non-empty",
+    ),
+    (
+        "env",
+        lambda a: a.start_vm(image_id="i", env_vars={"A": 1}),  # type: ignore[dict-item]
+        "env_vars",
+        "<mapping>",
+        "str to str",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "parameter", "value", "allowed"), CASES, ids=[c[0] for c in CASES]
+)
+def test_invalid_arguments_raise_before_any_flow_exists(
+    name: str, call: Callable[[Api], Any], parameter: str, value: object, allowed: str
+) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        call(make_api())
+    error = info.value
+    assert isinstance(error, CakeworkError)
+    assert isinstance(error, ValueError)
+    assert (error.parameter, error.value) == (parameter, value)
+    assert allowed in error.allowed
+    assert parameter in str(error)
+    assert repr(value) in str(error)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: a.start_vm(image_id="i", cpu=1, memory=256, volume_gb=1),
+        lambda a: a.start_vm(image_id="i", cpu=8, memory=16384, volume_gb=500),
+        lambda a: a.get_build_logs("b", batch=50, order="newest_first"),
+        lambda a: a.get_vm_logs("v", batch=1000, order="oldest_first"),
+        lambda a: a.list_vms(status="destroyed"),
+        lambda a: a.build_from_files(dockerfile="FROM x", files=[BuildFile(".", "a", "")]),
+    ],
+)
+def test_boundary_values_are_accepted(call: Callable[[Api], Any]) -> None:
+    call(make_api()).close()
