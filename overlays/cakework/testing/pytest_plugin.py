@@ -1,7 +1,13 @@
 """The pytest plugin registered through the ``pytest11`` entry point ``cakework``.
 
-It only defines fixtures; importing it must stay cheap and must not need the emulator's
-extra dependencies, because pytest imports every installed plugin at start-up.
+It provides the ``cakework_emulator`` fixture. Importing this module stays cheap and
+needs none of the emulator's extra dependencies, because pytest imports every installed
+plugin at start-up.
+
+Configure the emulator per test with a marker::
+
+    @pytest.mark.cakework_emulator(manual_clock=True, api_keys=("a", "b"))
+    def test_something(cakework_emulator): ...
 """
 
 from __future__ import annotations
@@ -15,15 +21,27 @@ if TYPE_CHECKING:
     from cakework.testing import Emulator
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``cakework_emulator`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "cakework_emulator(**kwargs): keyword arguments for the cakework_emulator fixture's "
+        "Emulator (api_keys, speed, manual_clock, page_size, log_quirk, timings)",
+    )
+
+
 @pytest.fixture
-def cakework_emulator() -> Iterator[Emulator]:
+def cakework_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """A running Cakework emulator on 127.0.0.1, stopped after the test.
 
     Yields:
-        The running :class:`cakework.testing.Emulator` (API key ``test-key``).
+        The running :class:`cakework.testing.Emulator` (API key ``test-key`` unless the
+        ``cakework_emulator`` marker says otherwise).
     """
-    from cakework.testing import Emulator  # deferred: optional extra, and pytest imports plugins at start-up
+    # Deferred: the emulator is an optional extra, and pytest imports plugins at start-up.
+    from cakework.testing import Emulator
 
-    with Emulator() as emulator:
+    marker = request.node.get_closest_marker("cakework_emulator")
+    kwargs = dict(marker.kwargs) if marker is not None else {}
+    with Emulator(**kwargs) as emulator:
         yield emulator
-

@@ -1,0 +1,264 @@
+"""``create_app``: the emulator as an ASGI application (Starlette), no module-level state.
+
+Request path for an API operation: count it → apply an injected fault → authenticate
+(``X-Api-Key``, 401) → validate against openapi.yaml (400) → backend → JSON or 204.
+Everything the backend refuses arrives as :class:`EmulatorError` at the one exception
+handler. Control routes for tests live outside ``/v1`` under ``/_emulator/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ._clock import Clock, ManualClock, ScaledClock
+from ._errors import EmulatorError
+from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
+from ._routes import HANDLERS, Call, Operation, SpecValidator, find_spec
+from ._state import Backend, Timings
+
+DEFAULT_PAGE_SIZE = 5
+"""listVMs page size: small, so that client paging code is exercised."""
+
+_HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    content = json.dumps(body, separators=(",", ":")).encode()
+    return Response(content, status, headers, media_type="application/json")
+
+
+async def _error_response(request: Request, exc: Exception) -> Response:
+    """The one exception handler: every refusal is ``{"error": ...}`` with its status."""
+    if isinstance(exc, EmulatorError):
+        return _json({"error": exc.message}, exc.status)
+    if isinstance(exc, HTTPException):
+        return _json({"error": str(exc.detail)}, exc.status_code)
+    return _json({"error": "Internal server error"}, 500)
+
+
+def _fault_response(fault: Fault) -> Response:
+    headers = {}
+    if fault.retry_after is not None or fault.status == 429:
+        headers["Retry-After"] = fault.retry_after or "1"
+    phrase = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}.get(
+        fault.status, "Service Unavailable" if fault.status == 503 else f"Error {fault.status}"
+    )
+    if fault.body == "json":
+        return _json({"error": f"{phrase} (injected fault)"}, fault.status, headers)
+    if fault.body == "html":
+        html = _HTML_ERROR.format(f"{fault.status} {phrase}")
+        return Response(html, fault.status, headers, media_type="text/html")
+    return Response(b"", fault.status, headers)
+
+
+def _corrupt(response: Response, fault: Fault) -> Response:
+    body = bytes(response.body)
+    broken = body[: len(body) // 2] if fault.bad_json == "truncated" and len(body) > 1 else b"{"
+    if fault.bad_json == "invalid":
+        broken = b"{'not': json,"
+    return Response(broken, 200, media_type="application/json")
+
+
+class EmulatorApp:
+    """The ASGI app, with handles on its state for the Python API and the control routes.
+
+    Attributes:
+        backend: The emulated service.
+        clock: The emulator clock.
+        faults: The injected fault rules.
+        counts: Requests received per operationId (every request that reached an
+            operation's route, whatever the outcome).
+        operations: The operations of openapi.yaml.
+    """
+
+    def __init__(self, backend: Backend, validator: SpecValidator, faults: FaultTable) -> None:
+        self.backend = backend
+        self.clock = backend.clock
+        self.faults = faults
+        self.counts: Counter[str] = Counter()
+        self.operations = validator.operations
+        self._validator = validator
+        missing = {op.operation_id for op in self.operations} - set(HANDLERS)
+        if missing:
+            raise RuntimeError(f"openapi.yaml has operations the emulator lacks: {missing}")
+        routes = [
+            Route("/v1" + op.path, self._endpoint(op), methods=[op.method])
+            for op in self.operations
+        ]
+        routes += [
+            Route("/_emulator/reset", self._reset, methods=["POST"]),
+            Route("/_emulator/clock", self._clock, methods=["GET"]),
+            Route("/_emulator/clock/advance", self._advance, methods=["POST"]),
+            Route("/_emulator/faults", self._faults, methods=["POST", "DELETE"]),
+            Route("/_emulator/counters", self._counters, methods=["GET"]),
+            Route("/_emulator/resources", self._resources, methods=["GET"]),
+            Route("/_emulator/github", self._github, methods=["POST"]),
+        ]
+        starlette = Starlette(
+            routes=routes,
+            exception_handlers={
+                EmulatorError: _error_response,
+                HTTPException: _error_response,
+                Exception: _error_response,
+            },
+        )
+        self._asgi = ConnectionDropper(starlette)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        await self._asgi(scope, receive, send)
+
+    def reset(self) -> None:
+        """Forget all resources, faults and counters."""
+        self.backend.reset()
+        self.faults.clear()
+        self.counts.clear()
+
+    def _endpoint(self, op: Operation) -> Any:
+        handler = HANDLERS[op.operation_id]
+        backend = self.backend
+        validator = self._validator
+
+        async def endpoint(request: Request) -> Response:
+            self.counts[op.operation_id] += 1
+            fault = self.faults.take(op.operation_id)
+            if fault is not None:
+                if fault.kind == "error":
+                    return _fault_response(fault)
+                if fault.kind == "latency":
+                    await asyncio.sleep(fault.seconds)
+                elif fault.kind in ("drop_before", "drop_after"):
+                    request.scope[DROP_KEY]["drop"] = True
+                    if fault.kind == "drop_before":
+                        return Response(status_code=204)  # swallowed by ConnectionDropper
+            api_key = request.headers.get("x-api-key")
+            backend.tenant(api_key)
+            query, body = validator.validate(
+                op.method,
+                request.scope["path"],
+                request.scope["query_string"],
+                request.headers.get("content-type", ""),
+                await request.body(),
+            )
+            call = Call(api_key or "", request.path_params, query, body)
+            result = handler(backend, call)
+            response = Response(status_code=204) if result is None else _json(result)
+            if fault is not None and fault.kind == "bad_json":
+                return _corrupt(response, fault)
+            return response
+
+        return endpoint
+
+    # ---- control routes (not part of the API) -------------------------------------------
+
+    async def _reset(self, request: Request) -> Response:
+        self.reset()
+        return Response(status_code=204)
+
+    async def _clock(self, request: Request) -> Response:
+        return _json({"now": self.clock.now(), "manual": isinstance(self.clock, ManualClock)})
+
+    async def _advance(self, request: Request) -> Response:
+        body = await _control_body(request)
+        seconds = body.get("seconds")
+        if not isinstance(seconds, int | float) or seconds < 0:
+            raise EmulatorError(400, "seconds: a number >= 0 is required")
+        self.clock.advance(float(seconds))
+        return _json({"now": self.clock.now()})
+
+    async def _faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.clear()
+            return Response(status_code=204)
+        body = await _control_body(request)
+        options = {
+            k: body[k]
+            for k in ("status", "body", "retry_after", "seconds", "bad_json")
+            if k in body
+        }
+        try:
+            fault = Fault(kind=body.get("kind", "error"), **options)
+            self.faults.add(
+                str(body.get("operation", "*")),
+                fault,
+                times=body.get("times"),
+                fraction=body.get("fraction"),
+            )
+        except (TypeError, ValueError) as exc:
+            raise EmulatorError(400, f"bad fault: {exc}") from exc
+        return Response(status_code=204)
+
+    async def _counters(self, request: Request) -> Response:
+        return _json({"requests": dict(self.counts)})
+
+    async def _resources(self, request: Request) -> Response:
+        api_key = request.headers.get("x-api-key")
+        self.backend.tenant(api_key)
+        return _json(self.backend.resources(api_key or ""))
+
+    async def _github(self, request: Request) -> Response:
+        body = await _control_body(request)
+        try:
+            files = {str(k): str(v) for k, v in body["files"].items()}
+            self.backend.register_github_repo(
+                str(body["repository"]),
+                files,
+                branch=str(body.get("branch", "main")),
+                token=body.get("token"),
+            )
+        except (KeyError, AttributeError) as exc:
+            raise EmulatorError(400, "repository and files {path: content} are required") from exc
+        return Response(status_code=204)
+
+
+async def _control_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError as exc:
+        raise EmulatorError(400, "the body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise EmulatorError(400, "the body must be a JSON object")
+    return body
+
+
+def create_app(
+    api_keys: Sequence[str] = ("test-key",),
+    *,
+    speed: float = 1.0,
+    manual_clock: bool = False,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    log_quirk: bool = False,
+    timings: Timings | None = None,
+    clock: Clock | None = None,
+    spec_path: Path | None = None,
+) -> EmulatorApp:
+    """Build a fresh emulator app.
+
+    Args:
+        api_keys: Accepted API keys; each is a separate tenant.
+        speed: How much faster than real time the emulator clock runs.
+        manual_clock: Time only moves through ``advance`` (deterministic tests).
+        page_size: listVMs page size.
+        log_quirk: Reproduce the cursor-on-the-last-page log quirk.
+        timings: Durations of build steps, boots, ... on the emulator clock.
+        clock: A clock to use instead of the one ``speed``/``manual_clock`` make.
+        spec_path: openapi.yaml to validate against (default: the packaged one).
+
+    Returns:
+        The ASGI app.
+    """
+    if clock is None:
+        clock = ManualClock() if manual_clock else ScaledClock(speed)
+    backend = Backend(api_keys, clock, page_size=page_size, log_quirk=log_quirk, timings=timings)
+    return EmulatorApp(backend, SpecValidator(spec_path or find_spec()), FaultTable())

@@ -1,0 +1,173 @@
+"""Injected faults: which request gets which failure, decided without randomness.
+
+A rule matches an operationId (or ``"*"``) and fires for the next ``times`` matching
+requests, or for a ``fraction`` of them spread evenly (with ``fraction=0.25`` exactly every
+4th matching request), optionally capped by ``times``. The first rule that fires wins.
+
+Dropping a connection needs the server's transport, which an ASGI app never sees through
+the standard interface: :class:`ConnectionDropper` wraps the app, takes uvicorn's own
+``send`` and, when the request was marked, swallows the response and closes the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Literal
+
+import attrs
+
+FaultKind = Literal["error", "latency", "drop_before", "drop_after", "bad_json"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop_before", "drop_after", "bad_json")
+ErrorBody = Literal["json", "empty", "html"]
+BadJson = Literal["truncated", "invalid"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+DROP_KEY = "cakework.emulator.drop"
+"""Scope key under which the app tells :class:`ConnectionDropper` to drop the connection."""
+
+
+@attrs.frozen
+class Fault:
+    """One kind of failure.
+
+    Attributes:
+        kind: ``error`` (answer ``status`` without running the operation), ``latency``
+            (wait ``seconds`` of real time, then answer normally), ``drop_before`` (close the
+            connection without running the operation or answering), ``drop_after`` (run the
+            operation, then close without answering), ``bad_json`` (run the operation, then
+            answer with a truncated or invalid JSON body).
+        status: Status code of an ``error`` (429, 500, 502, 503, ...).
+        body: Body of an ``error``: ``json`` (``{"error": ...}``), ``empty`` or ``html``.
+        retry_after: ``Retry-After`` value of an ``error``; a 429 gets ``"1"`` by default.
+        seconds: Delay of a ``latency`` fault.
+        bad_json: ``truncated`` (the real body cut in half) or ``invalid``.
+    """
+
+    kind: FaultKind = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
+    status: int = 503
+    body: ErrorBody = attrs.field(
+        default="json", validator=attrs.validators.in_(("json", "empty", "html"))
+    )
+    retry_after: str | None = None
+    seconds: float = 0.0
+    bad_json: BadJson = attrs.field(
+        default="truncated", validator=attrs.validators.in_(("truncated", "invalid"))
+    )
+
+
+@attrs.define
+class _Rule:
+    operation: str
+    fault: Fault
+    remaining: int | None
+    fraction: float | None
+    seen: int = 0
+
+    def fires(self) -> bool:
+        self.seen += 1
+        if self.fraction is None:
+            return True
+        # Evenly spread and deterministic: fires whenever floor(seen * fraction) steps up.
+        return math.floor(self.seen * self.fraction) > math.floor((self.seen - 1) * self.fraction)
+
+
+class FaultTable:
+    """The active fault rules; thread-safe (tests add rules while the server runs)."""
+
+    def __init__(self) -> None:
+        self._rules: list[_Rule] = []
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        operation: str,
+        fault: Fault,
+        *,
+        times: int | None = None,
+        fraction: float | None = None,
+    ) -> None:
+        """Add a rule (see the module docstring).
+
+        Raises:
+            ValueError: ``times`` below 1 or ``fraction`` outside (0, 1].
+        """
+        if fraction is not None and not 0 < fraction <= 1:
+            raise ValueError("fraction must be in (0, 1]")
+        if times is None and fraction is None:
+            times = 1
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._rules.append(_Rule(operation, fault, times, fraction))
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._lock:
+            self._rules.clear()
+
+    def take(self, operation: str) -> Fault | None:
+        """Decide the fault (if any) for one request of ``operation``."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.operation not in (operation, "*") or not rule.fires():
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self._rules.remove(rule)
+                return rule.fault
+            return None
+
+
+async def _close_transport(send: Send) -> bool:
+    # uvicorn's ``send`` is a bound method of its request cycle, which holds the transport.
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    close = getattr(transport, "close", None)
+    if close is None:
+        return False
+    close()
+    # Let the event loop run connection_lost, so uvicorn marks the cycle disconnected and
+    # does not try to answer 500 for a response that was never started.
+    for _ in range(3):
+        await asyncio.sleep(0)
+    return True
+
+
+class ConnectionDropper:
+    """ASGI wrapper that closes the connection of requests the app marked with ``DROP_KEY``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; if it marked the request, swallow its response and drop the socket."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        marker: dict[str, bool] = {}
+        scope[DROP_KEY] = marker
+
+        async def guarded_send(message: Message) -> None:
+            if not marker:
+                await send(message)
+
+        await self.app(scope, receive, guarded_send)
+        if marker and not await _close_transport(send):
+            # Not uvicorn: the best a plain ASGI app can do is start a response it never
+            # finishes, which the server turns into a closed connection.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"100")],
+                }
+            )
+            raise ConnectionAbortedError("fault injection: connection dropped")

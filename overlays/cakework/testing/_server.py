@@ -1,0 +1,277 @@
+"""``Emulator``: the app served by uvicorn on a background thread, as a context manager."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+
+from ._app import DEFAULT_PAGE_SIZE, EmulatorApp, create_app
+from ._faults import BadJson, ErrorBody, Fault, FaultKind
+from ._state import Timings
+
+_START_TIMEOUT = 10.0
+
+
+class Emulator:
+    """A running Cakework emulator on 127.0.0.1.
+
+    Example::
+
+        with Emulator(manual_clock=True) as emu:
+            client = Cakework(api_key=emu.api_key, base_url=emu.base_url)
+            ...
+            emu.advance(30)          # builds finish, VMs boot
+            assert emu.request_count("startVM") == 1
+
+    Args:
+        api_keys: Accepted API keys; each is a separate tenant. The first is ``api_key``.
+        speed: How much faster than real time the emulator clock runs.
+        manual_clock: Time moves only through :meth:`advance`.
+        page_size: listVMs page size (small by default so paging is exercised).
+        log_quirk: Reproduce the real service's cursor-on-the-last-page log quirk.
+        timings: Durations of build steps, boots, ... on the emulator clock.
+        host: Interface to listen on.
+        port: Port to listen on; 0 picks a free one.
+    """
+
+    def __init__(
+        self,
+        api_keys: Sequence[str] = ("test-key",),
+        *,
+        speed: float = 1.0,
+        manual_clock: bool = False,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        log_quirk: bool = False,
+        timings: Timings | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if isinstance(api_keys, str):
+            api_keys = (api_keys,)
+        self.app: EmulatorApp = create_app(
+            api_keys,
+            speed=speed,
+            manual_clock=manual_clock,
+            page_size=page_size,
+            log_quirk=log_quirk,
+            timings=timings,
+        )
+        self._host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    def __repr__(self) -> str:
+        state = f"url={self.url!r}" if self._server is not None else "stopped"
+        return f"<Emulator {state} tenants={len(self.api_keys)}>"
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start serving; returns once the server accepts connections.
+
+        Raises:
+            RuntimeError: already started, or the server did not come up.
+        """
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and
+        # without it every response waits ~40 ms for a delayed ACK (headers, body: 2 writes).
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self._host, self._port))
+        except OSError:
+            sock.close()
+            raise
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,  # never reconfigure the host application's logging
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="cakework-emulator", daemon=True
+        )
+        self._server, self._thread, self._socket = server, thread, sock
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator's server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread; idempotent."""
+        server, thread, sock = self._server, self._thread, self._socket
+        self._server = self._thread = self._socket = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join()
+        if sock is not None:
+            sock.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ---- where and who -------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Root URL of the server (control routes live under ``/_emulator/``).
+
+        Raises:
+            RuntimeError: the emulator is not running.
+        """
+        if self._socket is None:
+            raise RuntimeError("the emulator is not running")
+        host, port = self._socket.getsockname()[:2]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """Base URL of the API, ending in ``/v1`` (pass it to ``Cakework(base_url=...)``)."""
+        return self.url + "/v1"
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        """Every accepted API key (one tenant each)."""
+        return self.app.backend.api_keys
+
+    @property
+    def api_key(self) -> str:
+        """The first API key."""
+        return self.api_keys[0]
+
+    # ---- time, faults, counters, state -------------------------------------------------
+
+    def now(self) -> float:
+        """Current emulator time (Unix epoch seconds)."""
+        return self.app.clock.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator clock forward (builds progress, VMs boot, logs are written).
+
+        Meant for ``manual_clock=True``; on a running clock it jumps ahead on top of speed.
+        A client's injected ``sleep`` can call this to make waits instant and exact.
+        """
+        self.app.clock.advance(seconds)
+
+    def inject(
+        self,
+        operation_id: str,
+        kind: FaultKind = "error",
+        *,
+        status: int = 503,
+        body: ErrorBody = "json",
+        retry_after: str | None = None,
+        seconds: float = 0.0,
+        bad_json: BadJson = "truncated",
+        times: int | None = None,
+        fraction: float | None = None,
+    ) -> None:
+        """Inject a fault into requests of one operation (``"*"``: any operation).
+
+        Args:
+            operation_id: An operationId of openapi.yaml, or ``"*"``.
+            kind: ``error`` (answer ``status``; the operation does not run), ``latency``
+                (wait ``seconds``, then answer normally), ``drop_before`` (close the
+                connection, operation not run), ``drop_after`` (run the operation, then
+                close without answering) or ``bad_json`` (run it, answer a truncated or
+                invalid JSON body).
+            status: Status of an ``error`` (429 also gets ``Retry-After``).
+            body: Body of an ``error``: ``json``, ``empty`` or ``html``.
+            retry_after: ``Retry-After`` header value of an ``error`` (429 default ``"1"``).
+            seconds: Real-time delay of a ``latency`` fault.
+            bad_json: ``truncated`` or ``invalid``.
+            times: Fire for this many matching requests (default 1 without ``fraction``).
+            fraction: Fire for this fraction of matching requests, evenly spread
+                (``0.5``: every 2nd); with ``times`` it stops after that many.
+
+        Raises:
+            ValueError: an unknown operation or kind, or bad ``times``/``fraction``.
+        """
+        known = {op.operation_id for op in self.app.operations}
+        if operation_id != "*" and operation_id not in known:
+            raise ValueError(f"unknown operationId {operation_id!r}")
+        fault = Fault(
+            kind=kind,
+            status=status,
+            body=body,
+            retry_after=retry_after,
+            seconds=seconds,
+            bad_json=bad_json,
+        )
+        self.app.faults.add(operation_id, fault, times=times, fraction=fraction)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.app.faults.clear()
+
+    def request_count(self, operation_id: str | None = None) -> int:
+        """Requests received for an operation (all operations when ``None``).
+
+        Every request routed to the operation counts, including those answered with an
+        injected fault, a 401 or a 400.
+        """
+        if operation_id is None:
+            return sum(self.app.counts.values())
+        return self.app.counts[operation_id]
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests received, per operationId."""
+        return dict(self.app.counts)
+
+    def resources(self, api_key: str | None = None) -> dict[str, int]:
+        """What a tenant holds now (default: the first API key).
+
+        Returns:
+            Counts under ``images``, ``builds``, ``vms`` (one-time VMs ever started),
+            ``cached_vms`` (ever created), ``running_vms`` (either kind, ``created`` or
+            ``started``) and ``live_cached_vms`` (cached VMs not destroyed).
+        """
+        return self.app.backend.resources(self.api_key if api_key is None else api_key)
+
+    def register_github_repo(
+        self,
+        repository: str,
+        files: Mapping[str, str],
+        *,
+        branch: str = "main",
+        token: str | None = None,
+    ) -> None:
+        """Make a repository branch available to ``buildImageFromGithub``.
+
+        Args:
+            repository: ``owner/name``.
+            files: The branch's files, path (``src/app.py``) to content.
+            branch: The branch name.
+            token: If given, builds must present exactly this token.
+        """
+        self.app.backend.register_github_repo(repository, files, branch=branch, token=token)
+
+    def reset(self) -> None:
+        """Forget every resource, fault and counter (registered GitHub repos stay)."""
+        self.app.reset()

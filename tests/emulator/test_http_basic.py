@@ -1,0 +1,129 @@
+"""HTTP tests against a running emulator: auth, tenancy, validation, images, VMs."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cakework.testing import Emulator
+
+from .conftest import ECR_URI, import_image, start_vm
+
+
+def test_base_url_ends_in_v1(emu: Emulator) -> None:
+    assert emu.base_url.startswith("http://127.0.0.1:")
+    assert emu.base_url.endswith("/v1")
+    assert emu.api_key == "key-a"
+    assert emu.api_keys == ("key-a", "key-b")
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Api-Key": "nope"}, {"X-Api-Key": ""}])
+def test_missing_or_unknown_key_is_401(emu: Emulator, headers: dict[str, str]) -> None:
+    response = httpx.get(emu.base_url + "/vms", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/json"
+    assert "error" in response.json()
+
+
+def test_tenants_do_not_see_each_other(
+    emu: Emulator, client: httpx.Client, other: httpx.Client
+) -> None:
+    image_id = import_image(client)
+    vm_id = start_vm(client, image_id)
+    assert other.get(f"/vm/{vm_id}").status_code == 404
+    # Exactly the answer for an id that never existed.
+    assert other.get(f"/vm/{vm_id}").json() == {"error": f"VM {vm_id} does not exist"}
+    assert client.get("/vm/nope").json() == {"error": "VM nope does not exist"}
+    assert other.post(f"/vm/{vm_id}/stop").status_code == 404
+    assert other.post("/vm/start", json={"imageId": image_id}).status_code == 404
+    assert other.get("/vms").json() == {"vms": []}
+    assert emu.resources("key-b")["vms"] == 0
+    assert emu.resources()["vms"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        ("/vm/start", {"imageId": "x", "cpu": 9}, "cpu: 9 is greater than the maximum of 8"),
+        ("/vm/start", {"imageId": "x", "cpu": 0}, "cpu: 0 is less than the minimum of 1"),
+        ("/vm/start", {"imageId": "x", "memory": 100}, "memory"),
+        ("/vm/start", {"imageId": "x", "volumeGB": 501}, "volumeGB"),
+        ("/vm/cache", {"imageId": "x", "diskSize": 0}, "diskSize"),
+        ("/vm/start", {"cpu": 1}, "'imageId' is a required property"),
+        ("/vm/start", {"imageId": "x", "bogus": 1}, "bogus"),
+        ("/image/import", {"imageUri": ECR_URI}, "password"),
+        ("/image/build/files", {"dockerfile": "FROM x", "files": [{"dir": "."}]}, "name"),
+    ],
+)
+def test_invalid_bodies_are_400(
+    client: httpx.Client, path: str, body: object, expected: str
+) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == 400
+    assert expected in response.json()["error"]
+
+
+def test_non_json_body_is_400(client: httpx.Client) -> None:
+    response = client.post(
+        "/vm/start", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "the request body is not valid JSON"}
+
+
+def test_secret_values_are_not_echoed(client: httpx.Client) -> None:
+    response = client.post("/image/import", json={"imageUri": ECR_URI, "password": 12345678})
+    assert response.status_code == 400
+    assert "12345678" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"batch": 49}, "batch"),
+        ({"batch": 1001}, "batch"),
+        ({"batch": "x"}, "batch"),
+        ({"order": "sideways"}, "order"),
+    ],
+)
+def test_out_of_range_query_is_400(
+    client: httpx.Client, params: dict[str, str | int], name: str
+) -> None:
+    vm_id = start_vm(client)
+    response = client.get(f"/vm/{vm_id}/logs", params=params)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(f"{name}: ")
+
+
+def test_list_status_filter_is_validated(client: httpx.Client) -> None:
+    assert client.get("/vms", params={"status": "weird"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        ECR_URI,
+        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/team/app",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "a" * 64,
+    ],
+)
+def test_import_image_accepts_ecr_uris(client: httpx.Client, uri: str) -> None:
+    first = client.post("/image/import", json={"imageUri": uri, "password": "pw"})
+    second = client.post("/image/import", json={"imageUri": uri, "password": "pw"})
+    assert first.status_code == second.status_code == 200
+    assert first.json()["imageId"] != second.json()["imageId"]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "docker.io/library/python:3.11",
+        "123.dkr.ecr.us-west-2.amazonaws.com/app",
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/",
+        "ghcr.io/owner/app:latest",
+    ],
+)
+def test_import_image_rejects_other_uris(client: httpx.Client, uri: str) -> None:
+    response = client.post("/image/import", json={"imageUri": uri, "password": "pw"})
+    assert response.status_code == 400
+    assert "ECR" in response.json()["error"]
