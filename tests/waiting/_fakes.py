@@ -194,7 +194,7 @@ class FakeLogs:
             assert (q, b, o) == (query or "", str(batch), order), "cursor reused with new params"
             assert (f, t) == (from_, to), "from/to not sent back verbatim"
             offset = int(offset_s)
-            lo, hi = self._parse(f), self._parse(t)
+            lo, hi = self._parse(f), self._parse(t) + 999
         else:
             offset = 0
             lo = self._parse(from_) if from_ is not None else 0
