@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .._directory import collect_build_context
 from .._models import Build, BuildFile, Image, LogPage
 
 if TYPE_CHECKING:
+    import os
+
     from .._client import AsyncCakework, Cakework
 
 
@@ -40,6 +44,29 @@ class Images:
         return self._client._run(
             self._client._api.build_from_files(dockerfile=dockerfile, files=files)
         )
+
+    def build_from_directory(
+        self, path: str | os.PathLike[str], dockerfile: str | None = None
+    ) -> Build:
+        """Start building an image from a local folder, as ``docker build <path>`` would.
+
+        Every file under ``path`` is sent, except what ``.dockerignore`` excludes
+        (Docker's rules) and ``.git``; symlinks leading outside ``path`` are not followed.
+        The folder is checked completely before anything is sent.
+
+        Args:
+            path: The build context folder.
+            dockerfile: The Dockerfile text; by default ``path/Dockerfile`` is read.
+
+        Returns:
+            The build, usually in status ``created``.
+
+        Raises:
+            BuildContextError: (a ``ValueError``) no Dockerfile, a malformed
+                ``.dockerignore``, or files that cannot be sent as text (all named).
+        """
+        context = collect_build_context(path, dockerfile)
+        return self.build_from_files(dockerfile=context.dockerfile, files=context.files)
 
     def build_from_github(
         self,
@@ -131,6 +158,14 @@ class AsyncImages:
         return await self._client._run(
             self._client._api.build_from_files(dockerfile=dockerfile, files=files)
         )
+
+    async def build_from_directory(
+        self, path: str | os.PathLike[str], dockerfile: str | None = None
+    ) -> Build:
+        """Start building from a local folder (see :meth:`Images.build_from_directory`)."""
+        # Reading a large folder blocks; keep it off the event loop.
+        context = await asyncio.to_thread(collect_build_context, path, dockerfile)
+        return await self.build_from_files(dockerfile=context.dockerfile, files=context.files)
 
     async def build_from_github(
         self,
