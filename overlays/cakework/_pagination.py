@@ -38,7 +38,7 @@ import attrs
 
 from ._flow import Flow, Sleep
 from ._models import VM, LogLine, LogPage, VMPage
-from ._polling import PollSchedule
+from ._polling import TRANSIENT_ERRORS, PollSchedule
 
 logger = logging.getLogger("cakework")
 
@@ -365,7 +365,16 @@ class LogStream:
                 return False
             request = self._cursor.request
             if request is not None:
-                page = yield from self._fetch(request)
+                try:
+                    page = yield from self._fetch(request)
+                except TRANSIENT_ERRORS as exc:
+                    if not self._followed:
+                        raise
+                    # A tail -f outlives short outages: the same request is sent again
+                    # after the next follow delay (the cursor has not moved).
+                    logger.warning("following logs: %s; retrying", exc)
+                    yield Sleep(next(self._delays))
+                    continue
                 self._take_page(request, page)
                 continue
             if self._follow is None or self._final:
@@ -381,7 +390,13 @@ class LogStream:
             yield Sleep(next(self._delays))
         # Status first, lines after: every line written before the resource finished
         # is then in the drain that follows.
-        self._final = yield from is_finished()
+        try:
+            self._final = yield from is_finished()
+        except TRANSIENT_ERRORS as exc:
+            if not self._followed:
+                raise
+            logger.warning("following logs: status check failed: %s; retrying", exc)
+            self._final = False
         self._followed = True
         self.poll_again()
 

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 
 import attrs
 
+from .errors import APIConnectionError, InternalServerError, RateLimitError
+
 FIRST_DELAY = 1.0
 """Seconds before the first poll."""
 FACTOR = 1.5
@@ -27,6 +29,14 @@ MAX_DELAY = 15.0
 """Cap of the un-jittered delay."""
 JITTER = 0.2
 """Each delay is multiplied by a uniform factor in ``[1 - JITTER, 1 + JITTER]``."""
+
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    APIConnectionError,  # includes APITimeoutError
+    RateLimitError,
+    InternalServerError,
+)
+"""Errors that waits and follow mode retry on their schedule instead of raising (what is
+left after the request's own retries gave up)."""
 
 BUILD_TIMEOUT = 1800.0
 """Default deadline of ``images.wait_for_build`` (30 min)."""

@@ -24,25 +24,10 @@ from typing import Protocol
 from ._flow import Flow, Now, Sleep
 from ._models import VM, VM_STATES, Build, LogLine, LogPage
 from ._pagination import LogRequest, LogStream
-from ._polling import DEFAULT_SCHEDULE, Deadline, PollSchedule
-from .errors import (
-    APIConnectionError,
-    BuildFailedError,
-    CakeworkError,
-    InternalServerError,
-    InvalidParameterError,
-    RateLimitError,
-    WaitTimeoutError,
-)
+from ._polling import DEFAULT_SCHEDULE, TRANSIENT_ERRORS, Deadline, PollSchedule
+from .errors import BuildFailedError, CakeworkError, InvalidParameterError, WaitTimeoutError
 
 logger = logging.getLogger("cakework")
-
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
-    APIConnectionError,  # includes APITimeoutError
-    RateLimitError,
-    InternalServerError,
-)
-"""Errors a wait retries on its schedule instead of raising."""
 
 LOG_TAIL_LINES = 50
 """How many of the last build log lines a :class:`BuildFailedError` carries."""

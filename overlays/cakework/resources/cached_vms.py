@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .._long_running import AsyncCachedVMsLongRunning, CachedVMsLongRunning
 from .._models import CachedVM, LogLine
 from .._pool import DEFAULT_START_TIMEOUT, AsyncCachedVMPool, CachedVMPool
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from .._client import AsyncCakework, Cakework
 
 
-class CachedVMs:
+class CachedVMs(CachedVMsLongRunning):
     """Cached VM operations of :class:`~cakework.Cakework`."""
 
     def __init__(self, client: Cakework) -> None:
@@ -100,7 +101,7 @@ class CachedVMs:
         )
 
 
-class AsyncCachedVMs:
+class AsyncCachedVMs(AsyncCachedVMsLongRunning):
     """Cached VM operations of :class:`~cakework.AsyncCakework` (see :class:`CachedVMs`)."""
 
     def __init__(self, client: AsyncCakework) -> None:

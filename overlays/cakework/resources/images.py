@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._directory import collect_build_context
+from .._long_running import AsyncImagesLongRunning, ImagesLongRunning
 from .._models import Build, BuildFile, Image, LogPage
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from .._client import AsyncCakework, Cakework
 
 
-class Images:
+class Images(ImagesLongRunning):
     """Image operations of :class:`~cakework.Cakework`."""
 
     def __init__(self, client: Cakework) -> None:
@@ -141,7 +142,7 @@ class Images:
         )
 
 
-class AsyncImages:
+class AsyncImages(AsyncImagesLongRunning):
     """Image operations of :class:`~cakework.AsyncCakework` (see :class:`Images`)."""
 
     def __init__(self, client: AsyncCakework) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .._long_running import AsyncVMsLongRunning, VMsLongRunning
 from .._models import VM, LogPage, VMPage
 
 if TYPE_CHECKING:
     from .._client import AsyncCakework, Cakework
 
 
-class VMs:
+class VMs(VMsLongRunning):
     """One-time VM operations of :class:`~cakework.Cakework`."""
 
     def __init__(self, client: Cakework) -> None:
@@ -96,7 +97,7 @@ class VMs:
         )
 
 
-class AsyncVMs:
+class AsyncVMs(AsyncVMsLongRunning):
     """One-time VM operations of :class:`~cakework.AsyncCakework` (see :class:`VMs`)."""
 
     def __init__(self, client: AsyncCakework) -> None:
