@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from cakework.testing import Emulator
 
 from ._helpers import MakeTree, Tree
 
@@ -26,3 +29,16 @@ def make_tree(tmp_path: Path) -> MakeTree:
         return root
 
     return make
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Emulator]:
+    """One emulator per module; ``emu`` resets it for each test."""
+    with Emulator(manual_clock=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(server: Emulator) -> Emulator:
+    server.reset()
+    return server
