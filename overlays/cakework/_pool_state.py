@@ -398,17 +398,24 @@ class PoolState:
 
         A failure is counted; a replacement is reserved when the pool is open and below
         ``size``. Interrupted (not ``failed``) VMs are not replaced: the caller is being
-        cancelled and should not start new work; the pool regrows on demand.
+        cancelled and should not start new work; the pool regrows on demand. An adopted
+        VM is only let go, not destroyed, unless ``destroy_adopted``: it is not ours.
         """
         if not self.holds(vm_id):
             return Discard(destroy=False, replace=False)  # close already took it
-        self._records[vm_id].status = "retiring"
+        record = self._records[vm_id]
+        destroy = record.owned or self.destroy_adopted
+        if destroy:
+            record.status = "retiring"
+        else:
+            del self._records[vm_id]
         self._failures += failed
         replace = failed and self._phase == "open" and self._live() + self._creating < self.size
         if replace:
             self._creating += 1
         self._assign()
-        return Discard(destroy=True, replace=replace)
+        self._check_drained()
+        return Discard(destroy=destroy, replace=replace)
 
     def destroyed(self, vm_id: str, *, ok: bool) -> None:
         """A destroy finished (``ok``) or failed (counted; the VM is forgotten either way)."""

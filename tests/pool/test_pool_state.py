@@ -268,6 +268,22 @@ def test_adopted_vms_are_used_and_not_destroyed_unless_asked() -> None:
     assert server.vms == {}
 
 
+def test_a_failed_adopted_vm_is_let_go_and_replaced_but_not_destroyed() -> None:
+    server = FakeServer(
+        vms={"old1": "started"}, faults={"start": {1: FakeAPIError("409 already running")}}
+    )
+    state = PoolState(size=1, adopt=["old1"])
+    sim = Sim(state, server)
+    sim.run(open_flow(state, FakeOps()))
+    [outcome] = sim.run(user(state, Counter()))
+    assert outcome.error is None
+    assert outcome.value != "old1"
+    stats = state.stats()
+    assert (stats.failures, stats.replaced, stats.destroyed, stats.size) == (1, 1, 0, 1)
+    _close(state, sim)
+    assert set(server.vms) == {"old1"}
+
+
 def test_stats_arithmetic() -> None:
     server = FakeServer(start_latency=2.0)
     state, server, sim = _opened(1, server=server)
