@@ -318,10 +318,11 @@ class CachedVMPool(_PoolBase):
     existing cached VMs, stopped) are used like the pool's own but only destroyed on close
     if ``destroy_adopted``.
 
-    Example:
-        >>> with client.cached_vms.pool(image_id=image.image_id, size=3) as pool:
-        ...     with pool.acquire(timeout=60) as vm:
-        ...         serve(vm.hostname)
+    Example::
+
+        with client.cached_vms.pool(image_id=image.image_id, size=3) as pool:
+            with pool.acquire(timeout=60) as vm:  # started, and only yours
+                serve(vm.hostname)
 
     Args:
         client: The client whose connection pool, retries, clock and sleep are used.
