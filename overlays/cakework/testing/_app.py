@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -132,6 +132,11 @@ class EmulatorApp:
 
         async def endpoint(request: Request) -> Response:
             self.counts[op.operation_id] += 1
+            try:
+                # Read the body first: after a latency fault the client may be gone.
+                raw_body = await request.body()
+            except ClientDisconnect:
+                return Response(status_code=204)  # nobody is listening any more
             fault = self.faults.take(op.operation_id)
             if fault is not None:
                 if fault.kind == "error":
@@ -149,7 +154,7 @@ class EmulatorApp:
                 request.scope["path"],
                 request.scope["query_string"],
                 request.headers.get("content-type", ""),
-                await request.body(),
+                raw_body,
             )
             call = Call(api_key or "", request.path_params, query, body)
             result = handler(backend, call)

@@ -27,13 +27,23 @@ class Clock(Protocol):
         """Move emulator time forward by ``seconds``."""
         ...
 
+    def reset(self) -> None:
+        """Go back to the start (used when the emulator forgets everything)."""
+        ...
+
 
 class ManualClock:
     """A clock that only moves when :meth:`advance` is called."""
 
     def __init__(self, start: float = MANUAL_EPOCH) -> None:
+        self._start = start
         self._now = start
         self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Go back to the start time, so a reset emulator repeats a run exactly."""
+        with self._lock:
+            self._now = self._start
 
     def now(self) -> float:
         """Return the current emulator time."""
@@ -68,6 +78,11 @@ class ScaledClock:
         self._mono0 = time.monotonic()
         self._offset = 0.0
         self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Drop what :meth:`advance` added; real time keeps running."""
+        with self._lock:
+            self._offset = 0.0
 
     def now(self) -> float:
         """Return the current emulator time."""

@@ -273,5 +273,8 @@ class Emulator:
         self.app.backend.register_github_repo(repository, files, branch=branch, token=token)
 
     def reset(self) -> None:
-        """Forget every resource, fault and counter (registered GitHub repos stay)."""
+        """Forget every resource, fault and counter; a manual clock goes back to its start.
+
+        Registered GitHub repositories stay.
+        """
         self.app.reset()

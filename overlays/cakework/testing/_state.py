@@ -227,7 +227,8 @@ class VMRecord:
         lines: list[Line] = []
         events = [t for t in self.transitions if t[0] <= now]
         for index, (t, state) in enumerate(events):
-            end = events[index + 1][0] if index + 1 < len(events) else now
+            ongoing = index + 1 == len(events)
+            end = now if ongoing else events[index + 1][0]
             if state == "created":
                 lines += [
                     Line(_ms(t), "info", f"Pulling image {self.image_id}"),
@@ -237,18 +238,21 @@ class VMRecord:
             elif state == "started":
                 where = f" on port {self.port}" if self.port is not None else ""
                 lines.append(Line(_ms(t), "info", f"VM started, application listening{where}"))
-                lines += self._app_lines(t, end, timings)
+                lines += self._app_lines(t, end, timings, ongoing)
             elif state == "stopped":
                 lines.append(Line(_ms(t), "info", "Received stop request, shutting down"))
             elif state == "destroyed":
                 lines.append(Line(_ms(t), "info", "VM destroyed"))
         return lines
 
-    def _app_lines(self, start: float, end: float, timings: Timings) -> Iterable[Line]:
+    def _app_lines(
+        self, start: float, end: float, timings: Timings, ongoing: bool
+    ) -> Iterable[Line]:
+        # A line due exactly at ``now`` is written; one due exactly at the stop is not.
         count = min(math.floor((end - start) / timings.log_interval), MAX_APP_LINES_PER_RUN)
         for k in range(1, count + 1):
             t = start + k * timings.log_interval
-            if t >= end:
+            if t > end or (t == end and not ongoing):
                 break
             if k % 5 == 0:
                 yield Line(_ms(t), "warn", f"[app] slow request #{k}: GET /work took 1.2s")
@@ -303,9 +307,10 @@ class Backend:
         self._counters: dict[str, int] = {}
 
     def reset(self) -> None:
-        """Forget every resource of every tenant (registered GitHub repos stay)."""
+        """Forget every resource of every tenant and reset the clock (GitHub repos stay)."""
         with self._lock:
             self._reset_tenants()
+            self.clock.reset()
 
     # ---- helpers -------------------------------------------------------------------------
 

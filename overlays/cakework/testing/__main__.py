@@ -1,0 +1,60 @@
+"""``python -m cakework.testing``: run the emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Sequence
+
+from ._server import Emulator
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, serve, and return the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m cakework.testing", description="Run a local Cakework API emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any)")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="emulator clock speed vs real time (default 1)"
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accepted API key, one tenant each (repeatable; default test-key)",
+    )
+    parser.add_argument("--page-size", type=int, default=None, help="listVMs page size")
+    parser.add_argument(
+        "--log-quirk",
+        action="store_true",
+        help="return a log cursor on the last, empty page, like the real service did",
+    )
+    args = parser.parse_args(argv)
+    options = {} if args.page_size is None else {"page_size": args.page_size}
+    emulator = Emulator(
+        tuple(args.api_keys or ("test-key",)),
+        speed=args.speed,
+        log_quirk=args.log_quirk,
+        host=args.host,
+        port=args.port,
+        **options,
+    )
+    stop = threading.Event()
+    with emulator:
+        # The keys are printed on purpose: they are local test keys the user chose.
+        print(f"Cakework emulator listening on {emulator.base_url}", flush=True)
+        print(f"API keys: {', '.join(emulator.api_keys)}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            print("Stopping.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

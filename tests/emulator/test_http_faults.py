@@ -1,0 +1,141 @@
+"""HTTP tests: every injected fault kind, seen by a real httpx client."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cakework.testing import Emulator
+
+from .conftest import import_image, start_vm
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_error_status_with_json_body(emu: Emulator, client: httpx.Client, status: int) -> None:
+    vm_id = start_vm(client)
+    emu.inject("getVM", "error", status=status)
+    response = client.get(f"/vm/{vm_id}")
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert "injected" in response.json()["error"]
+    assert ("retry-after" in response.headers) == (status == 429)
+    assert client.get(f"/vm/{vm_id}").status_code == 200  # times=1 by default
+
+
+def test_retry_after_value_and_other_bodies(emu: Emulator, client: httpx.Client) -> None:
+    emu.inject("listVMs", "error", status=429, retry_after="7", body="empty")
+    emu.inject("listVMs", "error", status=502, body="html")
+    limited = client.get("/vms")
+    assert (limited.status_code, limited.headers["retry-after"], limited.content) == (429, "7", b"")
+    html = client.get("/vms")
+    assert html.status_code == 502
+    assert html.headers["content-type"].startswith("text/html")
+    assert "<html>" in html.text
+    assert client.get("/vms").status_code == 200
+
+
+def test_error_fault_has_no_side_effect(emu: Emulator, client: httpx.Client) -> None:
+    image_id = import_image(client)
+    emu.inject("startVM", "error", status=500)
+    assert client.post("/vm/start", json={"imageId": image_id}).status_code == 500
+    assert emu.resources()["vms"] == 0
+    assert emu.request_count("startVM") == 1
+
+
+def test_next_n_requests(emu: Emulator, client: httpx.Client) -> None:
+    emu.inject("listVMs", "error", status=503, times=3)
+    codes = [client.get("/vms").status_code for _ in range(5)]
+    assert codes == [503, 503, 503, 200, 200]
+
+
+def test_fraction_is_deterministic(emu: Emulator, client: httpx.Client) -> None:
+    emu.inject("listVMs", "error", status=503, fraction=0.25)
+    codes = [client.get("/vms").status_code for _ in range(8)]
+    assert codes == [200, 200, 200, 503] * 2
+
+
+def test_wildcard_operation(emu: Emulator, client: httpx.Client) -> None:
+    emu.inject("*", "error", status=500, times=2)
+    assert client.get("/vms").status_code == 500
+    assert client.get("/vm/x").status_code == 500
+    assert client.get("/vm/x").status_code == 404
+
+
+def test_latency(emu: Emulator, client: httpx.Client) -> None:
+    emu.inject("listVMs", "latency", seconds=0.5)
+    with pytest.raises(httpx.ReadTimeout):
+        client.get("/vms", timeout=0.05)
+    assert client.get("/vms").status_code == 200
+
+
+def test_drop_before_response(emu: Emulator, client: httpx.Client) -> None:
+    image_id = import_image(client)
+    emu.inject("startVM", "drop_before")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post("/vm/start", json={"imageId": image_id})
+    assert emu.resources()["vms"] == 0  # the operation never ran
+    assert client.post("/vm/start", json={"imageId": image_id}).status_code == 200
+
+
+def test_drop_after_processing(emu: Emulator, client: httpx.Client) -> None:
+    image_id = import_image(client)
+    emu.inject("startVM", "drop_after")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post("/vm/start", json={"imageId": image_id})
+    assert emu.resources()["vms"] == 1  # the side effect happened
+    assert len(client.get("/vms").json()["vms"]) == 1
+
+
+def test_drop_after_then_retried_stop_sees_409(emu: Emulator, client: httpx.Client) -> None:
+    vm_id = start_vm(client)
+    emu.inject("stopVM", "drop_after")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post(f"/vm/{vm_id}/stop")
+    assert client.post(f"/vm/{vm_id}/stop").status_code == 409
+
+
+@pytest.mark.parametrize("kind", ["truncated", "invalid"])
+def test_bad_json(emu: Emulator, client: httpx.Client, kind: str) -> None:
+    vm_id = start_vm(client)
+    emu.inject("getVM", "bad_json", bad_json=kind)  # type: ignore[arg-type]
+    response = client.get(f"/vm/{vm_id}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    with pytest.raises(ValueError, match=r"."):
+        response.json()
+
+
+def test_inject_rejects_unknown_operation(emu: Emulator) -> None:
+    with pytest.raises(ValueError, match="unknown operationId"):
+        emu.inject("getVm")
+    with pytest.raises(ValueError, match="fraction"):
+        emu.inject("getVM", fraction=1.5)
+
+
+def test_control_endpoint(emu: Emulator, client: httpx.Client) -> None:
+    control = httpx.Client(base_url=emu.url)
+    with control:
+        response = control.post(
+            "/_emulator/faults",
+            json={"operation": "listVMs", "kind": "error", "status": 429, "times": 2},
+        )
+        assert response.status_code == 204
+        assert [client.get("/vms").status_code for _ in range(3)] == [429, 429, 200]
+        control.post("/_emulator/faults", json={"operation": "listVMs", "kind": "drop_before"})
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get("/vms")
+        control.post("/_emulator/faults", json={"operation": "listVMs", "times": 5})
+        assert control.delete("/_emulator/faults").status_code == 204
+        assert client.get("/vms").status_code == 200
+        bad = control.post("/_emulator/faults", json={"kind": "explode"})
+        assert bad.status_code == 400
+        counters = control.get("/_emulator/counters").json()
+        assert counters["requests"]["listVMs"] == 5
+        resources = control.get("/_emulator/resources", headers={"X-Api-Key": emu.api_key})
+        assert resources.json()["vms"] == 0
+        before = control.get("/_emulator/clock").json()
+        assert before["manual"] is True
+        advanced = control.post("/_emulator/clock/advance", json={"seconds": 10}).json()
+        assert advanced["now"] == before["now"] + 10
+        assert control.post("/_emulator/reset").status_code == 204
+        assert emu.request_count() == 0
