@@ -79,10 +79,14 @@ def prepare_request(config: ClientConfig, kwargs: dict[str, Any]) -> dict[str, A
     return request
 
 
-def secrets_in(value: object) -> tuple[str, ...]:
-    """Every :class:`Secret` inside request kwargs (for scrubbing echoes from errors)."""
+def secrets_in(value: object) -> tuple[Secret, ...]:
+    """Every :class:`Secret` inside request kwargs (for scrubbing echoes from errors).
+
+    They stay wrapped, so a traceback's locals show ``('***',)``; ``str.replace`` still
+    matches their real value.
+    """
     if isinstance(value, Secret):
-        return (value.reveal(),)
+        return (value,)
     if isinstance(value, Mapping):
         return tuple(s for v in value.values() for s in secrets_in(v))
     if isinstance(value, list | tuple):

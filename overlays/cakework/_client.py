@@ -18,7 +18,7 @@ import httpx
 
 from ._adapter import build_generated_client
 from ._api import Api
-from ._config import DEFAULT_MAX_RETRIES, NOT_GIVEN, ClientConfig, NotGiven
+from ._config import DEFAULT_MAX_RETRIES, NOT_GIVEN, ClientConfig, NotGiven, mask
 from ._flow import AsyncSleep, Clock, Flow, SyncSleep, run_async, run_sync
 from ._request import configure_logging_from_env
 from .errors import CakeworkError
@@ -150,6 +150,7 @@ class Cakework(_BaseClient[httpx.Client, SyncSleep]):
         clock: Clock | None = None,
         sleep: SyncSleep | None = None,
     ) -> None:
+        api_key = mask(api_key)  # tracebacks with locals show '***'
         configure_logging_from_env()
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
@@ -214,6 +215,7 @@ class AsyncCakework(_BaseClient[httpx.AsyncClient, AsyncSleep]):
         clock: Clock | None = None,
         sleep: AsyncSleep | None = None,
     ) -> None:
+        api_key = mask(api_key)  # tracebacks with locals show '***'
         configure_logging_from_env()
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries

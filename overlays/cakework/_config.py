@@ -57,6 +57,12 @@ class Secret(str):
 
     __slots__ = ()
 
+    def __new__(cls, value: str) -> Secret:
+        # str(a_secret) is '***', so wrapping a Secret again must not go through str().
+        if isinstance(value, Secret):
+            return value
+        return super().__new__(cls, value)
+
     def __repr__(self) -> str:
         return "'***'"
 
@@ -69,6 +75,15 @@ class Secret(str):
     def reveal(self) -> str:
         """The secret as a plain ``str`` (only for sending it)."""
         return str.__str__(self)
+
+
+def mask(value: T) -> T:
+    """``value`` as a :class:`Secret` if it is a string, else unchanged.
+
+    Public methods rebind their secret parameters with this first thing, so even a
+    traceback rendered with its frames' locals shows ``***``.
+    """
+    return Secret(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
 def resolve_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:

@@ -9,12 +9,13 @@ client's results through, so one test body checks both. Sleeps are injected and 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 import pytest
 
 from cakework import AsyncCakework, Cakework
+from cakework.testing import Emulator
 
 T = TypeVar("T")
 AnyClient = Cakework | AsyncCakework
@@ -82,3 +83,23 @@ async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClien
     yield make
     for runner in made:
         await runner.close()
+
+
+@pytest.fixture(scope="module")
+def _emulator() -> Iterator[Emulator]:
+    # One server per module, reset per test: starting uvicorn per test would dominate.
+    with Emulator(api_keys=("test-key", "other-key"), manual_clock=True) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(_emulator: Emulator) -> Emulator:
+    """The module's emulator with no resources, faults or counts; manual clock."""
+    _emulator.reset()
+    return _emulator
+
+
+@pytest.fixture
+def client(emu: Emulator, make_client: MakeClient) -> Runner:
+    """A client of the parametrized kind on ``emu``; its sleeps advance the emulator clock."""
+    return make_client(base_url=emu.base_url, api_key=emu.api_key, on_sleep=emu.advance)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from cakework import AsyncCakework, Cakework, CakeworkError, InvalidParameterError
-from cakework._config import NOT_GIVEN, ClientConfig, NotGiven, Secret, resolve_timeout
+from cakework._config import NOT_GIVEN, ClientConfig, NotGiven, Secret, mask, resolve_timeout
 
 
 def test_api_key_and_base_url_fall_back_to_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,3 +103,10 @@ def test_secret_masks_repr_str_and_format_but_encodes_the_value() -> None:
     assert secret == "s3cr3t"
     assert httpx.Headers({"X-Api-Key": secret})["x-api-key"] == "s3cr3t"
     assert "s3cr3t" not in repr(ClientConfig(api_key=secret, base_url="http://x"))
+    assert json.dumps({"password": secret}) == '{"password": "s3cr3t"}'
+
+
+def test_wrapping_twice_keeps_the_value() -> None:
+    assert Secret(Secret("v")).reveal() == "v"
+    assert mask(mask("v")).reveal() == "v"  # type: ignore[attr-defined]
+    assert mask(None) is None

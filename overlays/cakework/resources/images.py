@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .._config import mask
 from .._directory import collect_build_context
 from .._long_running import AsyncImagesLongRunning, ImagesLongRunning
 from .._models import Build, BuildFile, Image, LogPage
@@ -32,6 +33,7 @@ class Images(ImagesLongRunning):
         Returns:
             The imported image.
         """
+        password = mask(password)
         return self._client._run(
             self._client._api.import_image(image_uri=image_uri, password=password)
         )
@@ -90,6 +92,7 @@ class Images(ImagesLongRunning):
         Returns:
             The build, usually in status ``created``.
         """
+        token = mask(token)
         return self._client._run(
             self._client._api.build_from_github(
                 dockerfile=dockerfile,
@@ -150,6 +153,7 @@ class AsyncImages(AsyncImagesLongRunning):
 
     async def import_image(self, *, image_uri: str, password: str) -> Image:
         """Import an image from an AWS ECR repository (see :meth:`Images.import_image`)."""
+        password = mask(password)
         return await self._client._run(
             self._client._api.import_image(image_uri=image_uri, password=password)
         )
@@ -178,6 +182,7 @@ class AsyncImages(AsyncImagesLongRunning):
         dockerignore: str | None = None,
     ) -> Build:
         """Start building from GitHub (see :meth:`Images.build_from_github`)."""
+        token = mask(token)
         return await self._client._run(
             self._client._api.build_from_github(
                 dockerfile=dockerfile,
