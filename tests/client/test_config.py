@@ -42,6 +42,14 @@ def test_missing_key_names_the_variable(
         cls()
 
 
+@pytest.mark.parametrize("bad", ["kéy", "key\n", b"key"])
+def test_api_key_must_fit_in_a_header(bad: object) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        Cakework(api_key=bad)  # type: ignore[arg-type]
+    assert info.value.parameter == "api_key"
+    assert "key" not in str(info.value.value)
+
+
 def test_default_timeout_is_60_with_5_connect() -> None:
     with Cakework(api_key="k") as client:
         assert client.timeout == httpx.Timeout(60.0, connect=5.0)
