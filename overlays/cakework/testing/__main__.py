@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from ._server import Emulator
 
@@ -44,15 +46,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         **options,
     )
     stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    # Handlers for both: a shell may start us with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     with emulator:
         # The keys are printed on purpose: they are local test keys the user chose.
         print(f"Cakework emulator listening on {emulator.base_url}", flush=True)
         print(f"API keys: {', '.join(emulator.api_keys)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            print("Stopping.", flush=True)
+        stop.wait()
+        print("Stopping.", flush=True)
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ DEFAULT_PAGE_SIZE = 5
 _HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     content = json.dumps(body, separators=(",", ":")).encode()
     return Response(content, status, headers, media_type="application/json")
 
@@ -43,7 +43,8 @@ async def _error_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, EmulatorError):
         return _json({"error": exc.message}, exc.status)
     if isinstance(exc, HTTPException):
-        return _json({"error": str(exc.detail)}, exc.status_code)
+        # Keep the router's headers: a 405 must say ``Allow`` (RFC 9110).
+        return _json({"error": str(exc.detail)}, exc.status_code, exc.headers)
     return _json({"error": "Internal server error"}, 500)
 
 
