@@ -51,8 +51,10 @@ CREATING_OPERATIONS: Final = frozenset(
 )
 """Operations resent only if the request never reached the server, or on 429."""
 
-DONE_IF_CONFLICT_ON_RETRY: Final = frozenset({"stopVM", "stopCachedVM"})
-"""A retried stop answering 409 ("already stopped") means an earlier attempt worked."""
+DONE_IF_CONFLICT_ON_RETRY: Final = frozenset({"stopVM", "stopCachedVM", "destroyCachedVM"})
+"""A retried stop/destroy answering 409 ("already stopped/destroyed") means an earlier
+attempt worked. Not startCachedVM: there a 409 may also mean "destroyed", which is no
+success."""
 
 # httpx errors raised before a single byte of the request left: resending cannot duplicate.
 _NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

@@ -114,6 +114,16 @@ async def test_cached_stop_retried_after_close_after_processing(
     assert emu.resources()["running_vms"] == 0
 
 
+async def test_cached_destroy_retried_after_close_after_processing(
+    client: Runner, emu: Emulator
+) -> None:
+    cached = await client.call(client.c.cached_vms.create(image_id=await _image(client)))
+    emu.inject("destroyCachedVM", "drop_after")
+    await client.call(client.c.cached_vms.destroy(cached.id))  # 409 on the retry: done
+    assert emu.request_count("destroyCachedVM") == 2
+    assert (await client.call(client.c.vms.get(cached.id))).state == "destroyed"
+
+
 # --- creating POSTs: resent only if the server never saw them, or on 429 ----------------
 
 
