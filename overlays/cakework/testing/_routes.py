@@ -7,6 +7,7 @@ tiny: pick the validated values, call the backend, return the body (``None`` for
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ _SECRET_FIELDS = frozenset({"password", "token"})
 # The validator's view of the host; the emulator's real host and port do not matter to it.
 _SPEC_HOST = "https://api.cakework.com"
 _MEMO_LIMIT = 4096
+_MEMO_MAX_BODY = 4096  # large uploads (build contexts) are validated afresh, not kept
 
 
 def find_spec() -> Path:
@@ -81,14 +83,7 @@ class SpecValidator:
     """
 
     def __init__(self, spec_path: Path) -> None:
-        document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-        self.operations = tuple(
-            Operation(op["operationId"], method.upper(), path)
-            for path, item in document["paths"].items()
-            for method, op in item.items()
-            if isinstance(op, dict) and "operationId" in op
-        )
-        self._openapi = OpenAPI.from_dict(document, base_uri=spec_path.as_uri())
+        self.operations, self._openapi = _load_spec(spec_path.resolve())
         self._memo: dict[tuple[str, str, bytes, str, bytes], tuple[Any, Any] | str] = {}
 
     def validate(
@@ -103,9 +98,10 @@ class SpecValidator:
         result = self._memo.get(key)
         if result is None:
             result = self._validate(method, path, query_string, content_type, body)
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[key] = result
+            if len(body) <= _MEMO_MAX_BODY:
+                if len(self._memo) >= _MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[key] = result
         if isinstance(result, str):
             raise EmulatorError(400, result)
         return result
@@ -128,6 +124,20 @@ class SpecValidator:
         for error in result.errors:
             return describe(error)
         return dict(result.parameters.query), result.body
+
+
+@functools.lru_cache(maxsize=4)
+def _load_spec(spec_path: Path) -> tuple[tuple[Operation, ...], OpenAPI]:
+    # Parsing and checking the spec takes ~0.1 s; apps share the (read-only) result so
+    # that a fixture starting an emulator per test stays fast.
+    document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    operations = tuple(
+        Operation(op["operationId"], method.upper(), path)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    )
+    return operations, OpenAPI.from_dict(document, base_uri=spec_path.as_uri())
 
 
 def _schema_messages(exc: BaseException | None) -> list[str]:

@@ -1,0 +1,98 @@
+"""The Emulator context manager: starts, stops cleanly, leaves nothing behind."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import httpx
+import pytest
+
+import cakework.testing
+from cakework.testing import Emulator, create_app
+
+
+def test_public_names() -> None:
+    assert set(cakework.testing.__all__) == {
+        "Emulator",
+        "EmulatorApp",
+        "EmulatorError",
+        "Fault",
+        "FaultKind",
+        "ManualClock",
+        "ScaledClock",
+        "Timings",
+        "create_app",
+    }
+
+
+def emulator_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "cakework-emulator"]
+
+
+def test_stops_cleanly_with_nothing_left_behind() -> None:
+    with Emulator() as emu:
+        host, port = emu.url.removeprefix("http://").split(":")
+        with httpx.Client() as client:  # a keep-alive connection still open at stop
+            assert client.get(emu.base_url + "/vms", headers={"X-Api-Key": "test-key"}).is_success
+            assert len(emulator_threads()) == 1
+            emu.stop()
+    assert emulator_threads() == []
+    with pytest.raises(ConnectionRefusedError), socket.create_connection((host, int(port)), 1):
+        pass
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emu.base_url
+    emu.stop()  # idempotent
+
+
+def test_two_emulators_get_different_ports() -> None:
+    with Emulator() as first, Emulator() as second:
+        assert first.base_url != second.base_url
+
+
+def test_restart_after_stop() -> None:
+    emu = Emulator(manual_clock=True)
+    with emu:
+        pass
+    with emu:
+        assert httpx.get(emu.base_url + "/vms", headers={"X-Api-Key": "test-key"}).is_success
+    with pytest.raises(RuntimeError, match="already running"), emu, emu:
+        pass
+
+
+def test_create_app_is_a_fresh_asgi_app_each_time() -> None:
+    first, second = create_app(), create_app()
+    assert first.backend is not second.backend
+    assert {op.operation_id for op in first.operations} == {
+        "importImage",
+        "buildImageFromFiles",
+        "buildImageFromGithub",
+        "getBuild",
+        "getBuildLogs",
+        "startVM",
+        "stopVM",
+        "getVM",
+        "listVMs",
+        "getVMLogs",
+        "cacheVM",
+        "startCachedVM",
+        "stopCachedVM",
+        "destroyCachedVM",
+        "getCachedVMLogs",
+    }
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="API key"):
+        Emulator(())
+    with pytest.raises(ValueError, match="speed"):
+        Emulator(speed=0)
+    with pytest.raises(ValueError, match="back"):
+        Emulator(manual_clock=True).advance(-1)
+
+
+def test_repr_has_no_keys() -> None:
+    emu = Emulator(("secret-key-123",))
+    assert "secret-key-123" not in repr(emu)
+    with emu:
+        assert "secret-key-123" not in repr(emu)
