@@ -280,6 +280,7 @@ class LogStream:
         # deliberately re-read the boundary second) are deduplicated.
         self._dedupe = False
         self._followed = False  # True once the first status check happened
+        self._following = False  # True once the first read is drained and following began
         self._final = False  # the resource is finished: this is the last drain
         self._fresh_lines = False
         self._closed = False
@@ -368,7 +369,7 @@ class LogStream:
                 try:
                     page = yield from self._fetch(request)
                 except TRANSIENT_ERRORS as exc:
-                    if not self._followed:
+                    if not self._following:
                         raise
                     # A tail -f outlives short outages: the same request is sent again
                     # after the next follow delay (the cursor has not moved).
@@ -383,6 +384,9 @@ class LogStream:
             yield from self._follow_step(self._follow)
 
     def _follow_step(self, is_finished: IsFinished) -> Flow[None]:
+        # From the first status check on, a tail -f outlives short outages; errors of the
+        # first read still reach the caller at once.
+        self._following = True
         if self._followed:
             if self._fresh_lines:
                 self._delays = self._schedule.delays(self._rng)
@@ -393,8 +397,6 @@ class LogStream:
         try:
             self._final = yield from is_finished()
         except TRANSIENT_ERRORS as exc:
-            if not self._followed:
-                raise
             logger.warning("following logs: status check failed: %s; retrying", exc)
             self._final = False
         self._followed = True

@@ -421,3 +421,44 @@ async def test_async_vm_iterator() -> None:
 
     it = AsyncVMIterator(VMListStream(fetch, VMListRequest()), lambda flow: adrive(flow, clock))
     assert [vm.id async for vm in it] == ["a", "b"]
+
+
+def test_follow_rides_out_transient_errors(clock: SimClock) -> None:
+    from ._fakes import connection_error, server_error
+
+    logs = FakeLogs(clock)
+    expected = vm_writer(clock, logs, stop_at=30.0)
+    api = FakeApi(clock, vm_state=lambda t: "stopped" if t >= 30 else "started", logs=logs)
+
+    def fetch(request: LogRequest) -> Flow[LogPage]:
+        return api.get_vm_logs("vm-1", **request.kwargs())
+
+    def finished() -> Flow[bool]:
+        vm = yield from api.get_vm("vm-1")
+        return vm.state == "stopped"
+
+    stream = LogStream(fetch, LogRequest(), follow=finished, rng=random.Random(0))
+    it = LogIterator(stream, lambda flow: drive(flow, clock))
+    got = [next(it)]  # the first drain is done: from now on the follow is under way
+    api.failures["getVMLogs"] = [connection_error("getVMLogs"), server_error("getVMLogs")]
+    api.failures["getVM"] = [connection_error("getVM")]
+    got += list(it)
+    assert got == expected
+    assert api.failures == {"getVMLogs": [], "getVM": []}
+
+
+def test_first_read_errors_are_raised(clock: SimClock) -> None:
+    from ._fakes import connection_error
+
+    api = FakeApi(clock)
+    api.failures["getVMLogs"] = [connection_error("getVMLogs")]
+
+    def fetch(request: LogRequest) -> Flow[LogPage]:
+        return api.get_vm_logs("vm-1", **request.kwargs())
+
+    it = LogIterator(
+        LogStream(fetch, LogRequest(), follow=lambda: value_flow(False)),
+        lambda flow: drive(flow, clock),
+    )
+    with pytest.raises(type(connection_error())):
+        next(it)
