@@ -234,6 +234,8 @@ def test_quirk_mode(emu: Emulator) -> None:
         empty = client.get(f"/vm/{vm_id}/logs", params=follow).json()
         assert empty["lines"] == []
         assert empty["pagination"] == last["pagination"]
+        quirky.log_quirk = False
+        assert "pagination" not in client.get(f"/vm/{vm_id}/logs", params={"batch": 1000}).json()
 
 
 def test_build_logs_unknown_and_foreign(

@@ -139,3 +139,18 @@ def test_control_endpoint(emu: Emulator, client: httpx.Client) -> None:
         assert advanced["now"] == before["now"] + 10
         assert control.post("/_emulator/reset").status_code == 204
         assert emu.request_count() == 0
+        assert control.get("/_emulator/resources", headers={"X-Api-Key": "x"}).status_code == 401
+        repo = {"repository": "org/r", "branch": "dev", "files": {"app.py": "print(1)"}}
+        assert control.post("/_emulator/github", json=repo).status_code == 204
+        assert control.post("/_emulator/github", json={"files": 1}).status_code == 400
+        build = client.post(
+            "/image/build/github",
+            json={
+                "dockerfile": "FROM x\nCOPY app.py /",
+                "repository": "org/r",
+                "branch": "dev",
+                "token": "t",
+            },
+        ).json()
+        emu.advance(10)
+        assert client.get(f"/image/build/{build['buildId']}").json()["status"] == "succeeded"

@@ -167,6 +167,15 @@ class Emulator:
 
     # ---- time, faults, counters, state -------------------------------------------------
 
+    @property
+    def log_quirk(self) -> bool:
+        """Whether log pages reproduce the cursor-on-the-last-page quirk (settable)."""
+        return self.app.backend.log_quirk
+
+    @log_quirk.setter
+    def log_quirk(self, value: bool) -> None:
+        self.app.backend.log_quirk = value
+
     def now(self) -> float:
         """Current emulator time (Unix epoch seconds)."""
         return self.app.clock.now()
