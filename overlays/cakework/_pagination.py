@@ -23,6 +23,10 @@ window: the *n*-th occurrence of a key is new exactly when fewer than *n* were y
 before. That is exact even for identical lines in the same millisecond, and the state is
 bounded by the lines of one second. The stream ends once the resource is finished (build
 terminal, VM stopped/destroyed) and the lines written until then are drained.
+
+Assumption (true of the emulator, and of a log store that indexes lines as written): a line
+becomes readable no later than lines with a later timestamp. A line that showed up late
+with a timestamp before the newest delivered line's second would not be seen by follow.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -45,8 +49,6 @@ logger = logging.getLogger("cakework")
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-Order: TypeAlias = Literal["oldest_first", "newest_first"]
-ORDERS: tuple[str, ...] = ("oldest_first", "newest_first")
 
 FOLLOW_SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=5.0, jitter=0.2)
 """Poll schedule of follow mode: like waiting, but capped at 5 s so output stays live.
