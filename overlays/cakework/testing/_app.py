@@ -151,7 +151,7 @@ class EmulatorApp:
             api_key = request.headers.get("x-api-key")
             backend.tenant(api_key)
             query, body = validator.validate(
-                op.method,
+                op,
                 request.scope["path"],
                 request.scope["query_string"],
                 request.headers.get("content-type", ""),

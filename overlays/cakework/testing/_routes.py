@@ -71,15 +71,20 @@ class Operation:
     operation_id: str
     method: str
     path: str
+    any_path_value: bool = False
+    """Every path parameter's schema accepts any non-empty string (see ``_accepts_any``)."""
 
 
 class SpecValidator:
     """Validates requests against openapi.yaml with openapi-core.
 
     openapi-core costs about a millisecond per request, mostly resolving the spec. A
-    request's validity depends only on its method, path, query string, content type,
-    body and whether it carries an API key, so results are memoised on exactly those:
-    a client polling the same resource pays for validation once.
+    request's validity depends only on its operation, path parameters, query string,
+    content type and body (the API key is checked before), so results are memoised on
+    exactly those. When every path parameter's schema accepts any non-empty string (a
+    router-matched segment always is one), the path parameters cannot change the
+    outcome and the memo is keyed on the operation instead of the concrete path: then
+    ``getVM`` of any VM pays for validation once.
     """
 
     def __init__(self, spec_path: Path) -> None:
@@ -87,17 +92,24 @@ class SpecValidator:
         self._memo: dict[tuple[str, str, bytes, str, bytes], tuple[Any, Any] | str] = {}
 
     def validate(
-        self, method: str, path: str, query_string: bytes, content_type: str, body: bytes
+        self, op: Operation, path: str, query_string: bytes, content_type: str, body: bytes
     ) -> tuple[Mapping[str, Any], Any]:
         """Validate one request (already authenticated) and return ``(query, body)``.
+
+        Args:
+            op: The operation the router matched.
+            path: The request's path.
+            query_string: The raw query string.
+            content_type: The Content-Type header ("" when absent).
+            body: The raw body.
 
         Raises:
             EmulatorError: 400 with what is wrong.
         """
-        key = (method, path, query_string, content_type, body)
+        key = (op.method, op.path if op.any_path_value else path, query_string, content_type, body)
         result = self._memo.get(key)
         if result is None:
-            result = self._validate(method, path, query_string, content_type, body)
+            result = self._validate(op.method, path, query_string, content_type, body)
             if len(body) <= _MEMO_MAX_BODY:
                 if len(self._memo) >= _MEMO_LIMIT:
                     self._memo.clear()
@@ -131,13 +143,41 @@ def _load_spec(spec_path: Path) -> tuple[tuple[Operation, ...], OpenAPI]:
     # Parsing and checking the spec takes ~0.1 s; apps share the (read-only) result so
     # that a fixture starting an emulator per test stays fast.
     document = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    operations = tuple(
-        Operation(op["operationId"], method.upper(), path)
-        for path, item in document["paths"].items()
-        for method, op in item.items()
-        if isinstance(op, dict) and "operationId" in op
+    operations = []
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            parameters = [_resolve(document, p) for p in item.get("parameters", [])]
+            parameters += [_resolve(document, p) for p in op.get("parameters", [])]
+            path_schemas = [
+                _resolve(document, p.get("schema", {})) for p in parameters if p.get("in") == "path"
+            ]
+            any_value = all(_accepts_any(schema) for schema in path_schemas)
+            operations.append(Operation(op["operationId"], method.upper(), path, any_value))
+    return tuple(operations), OpenAPI.from_dict(document, base_uri=spec_path.as_uri())
+
+
+def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+# Keywords that do not constrain a string value.
+_ANNOTATIONS = frozenset({"type", "minLength", "description", "example", "examples", "title"})
+
+
+def _accepts_any(schema: Mapping[str, Any]) -> bool:
+    """Whether a schema accepts every non-empty string (conservative: unsure means no)."""
+    return (
+        schema.get("type") == "string"
+        and schema.get("minLength", 0) <= 1
+        and set(schema) <= _ANNOTATIONS
     )
-    return operations, OpenAPI.from_dict(document, base_uri=spec_path.as_uri())
 
 
 def _schema_messages(exc: BaseException | None) -> list[str]:
