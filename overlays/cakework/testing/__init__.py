@@ -1,8 +1,27 @@
 """``cakework.testing``: a stateful local Cakework emulator for tests and demos.
 
-Start it as a context manager (``with Emulator() as emu``), with the pytest fixture
-``cakework_emulator``, or from a shell: ``python -m cakework.testing --port 8080``.
+Start it as a context manager, with the pytest fixture ``cakework_emulator``, or from a
+shell: ``python -m cakework.testing --port 8080 [--speed 10] [--api-key K ...]``.
 Needs the ``emulator`` extra: ``pip install 'cakework-client[emulator]'``.
+
+Example::
+
+    from cakework import Cakework
+    from cakework.testing import Emulator
+
+    with Emulator(manual_clock=True) as emu:
+        client = Cakework(api_key=emu.api_key, base_url=emu.base_url, sleep=emu.advance)
+        emu.register_github_repo("org/app", {"app.py": "print(1)"})
+        emu.inject("startVM", "drop_after")        # the VM is created, the reply is lost
+        emu.inject("getVM", "error", status=503, times=2)
+        ...
+        assert emu.request_count("startVM") == 1
+        assert emu.resources()["running_vms"] == 0
+
+Requests are validated against the packaged ``openapi.yaml`` (400 ``{"error": ...}``);
+every API key is a tenant of its own; builds, boots and log lines follow the emulator
+clock; control routes for other languages live under ``/_emulator/`` (``reset``,
+``clock``, ``clock/advance``, ``faults``, ``counters``, ``resources``, ``github``).
 """
 
 from ._app import EmulatorApp, create_app

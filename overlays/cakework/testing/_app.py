@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +64,11 @@ def _fault_response(fault: Fault) -> Response:
 
 
 def _corrupt(response: Response, fault: Fault) -> Response:
-    body = bytes(response.body)
-    broken = body[: len(body) // 2] if fault.bad_json == "truncated" and len(body) > 1 else b"{"
     if fault.bad_json == "invalid":
         broken = b"{'not': json,"
+    else:
+        body = bytes(response.body)
+        broken = body[: len(body) // 2] if len(body) > 1 else b"{"
     return Response(broken, 200, media_type="application/json")
 
 
@@ -126,7 +127,7 @@ class EmulatorApp:
         self.faults.clear()
         self.counts.clear()
 
-    def _endpoint(self, op: Operation) -> Any:
+    def _endpoint(self, op: Operation) -> Callable[[Request], Awaitable[Response]]:
         handler = HANDLERS[op.operation_id]
         backend = self.backend
         validator = self._validator
