@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 
 import httpx
@@ -96,3 +98,13 @@ def test_repr_has_no_keys() -> None:
     assert "secret-key-123" not in repr(emu)
     with emu:
         assert "secret-key-123" not in repr(emu)
+
+
+def test_plugin_import_is_cheap() -> None:
+    # pytest imports the plugin in every session; it must not pull in the server stack.
+    code = (
+        "import sys, cakework.testing.pytest_plugin;"
+        "heavy = {'starlette', 'uvicorn', 'openapi_core', 'dockerfile'} & set(sys.modules);"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

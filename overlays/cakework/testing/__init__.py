@@ -24,12 +24,33 @@ clock; control routes for other languages live under ``/_emulator/`` (``reset``,
 ``clock``, ``clock/advance``, ``faults``, ``counters``, ``resources``, ``github``).
 """
 
-from ._app import EmulatorApp, create_app
-from ._clock import ManualClock, ScaledClock
-from ._errors import EmulatorError
-from ._faults import Fault, FaultKind
-from ._server import Emulator
-from ._state import Timings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._app import EmulatorApp, create_app
+    from ._clock import ManualClock, ScaledClock
+    from ._errors import EmulatorError
+    from ._faults import Fault, FaultKind
+    from ._server import Emulator
+    from ._state import Timings
+
+# Imported on first use (PEP 562): pytest imports ``cakework.testing.pytest_plugin`` in
+# every session where the package is installed, and that must neither cost the ~1 s of
+# importing starlette/uvicorn/openapi-core nor fail when the ``emulator`` extra is absent.
+_HOMES = {
+    "Emulator": "._server",
+    "EmulatorApp": "._app",
+    "EmulatorError": "._errors",
+    "Fault": "._faults",
+    "FaultKind": "._faults",
+    "ManualClock": "._clock",
+    "ScaledClock": "._clock",
+    "Timings": "._state",
+    "create_app": "._app",
+}
 
 __all__ = [
     "Emulator",
@@ -42,3 +63,16 @@ __all__ = [
     "Timings",
     "create_app",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
