@@ -13,8 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from cakework import AsyncCakework, Build, BuildFailedError, BuildFile, LogLine
-from cakework._pool import AsyncCachedVMPool
+from cakework import AsyncCachedVMPool, AsyncCakework, Build, BuildFailedError, BuildFile, LogLine
 
 APP = Path(__file__).parent / "app"
 BROKEN_DOCKERFILE = "FROM python:3.11-slim\nCOPY server.py .\n"

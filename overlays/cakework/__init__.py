@@ -7,6 +7,15 @@
 
 from ._client import AsyncCakework, Cakework
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
+from ._pagination import (
+    AsyncLogIterator,
+    AsyncVMIterator,
+    LogIterator,
+    LogPosition,
+    VMIterator,
+)
+from ._pool import AsyncCachedVMPool, CachedVMPool
+from ._pool_state import PoolStats
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -15,6 +24,7 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BuildContextError,
     BuildFailedError,
     CakeworkError,
     ConflictError,
@@ -22,8 +32,11 @@ from .errors import (
     InvalidParameterError,
     NotFoundError,
     PaginationError,
+    PoolClosedError,
+    PoolTimeoutError,
     RateLimitError,
     ResponseValidationError,
+    UnreachableStateError,
     WaitTimeoutError,
 )
 
@@ -40,6 +53,15 @@ __all__ = [
     "LogLine",
     "LogPage",
     "VMPage",
+    # iterators and the cached-VM pool
+    "AsyncLogIterator",
+    "AsyncVMIterator",
+    "LogIterator",
+    "LogPosition",
+    "VMIterator",
+    "AsyncCachedVMPool",
+    "CachedVMPool",
+    "PoolStats",
     # errors
     "APIConnectionError",
     "APIError",
@@ -47,6 +69,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BuildContextError",
     "BuildFailedError",
     "CakeworkError",
     "ConflictError",
@@ -54,8 +77,11 @@ __all__ = [
     "InvalidParameterError",
     "NotFoundError",
     "PaginationError",
+    "PoolClosedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "ResponseValidationError",
+    "UnreachableStateError",
     "WaitTimeoutError",
     "__version__",
 ]

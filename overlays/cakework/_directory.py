@@ -54,7 +54,9 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ._models import BuildFile
-from .errors import CakeworkError
+from .errors import (
+    BuildContextError,
+)
 
 if TYPE_CHECKING:
     from pathspec.pattern import Pattern
@@ -69,19 +71,6 @@ DOCKERFILE_NAMES = ("Dockerfile", "dockerfile")
 
 _UTF8_BOM = "\ufeff"
 _EXTRA_HINT = "pip install 'cakework-client[dockerignore]'"
-
-
-class BuildContextError(CakeworkError, ValueError):
-    """The folder cannot be turned into a build; nothing was sent.
-
-    Attributes:
-        paths: The offending paths relative to the folder (POSIX separators), when the
-            problem is with particular files; empty otherwise.
-    """
-
-    def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
-        self.paths = tuple(paths)
-        super().__init__(message)
 
 
 @attrs.frozen

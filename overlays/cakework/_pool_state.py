@@ -37,11 +37,11 @@ import attrs
 from ._flow import Flow, Now
 from ._models import VM, CachedVM
 from .errors import (
-    CakeworkError,
     ConflictError,
     InvalidParameterError,
     NotFoundError,
-    WaitTimeoutError,
+    PoolClosedError,
+    PoolTimeoutError,
 )
 
 T = TypeVar("T")
@@ -53,29 +53,6 @@ MAX_START_ATTEMPTS = 3
 
 LATENCY_WINDOW = 1000
 """Start latencies kept for :meth:`PoolState.stats` (the most recent ones)."""
-
-
-class PoolClosedError(CakeworkError):
-    """The pool is not open: ``acquire`` before ``open``, or after (or during) ``close``."""
-
-
-class PoolTimeoutError(WaitTimeoutError):
-    """``acquire`` found no free VM within its timeout and the pool could not grow.
-
-    A :class:`~cakework.errors.WaitTimeoutError` whose ``resource_id`` names the pool and
-    whose ``last_state`` says how busy it was.
-
-    Attributes:
-        in_use: VMs handed out when the acquire gave up.
-        max_size: The pool's limit.
-    """
-
-    def __init__(self, image_id: str, *, in_use: int, max_size: int, elapsed: float) -> None:
-        self.in_use = in_use
-        self.max_size = max_size
-        super().__init__(
-            f"cached-VM pool for image {image_id}", f"{in_use} of {max_size} VMs in use", elapsed
-        )
 
 
 class Signal(Protocol):

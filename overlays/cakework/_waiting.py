@@ -25,7 +25,12 @@ from ._flow import Flow, Now, Sleep
 from ._models import VM, VM_STATES, Build, LogLine, LogPage
 from ._pagination import LogRequest, LogStream
 from ._polling import DEFAULT_SCHEDULE, TRANSIENT_ERRORS, Deadline, PollSchedule
-from .errors import BuildFailedError, CakeworkError, InvalidParameterError, WaitTimeoutError
+from .errors import (
+    BuildFailedError,
+    InvalidParameterError,
+    UnreachableStateError,
+    WaitTimeoutError,
+)
 
 logger = logging.getLogger("cakework")
 
@@ -56,24 +61,6 @@ VM_DEAD_STATES: Mapping[str, frozenset[str]] = {
 States only move forward for one-time VMs (created -> started -> stopped -> destroyed).
 Cached VMs go back from ``stopped`` to ``started``: pass ``dead_states={"destroyed"}``
 when waiting for one of those."""
-
-
-class UnreachableStateError(CakeworkError):
-    """A VM reached a state from which the state waited for can no longer be reached.
-
-    Attributes:
-        resource_id: The VM id.
-        state: The state observed.
-        wanted: The state waited for.
-        vm: The VM as last seen.
-    """
-
-    def __init__(self, vm: VM, wanted: str) -> None:
-        self.vm = vm
-        self.resource_id = vm.id
-        self.state = vm.state
-        self.wanted = wanted
-        super().__init__(f"VM {vm.id} is {vm.state} and can no longer become {wanted}")
 
 
 class BuildApi(Protocol):

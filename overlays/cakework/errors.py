@@ -15,8 +15,12 @@
     │   ├── APIConnectionError           no usable response (``__cause__`` is the httpx error)
     │   │   └── APITimeoutError
     │   └── ResponseValidationError      a 2xx body the spec does not allow (body kept raw)
+    ├── BuildContextError (also a ValueError)       a folder that cannot be sent as a build
     ├── BuildFailedError(build, log_tail)
     ├── WaitTimeoutError(resource_id, last_state, elapsed)
+    │   └── PoolTimeoutError                        no cached VM free in time, pool at max_size
+    ├── UnreachableStateError(vm, wanted)           the VM can no longer reach the wanted state
+    ├── PoolClosedError                             acquire on a pool that is not open
     └── PaginationError
 
 Any other non-2xx status is a plain :class:`APIStatusError`. The status-to-class table is
@@ -25,11 +29,11 @@ Any other non-2xx status is a plain :class:`APIStatusError`. The status-to-class
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._models import Build, LogLine
+    from ._models import VM, Build, LogLine
 
 
 class CakeworkError(Exception):
@@ -195,6 +199,60 @@ class WaitTimeoutError(CakeworkError):
         )
 
 
+class BuildContextError(CakeworkError, ValueError):
+    """The folder cannot be turned into a build; nothing was sent.
+
+    Attributes:
+        paths: The offending paths relative to the folder (POSIX separators), when the
+            problem is with particular files; empty otherwise.
+    """
+
+    def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
+        self.paths = tuple(paths)
+        super().__init__(message)
+
+
+class UnreachableStateError(CakeworkError):
+    """A VM reached a state from which the state waited for can no longer be reached.
+
+    Attributes:
+        resource_id: The VM id.
+        state: The state observed.
+        wanted: The state waited for.
+        vm: The VM as last seen.
+    """
+
+    def __init__(self, vm: VM, wanted: str) -> None:
+        self.vm = vm
+        self.resource_id = vm.id
+        self.state = vm.state
+        self.wanted = wanted
+        super().__init__(f"VM {vm.id} is {vm.state} and can no longer become {wanted}")
+
+
+class PoolClosedError(CakeworkError):
+    """The pool is not open: ``acquire`` before ``open``, or after (or during) ``close``."""
+
+
+class PoolTimeoutError(WaitTimeoutError):
+    """``acquire`` found no free VM within its timeout and the pool could not grow.
+
+    A :class:`~cakework.errors.WaitTimeoutError` whose ``resource_id`` names the pool and
+    whose ``last_state`` says how busy it was.
+
+    Attributes:
+        in_use: VMs handed out when the acquire gave up.
+        max_size: The pool's limit.
+    """
+
+    def __init__(self, image_id: str, *, in_use: int, max_size: int, elapsed: float) -> None:
+        self.in_use = in_use
+        self.max_size = max_size
+        super().__init__(
+            f"cached-VM pool for image {image_id}", f"{in_use} of {max_size} VMs in use", elapsed
+        )
+
+
 class PaginationError(CakeworkError):
     """The server's pagination did not advance (e.g. a cursor repeated)."""
 
@@ -223,6 +281,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BuildContextError",
     "BuildFailedError",
     "CakeworkError",
     "ConflictError",
@@ -230,7 +289,10 @@ __all__ = [
     "InvalidParameterError",
     "NotFoundError",
     "PaginationError",
+    "PoolClosedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "ResponseValidationError",
+    "UnreachableStateError",
     "WaitTimeoutError",
 ]

@@ -7,10 +7,22 @@ from cakework import errors
 
 CLIENTS = {"Cakework", "AsyncCakework"}
 MODELS = {"Image", "BuildFile", "Build", "VM", "CachedVM", "LogLine", "LogPage", "VMPage"}
+HELPERS = {
+    "LogIterator",
+    "AsyncLogIterator",
+    "VMIterator",
+    "AsyncVMIterator",
+    "LogPosition",
+    "CachedVMPool",
+    "AsyncCachedVMPool",
+    "PoolStats",
+}
 
 
 def test_exported_names_are_the_intended_set() -> None:
-    assert set(cakework.__all__) == CLIENTS | MODELS | set(errors.__all__) | {"__version__"}
+    assert set(cakework.__all__) == CLIENTS | MODELS | HELPERS | set(errors.__all__) | {
+        "__version__"
+    }
     assert len(cakework.__all__) == len(set(cakework.__all__))
 
 
@@ -34,8 +46,12 @@ def test_error_tree() -> None:
         "APIConnectionError",
         "APITimeoutError",
         "ResponseValidationError",
+        "BuildContextError",
         "BuildFailedError",
         "WaitTimeoutError",
+        "PoolTimeoutError",
+        "UnreachableStateError",
+        "PoolClosedError",
         "PaginationError",
     }
     for name in errors.__all__:
@@ -50,6 +66,8 @@ def test_error_tree() -> None:
     ):
         assert issubclass(getattr(errors, status_error), errors.APIStatusError)
     assert issubclass(errors.InvalidParameterError, ValueError)
+    assert issubclass(errors.BuildContextError, ValueError)
+    assert issubclass(errors.PoolTimeoutError, errors.WaitTimeoutError)
 
 
 def test_version_is_the_user_agent_version() -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from cakework import AsyncCakework, Cakework
-from cakework._directory import BuildContextError
+from cakework.errors import BuildContextError
 from cakework.testing import Emulator
 
 from ._helpers import MakeTree

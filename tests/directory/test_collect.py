@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from cakework._directory import BuildContextError, collect_build_context
+from cakework._directory import collect_build_context
 from cakework._models import BuildFile
-from cakework.errors import CakeworkError
+from cakework.errors import BuildContextError, CakeworkError
 
 from ._helpers import DOCKERFILE, MakeTree, paths
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 from pathspec import GitIgnoreSpec
 
-from cakework._directory import BuildContextError, DockerIgnore, collect_build_context
+from cakework._directory import DockerIgnore, collect_build_context
+from cakework.errors import BuildContextError
 
 from ._helpers import DOCKERFILE, MakeTree, paths
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from cakework import AsyncCakework, InternalServerError, WaitTimeoutError
-from cakework._pool_state import PoolClosedError, PoolTimeoutError
+from cakework.errors import PoolClosedError, PoolTimeoutError
 from cakework.testing import Emulator
 
 from .conftest import live_cached_vms

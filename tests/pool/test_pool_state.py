@@ -11,10 +11,8 @@ from cakework._pool_state import (
     Call,
     Outcome,
     Parallel,
-    PoolClosedError,
     PoolState,
     PoolStats,
-    PoolTimeoutError,
     Wait,
     acquire_flow,
     close_flow,
@@ -22,7 +20,12 @@ from cakework._pool_state import (
     percentile,
     release_flow,
 )
-from cakework.errors import InvalidParameterError, WaitTimeoutError
+from cakework.errors import (
+    InvalidParameterError,
+    PoolClosedError,
+    PoolTimeoutError,
+    WaitTimeoutError,
+)
 
 from ._sim import FakeAPIError, FakeOps, FakeServer, Sim, drive_until, later, resume, user
 

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from cakework import Cakework, InternalServerError, WaitTimeoutError
-from cakework._pool_state import PoolClosedError, PoolTimeoutError
+from cakework.errors import PoolClosedError, PoolTimeoutError
 from cakework.testing import Emulator
 
 from .conftest import live_cached_vms

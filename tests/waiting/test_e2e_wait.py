@@ -14,7 +14,7 @@ import pytest
 
 from cakework import AsyncCakework, Build, BuildFailedError, LogLine, WaitTimeoutError
 from cakework._polling import DEFAULT_SCHEDULE
-from cakework._waiting import UnreachableStateError
+from cakework.errors import UnreachableStateError
 from cakework.testing import Emulator, Timings
 
 from ._e2e import Harness

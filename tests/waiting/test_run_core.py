@@ -11,8 +11,7 @@ import pytest
 
 from cakework._flow import Flow
 from cakework._run import arun_vm, run_vm
-from cakework._waiting import UnreachableStateError
-from cakework.errors import APIConnectionError, WaitTimeoutError
+from cakework.errors import APIConnectionError, UnreachableStateError, WaitTimeoutError
 
 from ._fakes import FakeApi, SimClock, adrive, conflict, connection_error, drive
 

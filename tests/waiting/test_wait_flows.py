@@ -9,12 +9,13 @@ import pytest
 
 from cakework._models import Build, LogLine
 from cakework._polling import DEFAULT_SCHEDULE
-from cakework._waiting import UnreachableStateError, wait_for_build, wait_for_vm_state
+from cakework._waiting import wait_for_build, wait_for_vm_state
 from cakework.errors import (
     BuildFailedError,
     InvalidParameterError,
     NotFoundError,
     RateLimitError,
+    UnreachableStateError,
     WaitTimeoutError,
 )
 
