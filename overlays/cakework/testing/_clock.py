@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 # 2023-03-07 06:00:00 UTC: a fixed start so a manual-clock run produces identical
@@ -70,12 +71,14 @@ class ScaledClock:
         speed: float = 1.0,
         *,
         start: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self._speed = speed
         self._start = time.time() if start is None else start
-        self._mono0 = time.monotonic()
+        self._monotonic = monotonic
+        self._mono0 = monotonic()
         self._offset = 0.0
         self._lock = threading.Lock()
 
@@ -86,7 +89,7 @@ class ScaledClock:
 
     def now(self) -> float:
         """Return the current emulator time."""
-        elapsed = time.monotonic() - self._mono0
+        elapsed = self._monotonic() - self._mono0
         with self._lock:
             return self._start + elapsed * self._speed + self._offset
 
