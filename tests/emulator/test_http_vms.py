@@ -31,7 +31,7 @@ def test_vm_lifecycle_and_409(emu: Emulator, client: httpx.Client) -> None:
     assert state(client, vm_id) == "stopped"
     again = client.post(f"/vm/{vm_id}/stop")
     assert again.status_code == 409
-    assert again.json() == {"error": f"VM {vm_id} is stopped; cannot stop"}
+    assert again.json() == {"error": f"VM {vm_id} is stopped; cannot stop it"}
     emu.advance(2)
     assert state(client, vm_id) == "destroyed"
     assert client.post(f"/vm/{vm_id}/stop").status_code == 409
@@ -87,6 +87,14 @@ def test_cached_endpoints_do_not_accept_one_time_vms(client: httpx.Client) -> No
     vm_id = start_vm(client)
     assert client.post(f"/vm/cached/{vm_id}/stop").status_code == 404
     assert client.get(f"/vm/cached/{vm_id}/logs").status_code == 404
+
+
+def test_stop_vm_refuses_cached_vms(client: httpx.Client) -> None:
+    vm_id = client.post("/vm/cache", json={"imageId": import_image(client)}).json()["id"]
+    client.post(f"/vm/cached/{vm_id}/start")
+    response = client.post(f"/vm/{vm_id}/stop")
+    assert response.status_code == 409
+    assert "stopCachedVM" in response.json()["error"]
 
 
 def test_destroy_running_cached_vm(emu: Emulator, client: httpx.Client) -> None:

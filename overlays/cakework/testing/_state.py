@@ -4,7 +4,7 @@ Rules of this module:
 
 * One :class:`Backend` method per API operation; it raises :class:`EmulatorError`
   (status + message) for anything the service refuses, and returns the JSON-ready body.
-* Every state change is declared as data (``_PROGRESSIONS``, ``_ALLOWED``) and scheduled on
+* Every state change is declared as data (``_PROGRESSIONS``, ``_TRANSITIONS``) and scheduled on
   the emulator clock when the request arrives; a read only evaluates that schedule at
   "now", so reads never change state.
 * Nothing is random: ids come from counters run through a hash, so a run with a manual
@@ -70,12 +70,13 @@ _PROGRESSIONS: dict[str, tuple[tuple[str, float | str], ...]] = {
     "stop_cached": (("stopped", 0.0),),
     "destroy_cached": (("destroyed", 0.0),),
 }
-# Which states an operation may start from; anything else is a 409.
-_ALLOWED: dict[str, frozenset[str]] = {
-    "stop_one_time": frozenset({"created", "started"}),
-    "boot_cached": frozenset({"stopped"}),
-    "stop_cached": frozenset({"created", "started"}),
-    "destroy_cached": frozenset({"created", "started", "stopped"}),
+# Requested transitions: the verb (for the 409 message), the states it may start from
+# (anything else is a 409) and the progression it schedules.
+_TRANSITIONS: dict[str, tuple[str, frozenset[str], str]] = {
+    "stop_vm": ("stop", frozenset({"created", "started"}), "stop_one_time"),
+    "start_cached": ("start", frozenset({"stopped"}), "boot"),
+    "stop_cached": ("stop", frozenset({"created", "started"}), "stop_cached"),
+    "destroy_cached": ("destroy", frozenset({"created", "started", "stopped"}), "destroy_cached"),
 }
 _RUNNING = frozenset({"created", "started"})
 
@@ -350,11 +351,13 @@ class Backend:
             raise EmulatorError(404, f"cached VM {vm_id} does not exist")
         return vm
 
-    def _transition(self, vm: VMRecord, action: str, progression: str, now: float) -> None:
+    def _transition(self, vm: VMRecord, request: str) -> None:
+        verb, allowed, progression = _TRANSITIONS[request]
+        now = self.clock.now()
         state = vm.state(now)
-        if state not in _ALLOWED[action]:
+        if state not in allowed:
             kind = "cached VM" if vm.cached else "VM"
-            raise EmulatorError(409, f"{kind} {vm.vm_id} is {state}; cannot {action.split('_')[0]}")
+            raise EmulatorError(409, f"{kind} {vm.vm_id} is {state}; cannot {verb} it")
         vm.schedule(now, progression, self.timings)
 
     def _new_build(
@@ -548,7 +551,7 @@ class Backend:
             vm = self._vm(self.tenant(api_key), vm_id)
             if vm.cached:
                 raise EmulatorError(409, f"VM {vm_id} is a cached VM; use stopCachedVM")
-            self._transition(vm, "stop_one_time", "stop_one_time", self.clock.now())
+            self._transition(vm, "stop_vm")
 
     def get_vm(self, api_key: str | None, vm_id: str) -> JSON:
         """GetVM (one-time or cached)."""
@@ -620,19 +623,19 @@ class Backend:
         """StartCachedVM: ``stopped`` → ``created`` → ``started``; 409 from any other state."""
         with self._lock:
             vm = self._cached_vm(self.tenant(api_key), vm_id)
-            self._transition(vm, "boot_cached", "boot", self.clock.now())
+            self._transition(vm, "start_cached")
 
     def stop_cached_vm(self, api_key: str | None, vm_id: str) -> None:
         """StopCachedVM: → ``stopped``; 409 unless running."""
         with self._lock:
             vm = self._cached_vm(self.tenant(api_key), vm_id)
-            self._transition(vm, "stop_cached", "stop_cached", self.clock.now())
+            self._transition(vm, "stop_cached")
 
     def destroy_cached_vm(self, api_key: str | None, vm_id: str) -> None:
         """DestroyCachedVM: → ``destroyed``; 409 if it already is."""
         with self._lock:
             vm = self._cached_vm(self.tenant(api_key), vm_id)
-            self._transition(vm, "destroy_cached", "destroy_cached", self.clock.now())
+            self._transition(vm, "destroy_cached")
 
     def get_cached_vm_logs(self, api_key: str | None, vm_id: str) -> JSON:
         """GetCachedVMLogs: every line, oldest first."""
