@@ -127,3 +127,13 @@ def test_import_image_rejects_other_uris(client: httpx.Client, uri: str) -> None
     response = client.post("/image/import", json={"imageUri": uri, "password": "pw"})
     assert response.status_code == 400
     assert "ECR" in response.json()["error"]
+
+
+def test_concrete_paths_win_and_405_lists_allowed_methods(client: httpx.Client) -> None:
+    # Per OpenAPI path matching, /vm/cache is cacheVM's path, never getVM("cache").
+    response = client.get("/vm/cache")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {"error": "Method Not Allowed"}
+    assert client.delete("/vm/abc").headers["allow"] == "GET"
+    assert client.get("/nowhere").status_code == 404

@@ -27,6 +27,10 @@ from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Sc
 from ._routes import HANDLERS, Call, Operation, SpecValidator, find_spec
 from ._state import Backend, Timings
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+# Every route accepts all methods and answers 405 itself (see ``_dispatch``).
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+
 DEFAULT_PAGE_SIZE = 5
 """listVMs page size: small, so that client paging code is exercised."""
 
@@ -94,9 +98,15 @@ class EmulatorApp:
         missing = {op.operation_id for op in self.operations} - set(HANDLERS)
         if missing:
             raise RuntimeError(f"openapi.yaml has operations the emulator lacks: {missing}")
+        by_path: dict[str, dict[str, Endpoint]] = {}
+        for op in self.operations:
+            by_path.setdefault(op.path, {})[op.method] = self._endpoint(op)
+        # OpenAPI matches concrete paths before templated ones (``/vm/cache`` is never
+        # getVM of a VM called "cache"), and a path answers 405 with ``Allow`` for methods
+        # it does not have, instead of falling through to another template.
+        ordered = sorted(by_path, key=lambda path: path.count("{"))
         routes = [
-            Route("/v1" + op.path, self._endpoint(op), methods=[op.method])
-            for op in self.operations
+            Route("/v1" + path, _dispatch(by_path[path]), methods=_ALL_METHODS) for path in ordered
         ]
         routes += [
             Route("/_emulator/reset", self._reset, methods=["POST"]),
@@ -127,7 +137,7 @@ class EmulatorApp:
         self.faults.clear()
         self.counts.clear()
 
-    def _endpoint(self, op: Operation) -> Callable[[Request], Awaitable[Response]]:
+    def _endpoint(self, op: Operation) -> Endpoint:
         handler = HANDLERS[op.operation_id]
         backend = self.backend
         validator = self._validator
@@ -227,6 +237,18 @@ class EmulatorApp:
         except (KeyError, AttributeError) as exc:
             raise EmulatorError(400, "repository and files {path: content} are required") from exc
         return Response(status_code=204)
+
+
+def _dispatch(endpoints: Mapping[str, Endpoint]) -> Endpoint:
+    allow = ", ".join(sorted(endpoints))
+
+    async def dispatch(request: Request) -> Response:
+        endpoint = endpoints.get(request.method)
+        if endpoint is None:
+            raise HTTPException(405, "Method Not Allowed", headers={"Allow": allow})
+        return await endpoint(request)
+
+    return dispatch
 
 
 async def _control_body(request: Request) -> dict[str, Any]:
