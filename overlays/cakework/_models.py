@@ -25,7 +25,9 @@ def parse_timestamp(value: str) -> datetime:
     """Parse any of the three timestamp shapes the service sends into an aware datetime.
 
     ``2023-02-24 20:29:40.331`` (no zone: UTC), ``2023-03-09T02:43:30.243-08:00`` and
-    ``2023-03-03T20:22:39.096Z`` all parse; a value without a zone is taken as UTC.
+    ``2023-03-03T20:22:39.096Z`` all parse; a value without a zone is taken as UTC. The
+    result is always in UTC (``datetime.UTC``), whatever offset was sent, so values from
+    different responses compare and print alike.
 
     Raises:
         ValueError: ``value`` is not a timestamp.
@@ -36,8 +38,8 @@ def parse_timestamp(value: str) -> datetime:
         # isoparse rejects the space separator on some dateutil versions; parse() does not.
         parsed = _dateparser.parse(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def datetime_from_ms(ms: int) -> datetime:

@@ -234,3 +234,18 @@ def test_request_effect_repr_hides_secrets() -> None:
     assert API_KEY not in repr(effect)
     assert effect.request["json"]["token"] == "ghp_tokenvalue"  # the real value is sent
     flow.close()
+
+
+def test_all_three_timestamp_shapes_become_the_same_kind_of_utc_datetime() -> None:
+    from datetime import UTC, datetime
+
+    from cakework._models import parse_timestamp
+
+    assert parse_timestamp("2023-02-24 20:29:40.331") == datetime(
+        2023, 2, 24, 20, 29, 40, 331000, tzinfo=UTC
+    )
+    assert parse_timestamp("2023-03-09T02:43:30.243-08:00") == datetime(
+        2023, 3, 9, 10, 43, 30, 243000, tzinfo=UTC
+    )
+    assert parse_timestamp("2023-03-03T20:22:39.096Z").tzinfo is UTC
+    assert parse_timestamp("2023-03-09T02:43:30.243-08:00").tzinfo is UTC

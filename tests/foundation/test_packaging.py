@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
@@ -48,17 +52,68 @@ def test_wheel_contains_both_typed_packages_and_the_spec(wheel: Path) -> None:
     ]
 
 
-def test_wheel_installs_into_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+def _fresh_venv(tmp_path: Path, requirement: str) -> Path:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        [str(python), "-m", "pip", "install", "--quiet", requirement],
         check=True,
         capture_output=True,
     )
+    return python
+
+
+def test_wheel_installs_into_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+    python = _fresh_venv(tmp_path, str(wheel))
     probe = "import cakework, cakework_api; print(cakework.__version__)"
     result = subprocess.run(
         [str(python), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path
     )
     assert result.stdout.strip()
+    # Without the extra, the emulator says what to install instead of a bare ImportError.
+    result = subprocess.run(
+        [str(python), "-m", "cakework.testing", "--port", "0"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "emulator" in result.stderr
+
+
+def test_emulator_runs_from_a_fresh_install_with_the_extra(wheel: Path, tmp_path: Path) -> None:
+    python = _fresh_venv(tmp_path, f"{wheel}[emulator]")
+    # Outside the repository: the spec must come from the installed package.
+    server = subprocess.Popen(
+        [str(python), "-m", "cakework.testing", "--port", "0", "--api-key", "k1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().rsplit(" ", 1)[1].strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        assert base_url.endswith("/v1")
+        assert "k1" in server.stdout.readline()
+        request = urllib.request.Request(f"{base_url}/vms", headers={"X-Api-Key": "k1"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response) == {"vms": []}
+        bad = urllib.request.Request(
+            f"{base_url}/vm/start",
+            data=b'{"imageId": "i", "cpu": 9}',
+            method="POST",
+            headers={"X-Api-Key": "k1", "Content-Type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as rejected:
+            urllib.request.urlopen(bad, timeout=10)
+        assert rejected.value.code == 400
+        rejected.value.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0
+        if server.stdout is not None:
+            server.stdout.close()

@@ -52,6 +52,11 @@ _HOMES = {
     "create_app": "._app",
 }
 
+# Third-party modules of the ``emulator`` extra: missing one means the extra is missing.
+_EXTRA_MODULES = frozenset(
+    {"starlette", "uvicorn", "openapi_core", "dockerfile", "yaml", "jsonschema_path"}
+)
+
 __all__ = [
     "Emulator",
     "EmulatorApp",
@@ -69,7 +74,17 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
+    try:
+        module = importlib.import_module(home, __name__)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _EXTRA_MODULES:
+            raise
+        raise ModuleNotFoundError(
+            f"cakework.testing needs the 'emulator' extra (module {exc.name!r} is missing): "
+            "pip install 'cakework-client[emulator]'",
+            name=exc.name,
+        ) from exc
+    value = getattr(module, name)
     globals()[name] = value
     return value
 

@@ -9,7 +9,10 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from ._server import Emulator
+try:
+    from . import Emulator
+except ModuleNotFoundError as exc:  # the emulator extra is not installed
+    sys.exit(str(exc))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
