@@ -75,6 +75,14 @@ def test_dockerignore() -> None:
     files = {"app.py": "", "node_modules/x/y.js": "", "docs/a.md": "", "docs/keep.md": ""}
     kept = apply_dockerignore(files, "node_modules\n# comment\ndocs/*.md\n!docs/keep.md\n")
     assert sorted(kept) == ["app.py", "docs/keep.md"]
+    # Docker anchors every line at the context root, unlike .gitignore: a bare name or
+    # "*.pyc" does not reach into subfolders, "**" does.
+    files = {"a.pyc": "", "src/b.pyc": "", "src/secret.txt": "", "secret.txt": ""}
+    assert sorted(apply_dockerignore(files, "*.pyc\nsecret.txt\n")) == [
+        "src/b.pyc",
+        "src/secret.txt",
+    ]
+    assert sorted(apply_dockerignore(files, "**/*.pyc\n")) == ["secret.txt", "src/secret.txt"]
 
 
 def test_build_progresses_on_the_clock() -> None:
@@ -171,6 +179,9 @@ def test_github_builds() -> None:
     assert "authentication failed" in outcome(token="wrong")[1]
     assert "stat app.py" in outcome(branch="dev")[1]
     assert "stat app.py" in outcome(dockerignore="app.py")[1]
+    status, message = outcome(dockerignore="[unclosed\n")
+    assert status == "failed"
+    assert ".dockerignore" in message
 
 
 def test_timestamp_shapes() -> None:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 import dockerfile
 
+from .._directory import DockerIgnore
+
 KNOWN_INSTRUCTIONS = frozenset(
     {
         "ADD",
@@ -178,34 +180,15 @@ def plan_build(text: str, files: Mapping[str, str]) -> BuildPlan:
 
 
 def apply_dockerignore(files: Mapping[str, str], dockerignore: str | None) -> dict[str, str]:
-    """Drop the files a ``.dockerignore`` excludes (last matching pattern wins; ``!`` re-includes).
+    """Drop the files a ``.dockerignore`` excludes, with Docker's own rules.
 
-    This covers the common patterns (globs, directories, ``**``, negation); it is the
-    emulator's approximation, not Docker's exact matcher.
+    The matcher is the client's (``cakework._directory.DockerIgnore``), so what the
+    emulator's GitHub builds leave out is exactly what ``build_from_directory`` leaves out.
+
+    Raises:
+        BuildContextError: a malformed pattern (Docker refuses such a build too).
     """
     if not dockerignore:
         return dict(files)
-    patterns: list[tuple[bool, str]] = []
-    for raw in dockerignore.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        negate = line.startswith("!")
-        pattern = posixpath.normpath(line.lstrip("!").strip().lstrip("/"))
-        patterns.append((negate, pattern))
-
-    def excluded(path: str) -> bool:
-        result = False
-        for negate, pattern in patterns:
-            candidates = [path] + [path.rsplit("/", n)[0] for n in range(1, path.count("/") + 1)]
-            if any(_match(candidate, pattern) for candidate in candidates):
-                result = not negate
-        return result
-
-    return {path: content for path, content in files.items() if not excluded(path)}
-
-
-def _match(path: str, pattern: str) -> bool:
-    if "**" in pattern:
-        return fnmatch.fnmatchcase(path, pattern.replace("**/", "*").replace("**", "*"))
-    return fnmatch.fnmatchcase(path, pattern)
+    ignore = DockerIgnore(dockerignore)
+    return {path: content for path, content in files.items() if not ignore.is_excluded(path)}

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import attrs
 
+from ..errors import BuildContextError
 from ._clock import Clock
 from ._dockerfile import apply_dockerignore, context_path, plan_build
 from ._errors import EmulatorError
@@ -453,7 +454,10 @@ class Backend:
             elif registered.token is not None and registered.token != token:
                 error = f"fatal: authentication failed for '{url}': the token was rejected"
             else:
-                files = apply_dockerignore(registered.files, dockerignore)
+                try:
+                    files = apply_dockerignore(registered.files, dockerignore)
+                except BuildContextError as exc:
+                    error = f"failed to read .dockerignore: {exc}"
             return self._new_build(tenant, dockerfile, files, preamble, error)
 
     def get_build(self, api_key: str | None, build_id: str) -> JSON:
