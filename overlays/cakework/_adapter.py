@@ -110,7 +110,7 @@ def error_message(response: httpx.Response) -> str:
     """
     try:
         data = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json can parse
         data = None
     if isinstance(data, dict):
         for key in ("error", "message"):

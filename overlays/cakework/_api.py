@@ -133,6 +133,13 @@ class Api:
         items: object = files  # checked at run time: callers may not use a type checker
         if isinstance(items, str | bytes) or not all(isinstance(f, BuildFile) for f in files):
             raise InvalidParameterError("files", "<files>", "a sequence of BuildFile")
+        for f in files:
+            # BuildFile does not check its fields; bytes content would otherwise fail as a
+            # TypeError deep inside JSON encoding, after the request was "sent".
+            if not all(isinstance(v, str) for v in (f.dir, f.name, f.content)):
+                shown = f"<BuildFile {f.name!r}>" if isinstance(f.name, str) else "<BuildFile>"
+                allowed = "BuildFile dir, name and content as str"
+                raise InvalidParameterError("files", shown, allowed)
         body = wire.BuildFromFilesRequest(
             dockerfile=check.non_empty("dockerfile", dockerfile),
             files=[adapter.to_build_file(f) for f in files],
@@ -202,7 +209,7 @@ class Api:
             image_id=check.non_empty("image_id", image_id),
             cpu=_or_unset(check.int_in_range("cpu", cpu, check.CPU_RANGE)),
             memory=_or_unset(check.int_in_range("memory", memory, check.MEMORY_RANGE)),
-            port=_or_unset(check.optional_int("port", port)),
+            port=_or_unset(check.int_in_range("port", port, check.PORT_RANGE)),
             env_vars=_env(env_vars),
             volume_gb=_or_unset(check.int_in_range("volume_gb", volume_gb, check.DISK_RANGE)),
         )
@@ -274,7 +281,7 @@ class Api:
             image_id=check.non_empty("image_id", image_id),
             cpu=_or_unset(check.int_in_range("cpu", cpu, check.CPU_RANGE)),
             memory=_or_unset(check.int_in_range("memory", memory, check.MEMORY_RANGE)),
-            port=_or_unset(check.optional_int("port", port)),
+            port=_or_unset(check.int_in_range("port", port, check.PORT_RANGE)),
             env_vars=_env(env_vars),
             disk_size=_or_unset(check.int_in_range("disk_size", disk_size, check.DISK_RANGE)),
         )

@@ -64,6 +64,9 @@ def _log_stream(
         isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
     ):
         raise InvalidParameterError("max_items", max_items, "an integer >= 0, or None")
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and not isinstance(value, datetime | str):
+            raise InvalidParameterError(name, value, "a datetime or an ISO 8601 string")
     if follow and order != "oldest_first":
         raise InvalidParameterError("order", order, "'oldest_first' when follow=True")
     if cursor is not None:

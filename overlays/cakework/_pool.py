@@ -259,11 +259,11 @@ class _PoolBase:
         destroy_adopted: bool,
         start_timeout: float | None,
     ) -> None:
-        check_timeout(start_timeout)
+        check_timeout(start_timeout, "start_timeout")
         self._state = PoolState(
             size=size,
             max_size=max_size,
-            adopt=tuple(adopt or ()),
+            adopt=() if adopt is None else adopt,
             destroy_adopted=destroy_adopted,
         )
         self._ops = _ApiOps(

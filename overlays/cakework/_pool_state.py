@@ -188,6 +188,10 @@ class Discard:
     replace: bool
 
 
+def _not_int(value: object) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int)
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile of non-empty ``values`` (``fraction`` in (0, 1])."""
     ordered = sorted(values)
@@ -211,12 +215,16 @@ class PoolState:
         adopt: Sequence[str] = (),
         destroy_adopted: bool = False,
     ) -> None:
-        if size < 0:
-            raise InvalidParameterError("size", size, ">= 0")
+        if _not_int(size) or size < 0:
+            raise InvalidParameterError("size", size, "an integer >= 0")
         limit = size if max_size is None else max_size
-        if limit < max(size, 1):
+        if _not_int(limit) or limit < max(size, 1):
             raise InvalidParameterError("max_size", max_size, f">= size ({size}) and >= 1")
-        adopted = list(dict.fromkeys(adopt))
+        # A lone id string would otherwise be adopted character by character.
+        ids = () if isinstance(adopt, str | bytes) else tuple(adopt)
+        if isinstance(adopt, str | bytes) or not all(isinstance(i, str) and i for i in ids):
+            raise InvalidParameterError("adopt", adopt, "a sequence of cached-VM ids")
+        adopted = list(dict.fromkeys(ids))
         if len(adopted) > limit:
             raise InvalidParameterError("adopt", adopt, f"at most max_size ({limit}) ids")
         self.size = size

@@ -15,6 +15,7 @@ from .errors import InvalidParameterError
 CPU_RANGE: Final = (1, 8)
 MEMORY_RANGE: Final = (256, 16384)
 DISK_RANGE: Final = (1, 500)
+PORT_RANGE: Final = (1, 65535)
 BATCH_RANGE: Final = (50, 1000)
 LOG_ORDERS: Final = ("newest_first", "oldest_first")
 
@@ -26,13 +27,6 @@ def int_in_range(name: str, value: int | None, bounds: tuple[int, int]) -> int |
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidParameterError(name, value, f"an integer from {low} to {high}")
-    return value
-
-
-def optional_int(name: str, value: int | None) -> int | None:
-    """Check an optional integer (no documented range)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidParameterError(name, value, "an integer")
     return value
 
 

@@ -93,14 +93,25 @@ class VMApi(Protocol):
         ...
 
 
-def check_timeout(timeout: float | None) -> None:
-    """Reject a negative or NaN timeout before anything is sent.
+def check_timeout(timeout: float | None, name: str = "timeout") -> None:
+    """Reject a negative, NaN or non-numeric timeout before anything is sent.
+
+    Args:
+        timeout: The value to check.
+        name: The parameter name to report.
 
     Raises:
         InvalidParameterError: ``timeout`` is not ``None`` or a number >= 0.
     """
-    if timeout is not None and (math.isnan(timeout) or timeout < 0):
-        raise InvalidParameterError("timeout", timeout, "a number of seconds >= 0, or None")
+    if timeout is None:
+        return
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or math.isnan(timeout)
+        or timeout < 0
+    ):
+        raise InvalidParameterError(name, timeout, "a number of seconds >= 0, or None")
 
 
 def wait_for_vm_state(

@@ -166,6 +166,7 @@ def test_stop_204_is_none() -> None:
         (b"", None),
         (b"<html><body>Bad gateway</body></html>", None),
         (b'{"error": 5}', None),
+        (b"[" * 100_000, None),  # too deep for json: used to escape as RecursionError
     ],
 )
 def test_error_statuses_map_to_classes_and_messages(
@@ -197,6 +198,7 @@ def test_error_statuses_map_to_classes_and_messages(
         b'{"id": "x", "hostname": "h", "cpu": 1, "mem',  # truncated
         b"[1, 2, 3]",
         b"",
+        b"[" * 100_000,
     ],
 )
 def test_bad_2xx_bodies_raise_response_validation_error(content: bytes) -> None:

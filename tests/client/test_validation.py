@@ -30,6 +30,8 @@ CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
     ("cached id", lambda a: a.destroy_cached_vm(""), "id", "", "non-empty"),
     ("image id", lambda a: a.start_vm(image_id=""), "image_id", "", "non-empty"),
     ("port", lambda a: a.start_vm(image_id="i", port="80"), "port", "80", "integer"),  # type: ignore[arg-type]
+    ("port low", lambda a: a.start_vm(image_id="i", port=0), "port", 0, "1 to 65535"),
+    ("port high", lambda a: a.cache_vm(image_id="i", port=65536), "port", 65536, "1 to 65535"),
     ("uri", lambda a: a.import_image(image_uri="", password="p"), "image_uri", "", "non-empty"),
     ("password", lambda a: a.import_image(image_uri="u", password=""), "password", "", "non-empty"),
     (
@@ -38,6 +40,17 @@ CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
         "files",
         "<files>",
         "BuildFile",
+    ),
+    (
+        # bytes content used to escape as a TypeError from JSON encoding inside the pump
+        "file bytes",
+        lambda a: a.build_from_files(
+            dockerfile="FROM x",
+            files=[BuildFile(".", "app.py", b"print()")],  # type: ignore[arg-type]
+        ),
+        "files",
+        "<BuildFile 'app.py'>",
+        "content as str",
     ),
     (
         "token",
@@ -78,6 +91,8 @@ def test_invalid_arguments_raise_before_any_flow_exists(
     [
         lambda a: a.start_vm(image_id="i", cpu=1, memory=256, volume_gb=1),
         lambda a: a.start_vm(image_id="i", cpu=8, memory=16384, volume_gb=500),
+        lambda a: a.start_vm(image_id="i", port=1),
+        lambda a: a.cache_vm(image_id="i", port=65535),
         lambda a: a.get_build_logs("b", batch=50, order="newest_first"),
         lambda a: a.get_vm_logs("v", batch=1000, order="oldest_first"),
         lambda a: a.list_vms(status="destroyed"),
