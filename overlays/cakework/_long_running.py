@@ -389,8 +389,10 @@ class VMsLongRunning:
         """Start a VM, wait until it is started, and stop it when the block ends.
 
         ``with client.vms.run(image_id=...) as vm:`` — the VM is stopped on every way out
-        of the block, also after an exception or Ctrl-C; a failed stop is logged on the
-        ``cakework`` logger and never hides the block's own exception.
+        of the block, also after an exception or Ctrl-C (even one that arrives while
+        startVM is in flight: its answer is awaited so the new VM can be stopped); a
+        failed stop is logged on the ``cakework`` logger and never hides the block's own
+        exception.
 
         Args:
             image_id: The image to run.
