@@ -212,6 +212,10 @@ class ImagesLongRunning:
         Raises:
             BuildFailedError: The build failed; ``log_tail`` holds its last 50 lines.
             WaitTimeoutError: ``timeout`` passed first.
+            APIError: A request failed for good (e.g. ``NotFoundError``); transient
+                failures are retried within ``timeout`` instead.
+            Exception: Whatever ``on_status`` or ``on_log`` raise ends the wait and is
+                re-raised unchanged.
         """
         flow = _build_wait(self._client._api, build_id, timeout, on_status, on_log)
         return self._client._run(flow)

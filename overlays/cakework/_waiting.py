@@ -195,6 +195,8 @@ class BuildLogFeed:
         self._stream = LogStream(fetch, LogRequest(batch=LOG_FEED_BATCH, order="oldest_first"))
         self._started = False
         self.tail: deque[LogLine] = deque(maxlen=LOG_TAIL_LINES)
+        self.callback_failed = False
+        """True once ``on_log`` raised: its error is the caller's, never a transient one."""
 
     def drain(self) -> Flow[None]:
         """Deliver every line written so far that was not delivered yet."""
@@ -205,7 +207,11 @@ class BuildLogFeed:
             while (line := self._stream.pop()) is not None:
                 self.tail.append(line)
                 if self._on_log is not None:
-                    self._on_log(line)
+                    try:
+                        self._on_log(line)
+                    except BaseException:
+                        self.callback_failed = True
+                        raise
 
 
 def fetch_log_tail(api: BuildApi, build_id: str) -> Flow[tuple[LogLine, ...]]:
@@ -236,7 +242,9 @@ def wait_for_build(
 
     After each getBuild the new log lines are read (only when ``on_log`` is given) and
     handed to ``on_log``; then ``on_status`` is called if the status changed since the
-    last poll. So the lines written before a status come before its callback.
+    last poll. So the lines written before a status come before its callback. An
+    exception raised by either callback ends the wait and reaches the caller unchanged
+    (it is not retried, even if it is one of our transient errors).
 
     Args:
         api: Provides ``get_build`` and ``get_build_logs``.
@@ -280,6 +288,8 @@ def wait_for_build(
             if feed is not None:
                 yield from feed.drain()
         except TRANSIENT_ERRORS as exc:
+            if feed is not None and feed.callback_failed:
+                raise  # on_log's own error (say, from another client it calls): not ours
             logger.debug("waiting for build %s: %s; retrying", build_id, exc)
             last_error = exc
             continue

@@ -11,6 +11,7 @@ from cakework._models import Build, LogLine
 from cakework._polling import DEFAULT_SCHEDULE
 from cakework._waiting import wait_for_build, wait_for_vm_state
 from cakework.errors import (
+    APIConnectionError,
     BuildFailedError,
     InvalidParameterError,
     NotFoundError,
@@ -289,3 +290,45 @@ def test_invalid_state_is_rejected_before_any_request(clock: SimClock, api: Fake
     with pytest.raises(InvalidParameterError):
         drive(wait_for_vm_state(api, "vm-1", "running", timeout=300.0, rng=random.Random(0)), clock)
     assert api.calls["getVM"] == 0
+
+
+# -- callbacks ----------------------------------------------------------------------
+
+
+def test_an_on_log_error_ends_the_wait_unchanged_even_if_it_looks_transient(
+    clock: SimClock,
+) -> None:
+    # A callback that forwards lines with another client may raise one of our transient
+    # errors; that is the caller's failure, not a hiccup of the wait to retry (which
+    # used to swallow it and silently drop the line it failed on).
+    api = FakeApi(clock, build_status=lambda t: "succeeded" if t >= 30 else "created")
+    for second in range(5):
+        api.logs.add(second, EPOCH_MS + second * 1000, f"line {second}")
+    theirs = connection_error("theirService")
+    calls: list[LogLine] = []
+
+    def on_log(line: LogLine) -> None:
+        calls.append(line)
+        raise theirs
+
+    with pytest.raises(APIConnectionError) as info:
+        drive(
+            wait_for_build(api, "b-1", timeout=1800.0, on_log=on_log, rng=random.Random(0)),
+            clock,
+        )
+    assert info.value is theirs
+    assert [line.message for line in calls] == ["line 0"]
+
+
+def test_an_on_status_error_ends_the_wait_unchanged(clock: SimClock) -> None:
+    api = FakeApi(clock, build_status=lambda t: "succeeded" if t >= 30 else "created")
+
+    def on_status(build: Build) -> None:
+        raise KeyError(build.status)
+
+    with pytest.raises(KeyError, match="created"):
+        drive(
+            wait_for_build(api, "b-1", timeout=1800.0, on_status=on_status, rng=random.Random(0)),
+            clock,
+        )
+    assert api.calls["getBuild"] == 1
