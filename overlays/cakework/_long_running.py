@@ -10,7 +10,7 @@ client's pump (``client._run``), so they differ in ``await`` alone.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -509,8 +509,16 @@ class CachedVMsLongRunning:
 
     _client: Cakework
 
-    def logs(self, id: str) -> SyncPager[LogLine]:
-        """Iterate over all log lines of a cached VM (one request; the API has no paging)."""
+    def logs(self, id: str) -> Iterator[LogLine]:
+        """Iterate over all log lines of a cached VM (one request; the API has no paging).
+
+        Args:
+            id: The cached VM.
+
+        Returns:
+            An iterator of LogLine (typed as a plain ``Iterator``: the pager behind it is
+            private). The request is sent on the first ``next()``.
+        """
         return SyncPager(_CachedLogSource(self._client._api, id), self._client._run)
 
 
@@ -519,6 +527,6 @@ class AsyncCachedVMsLongRunning:
 
     _client: AsyncCakework
 
-    def logs(self, id: str) -> AsyncPager[LogLine]:
+    def logs(self, id: str) -> AsyncIterator[LogLine]:
         """``async for`` over all log lines of a cached VM (see ``CachedVMs.logs``)."""
         return AsyncPager(_CachedLogSource(self._client._api, id), self._client._run)

@@ -6,6 +6,8 @@ it, and ``make typecheck`` covers it too. ``assert_type`` pins the return types 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from typing import assert_type
 
 import httpx
@@ -13,16 +15,24 @@ import httpx
 from cakework import (
     VM,
     APIStatusError,
+    AsyncCachedVMPool,
     AsyncCakework,
+    AsyncLogIterator,
+    AsyncVMIterator,
     Build,
     BuildFile,
     CachedVM,
+    CachedVMPool,
     Cakework,
     CakeworkError,
     Image,
+    LogIterator,
     LogLine,
     LogPage,
+    LogPosition,
     NotFoundError,
+    PoolStats,
+    VMIterator,
     VMPage,
 )
 
@@ -63,6 +73,26 @@ def sync_usage(client: Cakework) -> None:
         assert_type(error.message, str)
     fast = client.with_options(timeout=httpx.Timeout(5.0), max_retries=0)
     assert_type(fast, Cakework)
+    long_running(client)
+
+
+def long_running(client: Cakework) -> None:
+    # Every value returned here has a type users can import and annotate with.
+    assert_type(client.images.wait_for_build("b", on_log=print), Build)
+    logs = client.images.build_logs("b", max_items=10)
+    assert_type(logs, LogIterator)
+    assert_type(logs.cursor, LogPosition | None)
+    assert_type(client.vms.logs("v", follow=True), LogIterator)
+    assert_type(client.vms.list(status="started"), VMIterator)
+    assert_type(client.vms.wait_for_state("v", "stopped", timeout=None), VM)
+    assert_type(client.cached_vms.logs("c"), Iterator[LogLine])
+    run = client.vms.run(image_id="img")
+    assert_type(run, contextlib.AbstractContextManager[VM, bool | None])
+    pool = client.cached_vms.pool(image_id="img", size=2)
+    assert_type(pool, CachedVMPool)
+    assert_type(pool.stats(), PoolStats)
+    with pool, pool.acquire(timeout=5) as held:
+        assert_type(held, VM)
 
 
 async def async_usage() -> None:
@@ -73,6 +103,16 @@ async def async_usage() -> None:
         await client.vms.stop(vm.id)
         assert_type(await client.cached_vms.get_logs("c"), tuple[LogLine, ...])
         assert_type(client.with_options(max_retries=1), AsyncCakework)
+        assert_type(await client.images.wait_for_build("b"), Build)
+        assert_type(client.images.build_logs("b"), AsyncLogIterator)
+        assert_type(client.vms.list(), AsyncVMIterator)
+        assert_type(client.cached_vms.logs("c"), AsyncIterator[LogLine])
+        async with client.vms.run(image_id="img") as started:
+            assert_type(started, VM)
+        pool = client.cached_vms.pool(image_id="img", size=1)
+        assert_type(pool, AsyncCachedVMPool)
+        async with pool, pool.acquire() as held:
+            assert_type(held, VM)
 
 
 def construct() -> None:
