@@ -9,6 +9,7 @@ the generated ``from_dict`` does not), and turns error responses into our except
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, Final, TypeVar
@@ -94,11 +95,27 @@ def secrets_in(value: object) -> tuple[Secret, ...]:
     return ()
 
 
+SHORT_SECRET: Final = 8
+"""Secrets shorter than this are only redacted where they stand alone (see :func:`redact`)."""
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``***`` (a server may echo a request back)."""
+    """``text`` with every secret replaced by ``***`` (a server may echo a request back).
+
+    A short secret (a test key such as ``"k"``) is replaced only where it stands alone,
+    not inside a word: replacing it everywhere turned "Name or service not known" into
+    "not ***nown". Real keys, tokens and registry passwords are long, and those are
+    replaced wherever they occur.
+    """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        value = str.__str__(secret)  # the real text, also for a Secret
+        if not value:
+            continue
+        if len(value) >= SHORT_SECRET:
+            text = text.replace(value, "***")
+        else:
+            alone = rf"(?<![\w-]){re.escape(value)}(?![\w-])"
+            text = re.sub(alone, "***", text)
     return text
 
 

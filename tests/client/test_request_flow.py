@@ -21,6 +21,9 @@ from cakework import (
     RateLimitError,
     ResponseValidationError,
 )
+from cakework._adapter import build_generated_client
+from cakework._api import Api
+from cakework._config import ClientConfig, Secret
 from cakework._flow import Send, Sleep
 
 from ._fakes import API_KEY, VM_BODY, drive, make_api, response, sends, sleeps
@@ -224,6 +227,20 @@ def test_secrets_echoed_by_the_server_are_scrubbed() -> None:
     for text in (str(info.value), info.value.body, info.value.message, repr(info.value)):
         assert "hunter2-secret" not in text
         assert API_KEY not in text
+
+
+def test_a_short_secret_is_scrubbed_where_it_stands_alone_not_inside_words() -> None:
+    # A test key such as "k" used to turn "not known" into "not ***nown".
+    config = ClientConfig(api_key=Secret("k"), base_url="http://flow.test/v1", max_retries=0)
+    api = Api(config, build_generated_client(config))
+    with pytest.raises(APIConnectionError) as info:
+        drive(api.get_vm("v"), [httpx.ConnectError("Name or service not known", request=REQ)])
+    assert "Name or service not known" in str(info.value)
+    echo = {"error": "password pw rejected for key k"}
+    flow = api.import_image(image_uri="1.dkr.ecr.r.amazonaws.com/x", password="pw")
+    with pytest.raises(BadRequestError) as caught:
+        drive(flow, [response(400, echo)])
+    assert caught.value.message == "password *** rejected for key ***"
 
 
 def test_request_effect_repr_hides_secrets() -> None:
