@@ -130,9 +130,24 @@ def _final_error(call: Call[Any], outcome: httpx.Response | httpx.HTTPError) -> 
         return status_error(call.operation, outcome, secrets)
     cls = APITimeoutError if isinstance(outcome, httpx.TimeoutException) else APIConnectionError
     detail = redact(str(outcome) or type(outcome).__name__, secrets)
-    error = cls(f"{call.operation}: {type(outcome).__name__}: {detail}", operation=call.operation)
+    # Where it went, so a wrong base_url or proxy shows in the message itself.
+    target = _where(call.request)
+    error = cls(
+        f"{call.operation}: {type(outcome).__name__}: {detail} ({target})",
+        operation=call.operation,
+    )
     error.__cause__ = outcome
     return error
+
+
+def _where(request: Mapping[str, Any]) -> str:
+    """``METHOD scheme://host:port/path`` of a request, without credentials or query."""
+    method = str(request.get("method", "")).upper()
+    try:
+        url = httpx.URL(str(request.get("url", "")))
+    except (httpx.InvalidURL, TypeError):
+        return method
+    return f"{method} {url.copy_with(userinfo=None, query=None, fragment=None)}"
 
 
 def _server_now(

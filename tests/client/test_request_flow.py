@@ -103,6 +103,20 @@ def test_creating_post_dropped_connection_is_a_connection_error() -> None:
     assert info.value.__cause__ is dropped
 
 
+def test_connection_error_message_says_where_the_request_went() -> None:
+    # "ConnectError: [Errno 111] Connection refused" alone does not reveal a wrong
+    # base_url; the method and URL do (never credentials or the query string).
+    config = ClientConfig(
+        api_key=Secret(API_KEY), base_url="http://user:pw-secret@flow.test:8080/v1", max_retries=0
+    )
+    api = Api(config, build_generated_client(config))
+    with pytest.raises(APIConnectionError) as info:
+        drive(api.get_vm("v-1"), [httpx.ConnectError("Connection refused", request=REQ)])
+    assert str(info.value) == (
+        "getVM: ConnectError: Connection refused (GET http://flow.test:8080/v1/vm/v-1)"
+    )
+
+
 def test_429_retry_after_is_slept() -> None:
     limited = response(429, {"error": "slow down"}, headers={"Retry-After": "4"})
     _vm, effects = drive(make_api().start_vm(image_id="i"), [limited, response(200, VM_BODY)])
