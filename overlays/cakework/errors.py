@@ -37,7 +37,25 @@ if TYPE_CHECKING:
 
 
 class CakeworkError(Exception):
-    """Root of every error this package raises."""
+    """Root of every error this package raises.
+
+    Every error pickles and unpickles with its attributes (so it can cross a process
+    boundary, e.g. from a ``ProcessPoolExecutor`` worker), although most constructors
+    take keyword-only arguments that ``Exception``'s default pickling does not pass.
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[CakeworkError], args: tuple[object, ...], state: dict[str, object]
+) -> CakeworkError:
+    """Unpickle an error without calling its ``__init__`` (see ``CakeworkError``)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidParameterError(CakeworkError, ValueError):
