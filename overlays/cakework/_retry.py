@@ -67,7 +67,9 @@ Outcome = httpx.Response | httpx.HTTPError
 
 def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff: uniform in ``[0, min(cap, base * 2**(attempt-1))]``."""
-    return rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+    # The exponent is bounded: 2.0 ** 1024 overflows, and max_retries may be huge
+    # ("retry forever"); 2 ** 64 is far past the cap anyway.
+    return rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** min(attempt - 1, 64))
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -10,6 +10,7 @@ import yaml
 
 from cakework import _retry
 from cakework._retry import (
+    BACKOFF_CAP,
     CREATING_OPERATIONS,
     SAFE_OPERATIONS,
     backoff_delay,
@@ -159,3 +160,10 @@ def test_retry_after_http_date_uses_now() -> None:
     resp = response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT"})
     delay = retry_delay("getVM", 1, resp, max_retries=2, now=1445412470.0)
     assert delay == 40.0
+
+
+def test_backoff_of_a_very_late_attempt_is_the_cap_not_an_overflow() -> None:
+    # max_retries=sys.maxsize ("retry forever") reached attempt 1025 after a couple of
+    # hours of outage and then raised OverflowError from 2.0 ** 1024.
+    assert backoff_delay(1025, lambda: 1.0) == BACKOFF_CAP
+    assert backoff_delay(10**9, lambda: 0.5) == BACKOFF_CAP / 2
