@@ -157,7 +157,9 @@ class _SyncDriver(_Driver):
         if isinstance(effect, Wait):
             event = self.signal_for(effect.ticket, threading.Event)
             if event is not None:
-                event.wait(effect.timeout)
+                # acquire(timeout=math.inf) is valid; Event.wait overflows past TIMEOUT_MAX.
+                timeout = effect.timeout
+                event.wait(None if timeout is None or timeout > threading.TIMEOUT_MAX else timeout)
             return None
         return self._parallel(effect.flows)
 
