@@ -9,6 +9,7 @@ or message can show them.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Final, Literal, TypeVar
 
@@ -93,20 +94,33 @@ def resolve_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     server that does not accept a connection in 5 s is not going to.
 
     Raises:
-        InvalidParameterError: ``None``, a non-positive number or a phase set to ``None``
-            (a request without a timeout can hang forever).
+        InvalidParameterError: ``None``, a non-positive, infinite or NaN number, or a phase
+            set to ``None`` (a request without a timeout can hang forever). Infinity and
+            NaN used to pass here and fail every request later with ``OverflowError`` /
+            ``ValueError`` from the socket layer.
     """
     if isinstance(timeout, httpx.Timeout):
         phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if any(p is None or p <= 0 for p in phases):
+        if not all(_usable_seconds(p) for p in phases):
             raise InvalidParameterError(
-                "timeout", timeout, "an httpx.Timeout with every phase set and > 0"
+                "timeout", timeout, "an httpx.Timeout with every phase set, finite and > 0"
             )
         return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise InvalidParameterError("timeout", timeout, "a number of seconds > 0 or httpx.Timeout")
+    if isinstance(timeout, bool) or not _usable_seconds(timeout):
+        raise InvalidParameterError(
+            "timeout", timeout, "a finite number of seconds > 0 or httpx.Timeout"
+        )
     seconds = float(timeout)
     return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_CONNECT_TIMEOUT))
+
+
+def _usable_seconds(value: object) -> bool:
+    """A socket timeout Python can apply: a number > 0 and at most ``TIMEOUT_MAX``."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 < value <= threading.TIMEOUT_MAX  # False for NaN and infinity
+    )
 
 
 def _check_max_retries(max_retries: int) -> int:

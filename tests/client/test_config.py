@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import httpx
 import pytest
@@ -68,7 +69,21 @@ def test_timeout_forms(given: float | httpx.Timeout, expected: httpx.Timeout) ->
 
 
 @pytest.mark.parametrize(
-    "bad", [None, 0, -1, True, "10", httpx.Timeout(None), httpx.Timeout(5, read=None)]
+    "bad",
+    [
+        None,
+        0,
+        -1,
+        True,
+        "10",
+        httpx.Timeout(None),
+        httpx.Timeout(5, read=None),
+        # accepted before, then every request failed with OverflowError / ValueError
+        math.inf,
+        math.nan,
+        1e12,
+        httpx.Timeout(5, read=math.inf),
+    ],
 )
 def test_timeout_is_never_unlimited(bad: object) -> None:
     with pytest.raises(InvalidParameterError) as info:
