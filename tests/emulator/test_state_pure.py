@@ -212,3 +212,24 @@ def test_validation_memo_ignores_path_values_only_when_safe(
     schema: dict[str, object], expected: bool
 ) -> None:
     assert _accepts_any(schema) is expected
+
+
+def test_stop_never_rewrites_lines_already_written() -> None:
+    # A line due exactly at ``now`` is written; stopping at that instant must keep it,
+    # or a reader's cursor (timestamp, index) would skip the stop line that takes its place.
+    b = Backend(("a",), ManualClock(), timings=Timings(boot=3, log_interval=5))
+    image = b.import_image("a", image_uri=ECR_URI, password="pw")["imageId"]
+    vm_id = b.start_vm("a", image_id=image)["id"]
+    b.clock.advance(3 + 10)  # app lines due at +5 and +10: the second one exactly now
+    before = b.get_vm_logs("a", vm_id, LogRequest())["lines"]
+    assert before[-1]["message"] == "[app] handled request #2: GET /health 200"
+    b.stop_vm("a", vm_id)
+    after = b.get_vm_logs("a", vm_id, LogRequest())["lines"]
+    assert after[: len(before)] == before
+    assert after[-1]["message"] == "Received stop request, shutting down"
+    cached_id = b.cache_vm("a", image_id=image)["id"]
+    b.start_cached_vm("a", cached_id)
+    b.clock.advance(3 + 5)
+    before = b.get_cached_vm_logs("a", cached_id)["lines"]
+    b.destroy_cached_vm("a", cached_id)
+    assert b.get_cached_vm_logs("a", cached_id)["lines"][: len(before)] == before

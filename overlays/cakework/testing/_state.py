@@ -229,8 +229,7 @@ class VMRecord:
         lines: list[Line] = []
         events = [t for t in self.transitions if t[0] <= now]
         for index, (t, state) in enumerate(events):
-            ongoing = index + 1 == len(events)
-            end = now if ongoing else events[index + 1][0]
+            end = now if index + 1 == len(events) else events[index + 1][0]
             if state == "created":
                 lines += [
                     Line(_ms(t), "info", f"Pulling image {self.image_id}"),
@@ -240,21 +239,21 @@ class VMRecord:
             elif state == "started":
                 where = f" on port {self.port}" if self.port is not None else ""
                 lines.append(Line(_ms(t), "info", f"VM started, application listening{where}"))
-                lines += self._app_lines(t, end, timings, ongoing)
+                lines += self._app_lines(t, end, timings)
             elif state == "stopped":
                 lines.append(Line(_ms(t), "info", "Received stop request, shutting down"))
             elif state == "destroyed":
                 lines.append(Line(_ms(t), "info", "VM destroyed"))
         return lines
 
-    def _app_lines(
-        self, start: float, end: float, timings: Timings, ongoing: bool
-    ) -> Iterable[Line]:
-        # A line due exactly at ``now`` is written; one due exactly at the stop is not.
+    def _app_lines(self, start: float, end: float, timings: Timings) -> Iterable[Line]:
+        # A line due exactly at ``end`` is written whether ``end`` is now or the stop: a
+        # stop at that very instant must not take back a line a reader may already have
+        # (a log cursor is a position, so a vanished line would shift the ones after it).
         count = min(math.floor((end - start) / timings.log_interval), MAX_APP_LINES_PER_RUN)
         for k in range(1, count + 1):
             t = start + k * timings.log_interval
-            if t > end or (t == end and not ongoing):
+            if t > end:
                 break
             if k % 5 == 0:
                 yield Line(_ms(t), "warn", f"[app] slow request #{k}: GET /work took 1.2s")
