@@ -576,6 +576,9 @@ class LogIterator(SyncPager[LogLine]):
     Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
     many lines flow through. ``close()`` ends it at any time (also a ``follow``);
     :attr:`cursor` tells where to continue later.
+
+    ``next()`` raises the errors of the page request it makes (``APIError`` subclasses);
+    iterating again re-sends that same request, so no line is skipped or repeated.
     """
 
     def __init__(self, stream: LogStream, run: RunSync) -> None:
@@ -608,7 +611,11 @@ class AsyncLogIterator(AsyncPager[LogLine]):
 
 
 class VMIterator(SyncPager[VM]):
-    """Iterator of VMs across all listVMs pages (``vms.list``)."""
+    """Iterator of VMs across all listVMs pages (``vms.list``).
+
+    ``next()`` raises the errors of the page request it makes (``APIError`` subclasses);
+    iterating again re-sends that same request.
+    """
 
 
 class AsyncVMIterator(AsyncPager[VM]):

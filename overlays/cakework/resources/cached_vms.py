@@ -14,7 +14,12 @@ if TYPE_CHECKING:
 
 
 class CachedVMs(CachedVMsLongRunning):
-    """Cached VM operations of :class:`~cakework.Cakework`."""
+    """Cached VM operations of :class:`~cakework.Cakework`.
+
+    Every method raises ``InvalidParameterError`` (also a ``ValueError``) for an invalid
+    argument before anything is sent, and an ``APIError`` subclass when a request fails
+    for good (after the retries the operation allows).
+    """
 
     def __init__(self, client: Cakework) -> None:
         self._client = client
@@ -38,6 +43,15 @@ class CachedVMs(CachedVMsLongRunning):
             port: The internal port to open.
             env_vars: Environment variables.
             disk_size: Persistent storage in GB, 1-500.
+
+        Returns:
+            The cached VM (``id`` and ``hostname``; other fields when the API sends them).
+
+        Raises:
+            InvalidParameterError: An argument is invalid; nothing was sent.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
         """
         return self._client._run(
             self._client._api.cache_vm(
@@ -51,19 +65,65 @@ class CachedVMs(CachedVMsLongRunning):
         )
 
     def start(self, id: str) -> None:
-        """Start a cached VM."""
+        """Start a cached VM (``vms.wait_for_state`` tells when it is ``started``).
+
+        Args:
+            id: The cached VM.
+
+        Raises:
+            ConflictError: The cached VM was destroyed.
+            NotFoundError: No such cached VM.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
+        """
         self._client._run(self._client._api.start_cached_vm(id))
 
     def stop(self, id: str) -> None:
-        """Stop a cached VM; it can be started again."""
+        """Stop a cached VM; it can be started again.
+
+        Args:
+            id: The cached VM.
+
+        Raises:
+            ConflictError: It was not running (and this was not a retry).
+            NotFoundError: No such cached VM.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
+        """
         self._client._run(self._client._api.stop_cached_vm(id))
 
     def destroy(self, id: str) -> None:
-        """Destroy a cached VM for good."""
+        """Destroy a cached VM for good.
+
+        Args:
+            id: The cached VM.
+
+        Raises:
+            ConflictError: It was already destroyed before this call.
+            NotFoundError: No such cached VM.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
+        """
         self._client._run(self._client._api.destroy_cached_vm(id))
 
     def get_logs(self, id: str) -> tuple[LogLine, ...]:
-        """All log lines of a cached VM (the API has no paging for these)."""
+        """All log lines of a cached VM (the API has no paging for these).
+
+        Args:
+            id: The cached VM.
+
+        Returns:
+            Its log lines, oldest first.
+
+        Raises:
+            NotFoundError: No such cached VM.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
+        """
         return self._client._run(self._client._api.get_cached_vm_logs(id))
 
     def pool(

@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 
 
 class Images(ImagesLongRunning):
-    """Image operations of :class:`~cakework.Cakework`."""
+    """Image operations of :class:`~cakework.Cakework`.
+
+    Every method raises ``InvalidParameterError`` (also a ``ValueError``) for an invalid
+    argument before anything is sent, and an ``APIError`` subclass when a request fails
+    for good (after the retries the operation allows).
+    """
 
     def __init__(self, client: Cakework) -> None:
         self._client = client
@@ -32,6 +37,12 @@ class Images(ImagesLongRunning):
 
         Returns:
             The imported image.
+
+        Raises:
+            InvalidParameterError: An argument is invalid; nothing was sent.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
         """
         password = mask(password)
         return self._client._run(
@@ -41,8 +52,19 @@ class Images(ImagesLongRunning):
     def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFile]) -> Build:
         """Start building an image from a Dockerfile and the files it needs.
 
+        Args:
+            dockerfile: The Dockerfile, as text.
+            files: The build context: ``BuildFile(dir, name, content)`` with text content
+                (``build_from_directory`` makes them from a folder).
+
         Returns:
             The build, usually in status ``created``; see ``wait_for_build``.
+
+        Raises:
+            InvalidParameterError: An argument is invalid; nothing was sent.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
         """
         return self._client._run(
             self._client._api.build_from_files(dockerfile=dockerfile, files=files)
@@ -91,6 +113,12 @@ class Images(ImagesLongRunning):
 
         Returns:
             The build, usually in status ``created``.
+
+        Raises:
+            InvalidParameterError: An argument is invalid; nothing was sent.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
         """
         token = mask(token)
         return self._client._run(
@@ -104,7 +132,21 @@ class Images(ImagesLongRunning):
         )
 
     def get_build(self, build_id: str) -> Build:
-        """Get a build's current status."""
+        """Get a build's current status.
+
+        Args:
+            build_id: The build.
+
+        Returns:
+            The build; ``status`` is ``created`` while it runs (any value other than
+            ``succeeded`` or ``failed`` means it is still running).
+
+        Raises:
+            NotFoundError: No such build (or it belongs to another API key).
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
+        """
         return self._client._run(self._client._api.get_build(build_id))
 
     def get_build_logs(
@@ -131,6 +173,16 @@ class Images(ImagesLongRunning):
             pagination: Continuation token from the previous page.
             from_: Continuation ``from`` value from the previous page.
             to: Continuation ``to`` value from the previous page.
+
+        Returns:
+            The page: ``lines`` and the ``pagination``/``from_``/``to`` to continue
+            with (``build_logs`` does all of this for you).
+
+        Raises:
+            InvalidParameterError: An argument is invalid; nothing was sent.
+            APIError: The request failed: an ``APIStatusError`` subclass for an error
+                status, ``APIConnectionError``/``APITimeoutError`` without a response,
+                ``ResponseValidationError`` for a body the spec does not allow.
         """
         return self._client._run(
             self._client._api.get_build_logs(
