@@ -21,7 +21,7 @@ from ._api import Api
 from ._config import DEFAULT_MAX_RETRIES, NOT_GIVEN, ClientConfig, NotGiven, mask
 from ._flow import AsyncSleep, Clock, Flow, SyncSleep, run_async, run_sync
 from ._request import configure_logging_from_env
-from .errors import CakeworkError
+from .errors import CakeworkError, InvalidParameterError
 from .resources import (
     AsyncCachedVMs,
     AsyncImages,
@@ -34,6 +34,16 @@ from .resources import (
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 SleepT = TypeVar("SleepT", SyncSleep, AsyncSleep)
+
+
+def _check_http_client(http_client: object, expected: type, client: str) -> None:
+    """Refuse the wrong kind of httpx client now, not with a baffling error per request."""
+    if http_client is not None and not isinstance(http_client, expected):
+        raise InvalidParameterError(
+            "http_client",
+            f"<{type(http_client).__name__}>",
+            f"an {expected.__module__.split('.')[0]}.{expected.__name__} for {client}",
+        )
 
 
 class _BaseClient(Generic[HttpT, SleepT]):
@@ -132,7 +142,8 @@ class Cakework(_BaseClient[httpx.Client, SyncSleep]):
 
     Raises:
         CakeworkError: No API key was passed and ``CAKEWORK_API_KEY`` is not set.
-        InvalidParameterError: ``timeout``, ``max_retries`` or ``base_url`` is not usable.
+        InvalidParameterError: ``timeout``, ``max_retries``, ``base_url`` or
+            ``http_client`` (e.g. an ``httpx.AsyncClient``) is not usable.
     """
 
     images: Images
@@ -151,6 +162,7 @@ class Cakework(_BaseClient[httpx.Client, SyncSleep]):
         sleep: SyncSleep | None = None,
     ) -> None:
         api_key = mask(api_key)  # tracebacks with locals show '***'
+        _check_http_client(http_client, httpx.Client, "Cakework")
         configure_logging_from_env()
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
@@ -216,6 +228,7 @@ class AsyncCakework(_BaseClient[httpx.AsyncClient, AsyncSleep]):
         sleep: AsyncSleep | None = None,
     ) -> None:
         api_key = mask(api_key)  # tracebacks with locals show '***'
+        _check_http_client(http_client, httpx.AsyncClient, "AsyncCakework")
         configure_logging_from_env()
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries

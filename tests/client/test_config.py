@@ -133,3 +133,17 @@ def test_wrapping_twice_keeps_the_value() -> None:
     assert Secret(Secret("v")).reveal() == "v"
     assert mask(mask("v")).reveal() == "v"  # type: ignore[attr-defined]
     assert mask(None) is None
+
+
+async def test_the_wrong_kind_of_http_client_is_refused_at_construction() -> None:
+    # It used to be accepted and then fail every request with a baffling TypeError
+    # ("exception cause must be None ...", "object Response can't be used in 'await'").
+    async with httpx.AsyncClient() as async_http:
+        with pytest.raises(InvalidParameterError) as info:
+            Cakework(api_key="k", http_client=async_http)  # type: ignore[arg-type]
+        assert info.value.parameter == "http_client"
+        assert "httpx.Client" in str(info.value)
+    with httpx.Client() as sync_http:
+        with pytest.raises(InvalidParameterError) as caught:
+            AsyncCakework(api_key="k", http_client=sync_http)  # type: ignore[arg-type]
+        assert "httpx.AsyncClient" in str(caught.value)
