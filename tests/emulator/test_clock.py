@@ -33,3 +33,17 @@ def test_scaled_clock_runs_at_speed() -> None:
 def test_scaled_clock_rejects_bad_speed() -> None:
     with pytest.raises(ValueError, match="speed"):
         ScaledClock(speed=-1)
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf")])
+def test_clocks_refuse_non_finite_advance(seconds: float) -> None:
+    for clock in (ManualClock(start=0.0), ScaledClock(start=0.0, monotonic=lambda: 0.0)):
+        with pytest.raises(ValueError, match="finite"):
+            clock.advance(seconds)
+        assert clock.now() == 0.0
+
+
+@pytest.mark.parametrize("speed", [0.0, float("nan"), float("inf")])
+def test_scaled_clock_refuses_non_finite_speed(speed: float) -> None:
+    with pytest.raises(ValueError, match="speed"):
+        ScaledClock(speed=speed)

@@ -154,3 +154,56 @@ def test_control_endpoint(emu: Emulator, client: httpx.Client) -> None:
         ).json()
         emu.advance(10)
         assert client.get(f"/image/build/{build['buildId']}").json()["status"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"operation": "getVm"},  # a typo must not silently inject nothing
+        {"operation": "getVM", "status": "503"},
+        {"operation": "getVM", "status": 200},  # an error fault answers an error
+        {"operation": "getVM", "status": 99},
+        {"operation": "getVM", "status": 1000},
+        {"operation": "getVM", "status": True},
+        {"operation": "getVM", "status": 429, "retry_after": 5},
+        {"operation": "getVM", "kind": "latency", "seconds": "0.1"},
+        {"operation": "getVM", "kind": "latency", "seconds": -1},
+        {"operation": "getVM", "times": True},
+        {"operation": "getVM", "times": 1.5},
+        {"operation": "getVM", "fraction": "0.5"},
+    ],
+)
+def test_control_endpoint_refuses_bad_faults(
+    emu: Emulator, client: httpx.Client, fault: dict[str, object]
+) -> None:
+    with httpx.Client(base_url=emu.url) as control:
+        response = control.post("/_emulator/faults", json=fault)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("bad fault")
+    assert client.get("/vm/x").status_code == 404  # nothing was injected
+
+
+def test_inject_refuses_bad_values_up_front(emu: Emulator) -> None:
+    with pytest.raises(ValueError, match="status"):
+        emu.inject("getVM", status=200)
+    with pytest.raises(ValueError, match="retry_after"):
+        emu.inject("getVM", status=429, retry_after=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="seconds"):
+        emu.inject("getVM", "latency", seconds=float("nan"))
+    with pytest.raises(ValueError, match="times"):
+        emu.inject("getVM", times=0)
+    with pytest.raises(ValueError, match=r"unknown operationId 'getVm'.*getVM"):
+        emu.inject("getVm")
+    with pytest.raises(ValueError, match="kind"):
+        emu.inject("getVM", "eror")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("body", ['{"seconds": NaN}', '{"seconds": Infinity}', '{"seconds": true}'])
+def test_control_clock_refuses_non_numbers(emu: Emulator, body: str) -> None:
+    before = emu.now()
+    with httpx.Client(base_url=emu.url) as control:
+        response = control.post(
+            "/_emulator/clock/advance", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert control.get("/_emulator/clock").json()["now"] == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -131,6 +132,21 @@ class EmulatorApp:
         """ASGI entry point."""
         await self._asgi(scope, receive, send)
 
+    def add_fault(
+        self, operation: str, fault: Fault, *, times: int | None, fraction: float | None
+    ) -> None:
+        """Inject ``fault`` into requests of ``operation`` (``"*"``: every operation).
+
+        Raises:
+            ValueError: an unknown operationId, or bad ``times``/``fraction``.
+        """
+        known = sorted(op.operation_id for op in self.operations)
+        if operation != "*" and operation not in known:
+            raise ValueError(
+                f"unknown operationId {operation!r}; expected '*' or one of {', '.join(known)}"
+            )
+        self.faults.add(operation, fault, times=times, fraction=fraction)
+
     def reset(self) -> None:
         """Forget all resources, faults and counters."""
         self.backend.reset()
@@ -189,8 +205,14 @@ class EmulatorApp:
     async def _advance(self, request: Request) -> Response:
         body = await _control_body(request)
         seconds = body.get("seconds")
-        if not isinstance(seconds, int | float) or seconds < 0:
-            raise EmulatorError(400, "seconds: a number >= 0 is required")
+        # ``json`` reads NaN and Infinity, and ``True`` is an int: none of them is a duration.
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise EmulatorError(400, "seconds: a finite number >= 0 is required")
         self.clock.advance(float(seconds))
         return _json({"now": self.clock.now()})
 
@@ -206,7 +228,7 @@ class EmulatorApp:
         }
         try:
             fault = Fault(kind=body.get("kind", "error"), **options)
-            self.faults.add(
+            self.add_fault(
                 str(body.get("operation", "*")),
                 fault,
                 times=body.get("times"),

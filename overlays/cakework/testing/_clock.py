@@ -7,6 +7,7 @@ by hand (``ManualClock``) and get the same result every run.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,14 @@ from typing import Protocol
 # 2023-03-07 06:00:00 UTC: a fixed start so a manual-clock run produces identical
 # timestamps every time (and a date from the service's lifetime).
 MANUAL_EPOCH = 1_678_168_800.0
+
+
+def _check_advance(seconds: float) -> None:
+    if not math.isfinite(seconds):
+        # NaN or infinity would break every timestamp from then on, with no way back.
+        raise ValueError(f"the emulator clock moves by a finite number of seconds, not {seconds}")
+    if seconds < 0:
+        raise ValueError("the emulator clock cannot go back")
 
 
 class Clock(Protocol):
@@ -55,10 +64,9 @@ class ManualClock:
         """Move emulator time forward.
 
         Raises:
-            ValueError: ``seconds`` is negative (time never goes back).
+            ValueError: ``seconds`` is negative (time never goes back) or not finite.
         """
-        if seconds < 0:
-            raise ValueError("the emulator clock cannot go back")
+        _check_advance(seconds)
         with self._lock:
             self._now += seconds
 
@@ -73,8 +81,8 @@ class ScaledClock:
         start: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not (speed > 0 and math.isfinite(speed)):
+            raise ValueError(f"speed must be a positive finite number, not {speed!r}")
         self._speed = speed
         self._start = time.time() if start is None else start
         self._monotonic = monotonic
@@ -97,9 +105,8 @@ class ScaledClock:
         """Jump emulator time forward on top of its running speed.
 
         Raises:
-            ValueError: ``seconds`` is negative (time never goes back).
+            ValueError: ``seconds`` is negative (time never goes back) or not finite.
         """
-        if seconds < 0:
-            raise ValueError("the emulator clock cannot go back")
+        _check_advance(seconds)
         with self._lock:
             self._offset += seconds

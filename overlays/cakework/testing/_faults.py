@@ -34,6 +34,34 @@ DROP_KEY = "cakework.emulator.drop"
 """Scope key under which the app tells :class:`ConnectionDropper` to drop the connection."""
 
 
+def _is_number(value: object) -> bool:
+    # ``bool`` is an ``int`` to Python, never a number to someone writing a fault.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_status(instance: object, attribute: object, value: Any) -> None:
+    if not (isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599):
+        raise ValueError(f"status must be an int from 400 to 599, not {value!r}")
+
+
+def _check_retry_after(instance: object, attribute: object, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"retry_after must be a string (a header value) or None, not {value!r}")
+
+
+def _check_seconds(instance: object, attribute: object, value: Any) -> None:
+    if not (_is_number(value) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"seconds must be a finite number >= 0, not {value!r}")
+
+
+def _one_of(*choices: str) -> Callable[[object, Any, Any], None]:
+    def check(instance: object, attribute: Any, value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {', '.join(choices)}; not {value!r}")
+
+    return check
+
+
 @attrs.frozen
 class Fault:
     """One kind of failure.
@@ -44,23 +72,19 @@ class Fault:
             connection without running the operation or answering), ``drop_after`` (run the
             operation, then close without answering), ``bad_json`` (run the operation, then
             answer with a truncated or invalid JSON body).
-        status: Status code of an ``error`` (429, 500, 502, 503, ...).
+        status: Status code of an ``error``, 400 to 599 (429, 500, 502, 503, ...).
         body: Body of an ``error``: ``json`` (``{"error": ...}``), ``empty`` or ``html``.
         retry_after: ``Retry-After`` value of an ``error``; a 429 gets ``"1"`` by default.
         seconds: Delay of a ``latency`` fault.
         bad_json: ``truncated`` (the real body cut in half) or ``invalid``.
     """
 
-    kind: FaultKind = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
-    status: int = 503
-    body: ErrorBody = attrs.field(
-        default="json", validator=attrs.validators.in_(("json", "empty", "html"))
-    )
-    retry_after: str | None = None
-    seconds: float = 0.0
-    bad_json: BadJson = attrs.field(
-        default="truncated", validator=attrs.validators.in_(("truncated", "invalid"))
-    )
+    kind: FaultKind = attrs.field(validator=_one_of(*FAULT_KINDS))
+    status: int = attrs.field(default=503, validator=_check_status)
+    body: ErrorBody = attrs.field(default="json", validator=_one_of("json", "empty", "html"))
+    retry_after: str | None = attrs.field(default=None, validator=_check_retry_after)
+    seconds: float = attrs.field(default=0.0, validator=_check_seconds)
+    bad_json: BadJson = attrs.field(default="truncated", validator=_one_of("truncated", "invalid"))
 
 
 @attrs.define
@@ -97,14 +121,16 @@ class FaultTable:
         """Add a rule (see the module docstring).
 
         Raises:
-            ValueError: ``times`` below 1 or ``fraction`` outside (0, 1].
+            ValueError: ``times`` not a whole number >= 1 or ``fraction`` outside (0, 1].
         """
-        if fraction is not None and not 0 < fraction <= 1:
-            raise ValueError("fraction must be in (0, 1]")
+        if fraction is not None and not (_is_number(fraction) and 0 < fraction <= 1):
+            raise ValueError(f"fraction must be a number in (0, 1], not {fraction!r}")
         if times is None and fraction is None:
             times = 1
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1")
+        if times is not None and not (
+            isinstance(times, int) and not isinstance(times, bool) and times >= 1
+        ):
+            raise ValueError(f"times must be an int >= 1, not {times!r}")
         with self._lock:
             self._rules.append(_Rule(operation, fault, times, fraction))
 

@@ -220,11 +220,9 @@ class Emulator:
                 (``0.5``: every 2nd); with ``times`` it stops after that many.
 
         Raises:
-            ValueError: an unknown operation or kind, or bad ``times``/``fraction``.
+            ValueError: an unknown operation or kind, a ``status`` outside 400-599, a
+                non-string ``retry_after``, negative ``seconds``, or bad ``times``/``fraction``.
         """
-        known = {op.operation_id for op in self.app.operations}
-        if operation_id != "*" and operation_id not in known:
-            raise ValueError(f"unknown operationId {operation_id!r}")
         fault = Fault(
             kind=kind,
             status=status,
@@ -233,7 +231,7 @@ class Emulator:
             seconds=seconds,
             bad_json=bad_json,
         )
-        self.app.faults.add(operation_id, fault, times=times, fraction=fraction)
+        self.app.add_fault(operation_id, fault, times=times, fraction=fraction)
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
