@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
@@ -108,3 +109,32 @@ def test_plugin_import_is_cheap() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_stop_cuts_a_request_held_by_a_latency_fault(caplog: pytest.LogCaptureFixture) -> None:
+    # A test that injects a long latency and then ends must not wait for it, nor leave an
+    # "Exception in ASGI application" in the log: the held request is dropped at stop.
+    outcome: list[BaseException | int] = []
+    with Emulator() as emu:
+        emu.inject("listVMs", "latency", seconds=60)
+
+        def call() -> None:
+            try:
+                response = httpx.get(
+                    emu.base_url + "/vms", headers={"X-Api-Key": emu.api_key}, timeout=120
+                )
+                outcome.append(response.status_code)
+            except httpx.HTTPError as exc:
+                outcome.append(exc)
+
+        caller = threading.Thread(target=call)
+        caller.start()
+        for _ in range(2000):
+            if emu.request_count("listVMs"):
+                break
+            caller.join(0.005)
+    caller.join(30)
+    assert not caller.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], httpx.RemoteProtocolError)
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -87,6 +88,8 @@ class EmulatorApp:
         counts: Requests received per operationId (every request that reached an
             operation's route, whatever the outcome).
         operations: The operations of openapi.yaml.
+        closing: Set while the server shuts down: requests held by a latency fault are
+            dropped at once instead of holding the shutdown up.
     """
 
     def __init__(self, backend: Backend, validator: SpecValidator, faults: FaultTable) -> None:
@@ -95,6 +98,7 @@ class EmulatorApp:
         self.faults = faults
         self.counts: Counter[str] = Counter()
         self.operations = validator.operations
+        self.closing = threading.Event()
         self._validator = validator
         missing = {op.operation_id for op in self.operations} - set(HANDLERS)
         if missing:
@@ -170,7 +174,9 @@ class EmulatorApp:
                 if fault.kind == "error":
                     return _fault_response(fault)
                 if fault.kind == "latency":
-                    await asyncio.sleep(fault.seconds)
+                    if not await self._hold(fault.seconds):
+                        request.scope[DROP_KEY]["drop"] = True  # the server is going away
+                        return Response(status_code=204)  # swallowed by ConnectionDropper
                 elif fault.kind in ("drop_before", "drop_after"):
                     request.scope[DROP_KEY]["drop"] = True
                     if fault.kind == "drop_before":
@@ -192,6 +198,19 @@ class EmulatorApp:
             return response
 
         return endpoint
+
+    async def _hold(self, seconds: float) -> bool:
+        """Wait ``seconds``; False as soon as the server starts closing."""
+        # Polled rather than awaited: ``closing`` is set from another thread, and a tenth
+        # of a second is well inside uvicorn's graceful-shutdown timeout.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self.closing.is_set():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return True
+            await asyncio.sleep(min(remaining, 0.05))
+        return False
 
     # ---- control routes (not part of the API) -------------------------------------------
 

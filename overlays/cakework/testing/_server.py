@@ -100,6 +100,7 @@ class Emulator:
             lifespan="off",
             timeout_graceful_shutdown=2,
         )
+        self.app.closing.clear()
         server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="cakework-emulator", daemon=True
@@ -119,6 +120,7 @@ class Emulator:
         server, thread, sock = self._server, self._thread, self._socket
         self._server = self._thread = self._socket = None
         if server is not None:
+            self.app.closing.set()
             server.should_exit = True
         if thread is not None:
             thread.join()
