@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from cakework.testing import Emulator
 
@@ -158,3 +159,13 @@ def test_resources_and_counters(emu: Emulator, client: httpx.Client) -> None:
     emu.reset()
     assert emu.request_count() == 0
     assert emu.resources()["vms"] == 0
+
+
+def test_counters_and_resources_refuse_typos(emu: Emulator) -> None:
+    # ``request_count("startVm") == 0`` would pass for the wrong reason.
+    with pytest.raises(ValueError, match=r"unknown operationId 'startVm'.*startVM"):
+        emu.request_count("startVm")
+    with pytest.raises(ValueError, match="not one of this emulator's API keys"):
+        emu.resources("key-c")
+    assert emu.request_count("startVM") == 0
+    assert set(emu.request_counts()) <= {op.operation_id for op in emu.app.operations}

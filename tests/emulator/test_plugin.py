@@ -22,3 +22,9 @@ def test_fixture_marker_configures(cakework_emulator: Emulator) -> None:
     before = cakework_emulator.now()
     cakework_emulator.advance(5)
     assert cakework_emulator.now() == before + 5
+
+
+@pytest.mark.cakework_emulator(("one", "two"), manual_clock=True)
+def test_fixture_marker_positional_api_keys(cakework_emulator: Emulator) -> None:
+    # Emulator's first parameter is positional; the marker must pass it on, not drop it.
+    assert cakework_emulator.api_keys == ("one", "two")

@@ -144,12 +144,19 @@ class EmulatorApp:
         Raises:
             ValueError: an unknown operationId, or bad ``times``/``fraction``.
         """
-        known = sorted(op.operation_id for op in self.operations)
-        if operation != "*" and operation not in known:
-            raise ValueError(
-                f"unknown operationId {operation!r}; expected '*' or one of {', '.join(known)}"
-            )
+        if operation != "*":
+            self.check_operation(operation)
         self.faults.add(operation, fault, times=times, fraction=fraction)
+
+    def check_operation(self, operation: str) -> None:
+        """Refuse an operationId that is not in openapi.yaml (a typo would match nothing).
+
+        Raises:
+            ValueError: ``operation`` is not an operationId of the spec.
+        """
+        known = sorted(op.operation_id for op in self.operations)
+        if operation not in known:
+            raise ValueError(f"unknown operationId {operation!r}; one of {', '.join(known)}")
 
     def reset(self) -> None:
         """Forget all resources, faults and counters."""

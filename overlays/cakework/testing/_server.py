@@ -244,9 +244,13 @@ class Emulator:
 
         Every request routed to the operation counts, including those answered with an
         injected fault, a 401 or a 400.
+
+        Raises:
+            ValueError: ``operation_id`` is not an operationId of openapi.yaml.
         """
         if operation_id is None:
             return sum(self.app.counts.values())
+        self.app.check_operation(operation_id)
         return self.app.counts[operation_id]
 
     def request_counts(self) -> dict[str, int]:
@@ -260,6 +264,9 @@ class Emulator:
             Counts under ``images``, ``builds``, ``vms`` (one-time VMs ever started),
             ``cached_vms`` (ever created), ``running_vms`` (either kind, ``created`` or
             ``started``) and ``live_cached_vms`` (cached VMs not destroyed).
+
+        Raises:
+            ValueError: ``api_key`` is not one of the emulator's keys.
         """
         return self.app.backend.resources(self.api_key if api_key is None else api_key)
 

@@ -670,10 +670,12 @@ class Backend:
             ``started``) and ``live_cached_vms`` (cached, not destroyed).
 
         Raises:
-            KeyError: unknown API key.
+            ValueError: unknown API key (the key itself is not repeated).
         """
         with self._lock:
-            tenant = self._tenants[api_key]
+            tenant = self._tenants.get(api_key)
+            if tenant is None:
+                raise ValueError("that key is not one of this emulator's API keys")
             now = self.clock.now()
             states = [(vm.cached, vm.state(now)) for vm in tenant.vms.values()]
             return {

@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the ``cakework_emulator`` marker."""
     config.addinivalue_line(
         "markers",
-        "cakework_emulator(**kwargs): keyword arguments for the cakework_emulator fixture's "
+        "cakework_emulator(*args, **kwargs): arguments for the cakework_emulator fixture's "
         "Emulator (api_keys, speed, manual_clock, page_size, log_quirk, timings)",
     )
 
@@ -42,6 +42,7 @@ def cakework_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     from cakework.testing import Emulator
 
     marker = request.node.get_closest_marker("cakework_emulator")
+    args = marker.args if marker is not None else ()
     kwargs = dict(marker.kwargs) if marker is not None else {}
-    with Emulator(**kwargs) as emulator:
+    with Emulator(*args, **kwargs) as emulator:
         yield emulator
