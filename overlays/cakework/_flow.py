@@ -17,6 +17,8 @@ with ``next(flow)`` / ``flow.send(...)`` and no server or clock. :func:`run_sync
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
 import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeAlias, TypeVar
@@ -121,3 +123,58 @@ async def run_async(
         return stop.value  # type: ignore[no-any-return]
     finally:
         flow.close()
+
+
+def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | None]:
+    """Run ``call`` (a request that creates something) so Ctrl-C cannot lose its answer.
+
+    Ctrl-C (``KeyboardInterrupt``) lands in the main thread. If that thread were reading
+    the answer of startVM or cacheVM -- the only place the new VM's id appears -- the
+    answer would be lost and the VM left running. So on the main thread ``call`` runs
+    on a worker thread that the main thread waits for; interrupted, it keeps waiting for
+    the answer (bounded by the request timeout; a second Ctrl-C gives up) and hands back
+    both. Off the main thread ``call`` just runs. The async client gets the same from
+    ``asyncio.shield``.
+
+    Returns:
+        ``(result, None)``; or ``(result, interrupt)`` when an interrupt arrived while
+        ``call`` ran and ``call`` still finished: record the result (so the VM can be
+        cleaned up), then raise ``interrupt``.
+
+    Raises:
+        BaseException: Whatever ``call`` raised; or the interrupt, if ``call`` failed
+            too or never started.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return call(), None  # only the main thread receives KeyboardInterrupt
+    results: list[T] = []
+    errors: list[BaseException] = []
+    began, done = threading.Event(), threading.Event()
+
+    def work() -> None:
+        began.set()
+        try:
+            results.append(call())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    context = contextvars.copy_context()  # the caller's context (tracing, log fields)
+    worker = threading.Thread(target=context.run, args=(work,), name="cakework-request")
+    worker.daemon = True
+    try:
+        worker.start()
+        done.wait()
+    except BaseException as interrupt:
+        # Also when the interrupt hit inside start(): a launched worker reports in at
+        # once; one that never launched sent nothing, and 1 s is plenty to tell them apart.
+        if not began.wait(1.0):
+            raise
+        done.wait()
+        if not results:
+            raise
+        return results[0], interrupt
+    if errors:
+        raise errors.pop()
+    return results[0], None

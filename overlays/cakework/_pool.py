@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import threading
 import time
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import attrs
 
-from ._flow import Flow, Now
+from ._flow import Flow, Now, finish_despite_interrupt
 from ._models import VM, CachedVM
 from ._pool_state import (
     Call,
@@ -132,26 +133,53 @@ class _Driver:
             return cast(S, ticket.signal)
 
 
+class _InterruptedCreate(Exception):
+    """A create finished although an interrupt arrived meanwhile: both must be delivered."""
+
+    def __init__(self, result: object, interrupt: BaseException) -> None:
+        super().__init__("interrupted while a cached VM was being created")
+        self.result = result
+        self.interrupt = interrupt
+
+
 class _SyncDriver(_Driver):
     def __init__(self, state: PoolState, client: Cakework) -> None:
         super().__init__(state)
         self.client = client
 
     def run(self, flow: PoolFlow[T]) -> T:
-        ok, value = True, None
+        ok, value = True, cast(Any, None)
+        pending: BaseException | None = None  # a Ctrl-C held back while a create finished
         while True:
             try:
                 effect = self.advance(flow, ok, value)
             except StopIteration as stop:
+                if pending is not None:
+                    raise pending from None
                 return cast(T, stop.value)
+            if pending is not None:
+                # The created VM is recorded in the pool now (close destroys it); the
+                # interrupt goes into the flow at its next step, as if it arrived there.
+                ok, value, pending = False, pending, None
+                continue
             try:
                 ok, value = True, self._perform(effect)
+            except _InterruptedCreate as late:
+                ok, value, pending = True, late.result, late.interrupt
             except BaseException as exc:  # KeyboardInterrupt too: the flow cleans up
                 ok, value = False, exc
 
     def _perform(self, effect: PoolEffect) -> Any:
         if isinstance(effect, Now):
             return time.monotonic()
+        if isinstance(effect, Call) and effect.op == "create":
+            # Ctrl-C during cacheVM would lose the new VM's id; wait for the answer.
+            created, interrupt = finish_despite_interrupt(
+                functools.partial(self.client._run, effect.flow)
+            )
+            if interrupt is not None:
+                raise _InterruptedCreate(created, interrupt)
+            return created
         if isinstance(effect, Call):
             return self.client._run(effect.flow)
         if isinstance(effect, Wait):

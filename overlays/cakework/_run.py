@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import random
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
-from ._flow import Flow
+from ._flow import Flow, finish_despite_interrupt
 from ._models import VM
 from ._waiting import wait_for_vm_state
 from .errors import ConflictError
@@ -128,8 +126,16 @@ def run_vm(
     """
     start = api.start_vm(**_start_kwargs(image_id, cpu, memory, port, env_vars, volume_gb))
     started: list[VM] = []  # filled as soon as startVM answers, whichever thread gets it
+
+    def start_vm() -> VM:
+        started.append(run(start))
+        return started[0]
+
     try:
-        vm = _start_through_interrupts(run, start, started)
+        # A Ctrl-C during startVM waits for its answer, so the new VM is stopped below.
+        vm, interrupt = finish_despite_interrupt(start_vm)
+        if interrupt is not None:
+            raise interrupt
         if vm.state != "started":
             vm = run(wait_for_vm_state(api, vm.id, "started", timeout=timeout, rng=rng))
         yield vm
@@ -138,50 +144,6 @@ def run_vm(
             run(stop_after_use(api, started[0].id, raise_errors=False))
         raise
     run(stop_after_use(api, started[0].id, raise_errors=True))
-
-
-def _start_through_interrupts(
-    run: Callable[[Flow[Any]], Any], start: Flow[VM], started: list[VM]
-) -> VM:
-    """Run startVM so that a Ctrl-C arriving meanwhile does not lose the new VM.
-
-    Ctrl-C (``KeyboardInterrupt``) lands in the main thread. If that thread were reading
-    startVM's answer, the answer -- the only place the new VM's id appears -- would be
-    lost and the VM left running. So there the request runs on a worker thread and the
-    main thread only joins it: interrupted, it waits for the answer (bounded by the
-    request timeout; a second Ctrl-C gives up), the VM lands in ``started`` and the
-    caller stops it. The async ``arun_vm`` does the same with ``asyncio.shield``.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        started.append(run(start))  # only the main thread receives KeyboardInterrupt
-        return started[0]
-    errors: list[BaseException] = []
-    began, done = threading.Event(), threading.Event()
-
-    def work() -> None:
-        began.set()
-        try:
-            started.append(run(start))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            done.set()
-
-    context = contextvars.copy_context()  # the caller's context (tracing, log fields)
-    worker = threading.Thread(target=context.run, args=(work,), name="cakework-start-vm")
-    worker.daemon = True
-    try:
-        worker.start()
-        done.wait()
-    except BaseException:
-        # Also when the interrupt hit inside start(): a launched worker reports in at
-        # once; one that never launched sent nothing, and 1 s is plenty to tell them apart.
-        if began.wait(1.0):
-            done.wait()
-        raise
-    if errors:
-        raise errors.pop()
-    return started[0]
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,73 @@
+"""Sync pool: a Ctrl-C while cacheVM is in flight on the main thread loses no VM.
+
+When every VM is busy, ``acquire`` grows the pool by creating one on the caller's
+thread. A ``KeyboardInterrupt`` that arrived while cacheVM's answer was being read used
+to lose the only copy of the new VM's id, so ``close`` could not destroy it.
+
+Ctrl-C is a real SIGINT sent to the main thread when the server has created the VM and
+its answer is being read (an httpx response hook). A test handler raises
+``KeyboardInterrupt`` as Python's default one does and records that it ran, so the hook
+can wait until the interrupt has landed: the order is fixed, nothing is timed.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+
+import httpx
+import pytest
+
+from cakework import Cakework
+from cakework.testing import Emulator
+
+from .conftest import fast_sleep, live_cached_vms
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[Callable[[], None]]:
+    """``press()`` sends SIGINT to the main thread; off it, it returns once handled."""
+    handled = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        handled.set()
+        raise KeyboardInterrupt
+
+    def press() -> None:
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        if threading.current_thread() is not threading.main_thread():
+            assert handled.wait(10), "the main thread never handled the SIGINT"
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield press
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_a_growth_create_leaves_nothing_behind(
+    emu: Emulator, image_id: str, ctrl_c: Callable[[], None]
+) -> None:
+    def on_response(response: httpx.Response) -> None:
+        if response.request.url.path.endswith("/vm/cache"):
+            ctrl_c()  # the VM exists on the server; its answer is being read
+
+    with (
+        httpx.Client(event_hooks={"response": [on_response]}) as http,
+        Cakework(
+            api_key=emu.api_key,
+            base_url=emu.base_url,
+            http_client=http,
+            max_retries=0,
+            sleep=fast_sleep,
+        ) as client,
+    ):
+        pool = client.cached_vms.pool(image_id=image_id, size=0, max_size=1)
+        with pytest.raises(KeyboardInterrupt), pool, pool.acquire(timeout=10):
+            pytest.fail("the body must not run")  # pragma: no cover
+        stats = pool.stats()
+    assert emu.request_count("cacheVM") == 1
+    assert (stats.created, stats.destroyed, stats.size) == (1, 1, 0)
+    assert live_cached_vms(emu) == 0
