@@ -207,3 +207,14 @@ def test_control_clock_refuses_non_numbers(emu: Emulator, body: str) -> None:
         )
         assert response.status_code == 400
         assert control.get("/_emulator/clock").json()["now"] == before
+
+
+def test_bad_json_also_garbles_a_refusal(emu: Emulator, client: httpx.Client) -> None:
+    # The fault fires on the next matching request whatever its outcome; a refused one
+    # must not use it up with a well-formed body.
+    emu.inject("getVM", "bad_json")
+    refused = client.get("/vm/unknown")
+    assert refused.status_code == 404
+    with pytest.raises(ValueError, match=r"."):
+        refused.json()
+    assert client.get("/vm/unknown").json() == {"error": "VM unknown does not exist"}

@@ -75,7 +75,9 @@ def _corrupt(response: Response, fault: Fault) -> Response:
     else:
         body = bytes(response.body)
         broken = body[: len(body) // 2] if len(body) > 1 else b"{"
-    return Response(broken, 200, media_type="application/json")
+    # The status stays; a 204 cannot carry a body, so it becomes a 200.
+    status = 200 if response.status_code == 204 else response.status_code
+    return Response(broken, status, media_type="application/json")
 
 
 class EmulatorApp:
@@ -189,16 +191,23 @@ class EmulatorApp:
                     if fault.kind == "drop_before":
                         return Response(status_code=204)  # swallowed by ConnectionDropper
             api_key = request.headers.get("x-api-key")
-            backend.tenant(api_key)
-            query, body = validator.validate(
-                op,
-                request.scope["path"],
-                request.scope["query_string"],
-                request.headers.get("content-type", ""),
-                raw_body,
-            )
-            call = Call(api_key or "", request.path_params, query, body)
-            result = handler(backend, call)
+            try:
+                backend.tenant(api_key)
+                query, body = validator.validate(
+                    op,
+                    request.scope["path"],
+                    request.scope["query_string"],
+                    request.headers.get("content-type", ""),
+                    raw_body,
+                )
+                call = Call(api_key or "", request.path_params, query, body)
+                result = handler(backend, call)
+            except EmulatorError as exc:
+                if fault is None or fault.kind != "bad_json":
+                    raise
+                # A refusal's body is garbled too: the fault is for this request, whatever
+                # its outcome, and must not be used up by a well-formed answer.
+                return _corrupt(_json({"error": exc.message}, exc.status), fault)
             response = Response(status_code=204) if result is None else _json(result)
             if fault is not None and fault.kind == "bad_json":
                 return _corrupt(response, fault)

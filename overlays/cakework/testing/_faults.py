@@ -71,7 +71,7 @@ class Fault:
             (wait ``seconds`` of real time, then answer normally), ``drop_before`` (close the
             connection without running the operation or answering), ``drop_after`` (run the
             operation, then close without answering), ``bad_json`` (run the operation, then
-            answer with a truncated or invalid JSON body).
+            answer with a truncated or invalid JSON body, keeping the status of a refusal).
         status: Status code of an ``error``, 400 to 599 (429, 500, 502, 503, ...).
         body: Body of an ``error``: ``json`` (``{"error": ...}``), ``empty`` or ``html``.
         retry_after: ``Retry-After`` value of an ``error``; a 429 gets ``"1"`` by default.
