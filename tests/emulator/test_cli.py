@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 
 import httpx
+import pytest
+
+from cakework.testing.__main__ import main
 
 
 def test_cli_serves_and_stops_on_sigint() -> None:
@@ -46,3 +50,29 @@ def test_cli_serves_and_stops_on_sigint() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--page-size", "0"], "page_size"),
+        (["--speed", "0"], "speed"),
+        (["--speed", "nan"], "speed"),
+    ],
+)
+def test_cli_bad_arguments_are_usage_errors(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--port", "0", *args])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_port_in_use_is_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert main(["--port", port]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err

@@ -40,29 +40,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     options = {} if args.page_size is None else {"page_size": args.page_size}
-    emulator = Emulator(
-        tuple(args.api_keys or ("test-key",)),
-        speed=args.speed,
-        log_quirk=args.log_quirk,
-        host=args.host,
-        port=args.port,
-        **options,
-    )
+    try:
+        emulator = Emulator(
+            tuple(args.api_keys or ("test-key",)),
+            speed=args.speed,
+            log_quirk=args.log_quirk,
+            host=args.host,
+            port=args.port,
+            **options,
+        )
+    except ValueError as exc:  # a value argparse could not check (speed, page size)
+        parser.error(str(exc))
+    try:
+        emulator.start()
+    except OSError as exc:  # typically the port is taken
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    # Handlers for both: a shell may start us with SIGINT ignored (a background job).
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    with emulator:
+    try:
+        # Handlers for both: a shell may start us with SIGINT ignored (a background job).
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
         # The keys are printed on purpose: they are local test keys the user chose.
         print(f"Cakework emulator listening on {emulator.base_url}", flush=True)
         print(f"API keys: {', '.join(emulator.api_keys)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         stop.wait()
         print("Stopping.", flush=True)
+    finally:
+        emulator.stop()
     return 0
 
 
