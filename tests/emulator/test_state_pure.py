@@ -233,3 +233,22 @@ def test_stop_never_rewrites_lines_already_written() -> None:
     before = b.get_cached_vm_logs("a", cached_id)["lines"]
     b.destroy_cached_vm("a", cached_id)
     assert b.get_cached_vm_logs("a", cached_id)["lines"][: len(before)] == before
+
+
+class TickingClock(ManualClock):
+    """A clock another thread keeps advancing: every reading is 10 s later."""
+
+    def now(self) -> float:
+        self.advance(10)
+        return super().now()
+
+
+def test_one_reading_of_the_clock_per_operation() -> None:
+    # Tests call ``advance`` from their own thread while the server answers; a response
+    # must describe one instant, not the creation at one time and the state at another.
+    b = Backend(("a",), TickingClock(), timings=Timings(boot=3))
+    image = b.import_image("a", image_uri=ECR_URI, password="pw")["imageId"]
+    vm = b.start_vm("a", image_id=image)
+    assert (vm["state"], vm["updatedAt"]) == ("created", vm["createdAt"])
+    cached = b.cache_vm("a", image_id=image)
+    assert cached["updatedAt"] == cached["createdAt"]

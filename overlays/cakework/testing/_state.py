@@ -546,7 +546,7 @@ class Backend:
                 disk_gb=volume_gb,
                 cached=False,
             )
-            return vm.to_json(self.clock.now())
+            return vm.to_json(vm.created_at)  # the instant it was created: one clock reading
 
     def stop_vm(self, api_key: str | None, vm_id: str) -> None:
         """StopVM: ``stopped`` now, ``destroyed`` shortly after; 409 unless running."""
@@ -620,7 +620,7 @@ class Backend:
                 disk_gb=disk_size,
                 cached=True,
             )
-            return vm.to_cached_json(self.clock.now())
+            return vm.to_cached_json(vm.created_at)  # one clock reading
 
     def start_cached_vm(self, api_key: str | None, vm_id: str) -> None:
         """StartCachedVM: ``stopped`` → ``created`` → ``started``; 409 from any other state."""
