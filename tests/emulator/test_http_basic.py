@@ -137,3 +137,31 @@ def test_concrete_paths_win_and_405_lists_allowed_methods(client: httpx.Client) 
     assert response.json() == {"error": "Method Not Allowed"}
     assert client.delete("/vm/abc").headers["allow"] == "GET"
     assert client.get("/nowhere").status_code == 404
+
+
+def test_validation_memo_never_answers_for_a_different_request(client: httpx.Client) -> None:
+    # The memo keys on everything validation reads; each pair below differs in one part
+    # only, and each is asked twice so that the second answer comes from the memo.
+    vm_id = start_vm(client)
+    body = b'{"imageId": "unknown"}'
+    for _ in range(2):
+        # Passes validation (then 404: no such image) only as JSON.
+        as_json = client.post(
+            "/vm/start", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert as_json.status_code == 404
+        as_text = client.post("/vm/start", content=body, headers={"Content-Type": "text/plain"})
+        assert as_text.status_code == 400
+        no_type = client.post("/vm/start", content=body, headers={"Content-Type": ""})
+        assert no_type.status_code == 400
+        # A repeated parameter: the last value counts, for validation and for the handler.
+        assert client.get(f"/vm/{vm_id}/logs?batch=50&batch=5000").status_code == 400
+        assert client.get(f"/vm/{vm_id}/logs?batch=5000&batch=50").status_code == 200
+        # Same query, another operation: its own parameters are checked.
+        assert client.get("/vms?status=started").status_code == 200
+        assert client.get(f"/vm/{vm_id}/logs?status=started").status_code == 200
+        assert client.get("/vms?order=sideways").status_code == 200
+        assert client.get(f"/vm/{vm_id}/logs?order=sideways").status_code == 400
+        # Same body, another path parameter: the handler still sees the new one.
+        assert client.get("/vm/unknown-1").json()["error"] == "VM unknown-1 does not exist"
+        assert client.get("/vm/unknown-2").json()["error"] == "VM unknown-2 does not exist"
