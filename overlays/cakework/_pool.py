@@ -142,32 +142,63 @@ class _InterruptedCreate(Exception):
         self.interrupt = interrupt
 
 
+class _Stepper:
+    """One pool flow in a driver's loop: what it is resumed with next (both drivers)."""
+
+    def __init__(self, driver: _Driver, flow: PoolFlow[Any]) -> None:
+        self._driver = driver
+        self._flow = flow
+        self._ok = True
+        self._value: Any = None
+        self._pending: BaseException | None = None  # interrupt held back by a create
+
+    def next_effect(self) -> PoolEffect:
+        """Resume the flow and return its next effect.
+
+        Raises:
+            StopIteration: The flow finished (its value is the exception's ``value``).
+        """
+        while True:
+            try:
+                effect = self._driver.advance(self._flow, self._ok, self._value)
+            except StopIteration:
+                if self._pending is not None:
+                    raise self._pending from None
+                raise
+            if self._pending is None:
+                return effect
+            # The created VM is recorded in the pool now (close destroys it); the
+            # interrupt goes into the flow at its next step, as if it arrived there.
+            self._ok, self._value, self._pending = False, self._pending, None
+
+    def performed(self, value: Any) -> None:
+        """The effect gave ``value``."""
+        self._ok, self._value = True, value
+
+    def failed(self, error: BaseException) -> None:
+        """The effect raised ``error`` (KeyboardInterrupt and CancelledError too)."""
+        if isinstance(error, _InterruptedCreate):
+            self._ok, self._value, self._pending = True, error.result, error.interrupt
+        else:
+            self._ok, self._value = False, error
+
+
 class _SyncDriver(_Driver):
     def __init__(self, state: PoolState, client: Cakework) -> None:
         super().__init__(state)
         self.client = client
 
     def run(self, flow: PoolFlow[T]) -> T:
-        ok, value = True, cast(Any, None)
-        pending: BaseException | None = None  # a Ctrl-C held back while a create finished
+        step = _Stepper(self, flow)
         while True:
             try:
-                effect = self.advance(flow, ok, value)
+                effect = step.next_effect()
             except StopIteration as stop:
-                if pending is not None:
-                    raise pending from None
                 return cast(T, stop.value)
-            if pending is not None:
-                # The created VM is recorded in the pool now (close destroys it); the
-                # interrupt goes into the flow at its next step, as if it arrived there.
-                ok, value, pending = False, pending, None
-                continue
             try:
-                ok, value = True, self._perform(effect)
-            except _InterruptedCreate as late:
-                ok, value, pending = True, late.result, late.interrupt
+                step.performed(self._perform(effect))
             except BaseException as exc:  # KeyboardInterrupt too: the flow cleans up
-                ok, value = False, exc
+                step.failed(exc)
 
     def _perform(self, effect: PoolEffect) -> Any:
         if isinstance(effect, Now):
@@ -224,20 +255,33 @@ class _AsyncDriver(_Driver):
         self.client = client
 
     async def run(self, flow: PoolFlow[T]) -> T:
-        ok, value = True, None
+        step = _Stepper(self, flow)
         while True:
             try:
-                effect = self.advance(flow, ok, value)
+                effect = step.next_effect()
             except StopIteration as stop:
                 return cast(T, stop.value)
             try:
-                ok, value = True, await self._perform(effect)
+                step.performed(await self._perform(effect))
             except BaseException as exc:  # CancelledError too: the flow cleans up
-                ok, value = False, exc
+                step.failed(exc)
 
     async def _perform(self, effect: PoolEffect) -> Any:
         if isinstance(effect, Now):
             return time.monotonic()
+        if isinstance(effect, Call) and effect.op == "create":
+            # Cancelled during cacheVM, the new VM's id would be lost: let the request
+            # finish (shielded), record the VM, then let the cancellation go on.
+            create = asyncio.ensure_future(self.client._run(effect.flow))
+            try:
+                return await asyncio.shield(create)
+            except asyncio.CancelledError as cancel:
+                try:
+                    created = await create
+                except BaseException:  # the create failed, or we are cancelled again
+                    create.cancel()
+                    raise cancel from None
+                raise _InterruptedCreate(created, cancel) from None
         if isinstance(effect, Call):
             return await self.client._run(effect.flow)
         if isinstance(effect, Wait):

@@ -522,8 +522,10 @@ def acquire_flow(
     while True:
         vm_id = yield from _take(state, ops, image_id=image_id, began=began, deadline=deadline)
         attempt += 1
-        start_at = yield Now()
         try:
+            # Inside the try: an interrupt held back while this VM was being created
+            # arrives here, and the VM must leave rotation rather than stay "in use".
+            start_at = yield Now()
             yield Call("start", vm_id, ops.start(vm_id))
             vm = cast(VM, (yield Call("wait_started", vm_id, ops.wait_started(vm_id))))
         except Exception as exc:
@@ -611,7 +613,8 @@ def _create(
         logger.warning("could not create a cached VM for the pool: %s", exc)
         raise
     except BaseException:
-        # Interrupted: if the server did create it we never learn its id (documented limit).
+        # Interrupted with no answer: the drivers wait for cacheVM's answer through a
+        # Ctrl-C or a cancellation, so only a second interrupt can lose a created VM.
         state.create_failed(counted=False)
         raise
     if not state.created(cached.id, ticket=ticket, replacement=replacement):
