@@ -163,3 +163,29 @@ def test_bad_bounds_are_400(value: str) -> None:
     with pytest.raises(EmulatorError) as caught:
         page_logs([], LogRequest(from_=value), scope="r", start=START, now=START)
     assert caught.value.status == 400
+
+
+# Not ISO 8601: a fuzzy parser reads these against today's real date, so the same request
+# would select other lines tomorrow; "Feb 30" must not roll over into March.
+@pytest.mark.parametrize(
+    "value", ["5", "10:00", "March 7 2023", "2023-02-30 00:00:00 UTC", "2023-02-30T00:00:00Z"]
+)
+def test_bounds_are_iso_8601_or_echo_values_only(value: str) -> None:
+    with pytest.raises(EmulatorError) as caught:
+        parse_bound("from", value)
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("2023-03-07T06:00:10+0000", 1_678_168_810),  # the shape the vendor docs show
+        ("2023-03-07T06:00:10.999Z", 1_678_168_810),
+        ("2023-03-06T22:00:10-08:00", 1_678_168_810),
+        ("2023-03-07 06:00:10", 1_678_168_810),
+        ("2023-03-07", 1_678_147_200),
+        ("2023-03-07 06:00:10 UTC", 1_678_168_810),
+    ],
+)
+def test_bounds_accepted(value: str, seconds: int) -> None:
+    assert parse_bound("from", value) == seconds

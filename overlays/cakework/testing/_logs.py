@@ -22,7 +22,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Literal
 
 import attrs
@@ -82,18 +82,18 @@ def parse_bound(name: str, value: str) -> int:
     """
     match = _ECHO_SHAPE.match(value)
     if match:
-        fields = tuple(int(part) for part in match.groups())
+        # ``datetime`` checks the fields (``timegm`` would roll Feb 30 into March).
         try:
-            return calendar.timegm((*fields, 0, 0, 0))
+            parsed = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
         except (ValueError, OverflowError) as exc:
             raise EmulatorError(400, f"{name}: {value!r} is not a valid time") from exc
+        return calendar.timegm(parsed.utctimetuple())
     try:
+        # ISO 8601 only: a fuzzy parser fills what is missing from today's real date, so
+        # the same request would select different lines on another day.
         parsed = dateparser.isoparse(value)
-    except (ValueError, OverflowError):
-        try:
-            parsed = dateparser.parse(value)
-        except (ValueError, OverflowError) as exc:
-            raise EmulatorError(400, f"{name}: {value!r} is not an ISO 8601 time") from exc
+    except (ValueError, OverflowError) as exc:
+        raise EmulatorError(400, f"{name}: {value!r} is not an ISO 8601 time") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:
