@@ -65,7 +65,7 @@ class CachedVMs(CachedVMsLongRunning):
         )
 
     def start(self, id: str) -> None:
-        """Start a cached VM (``vms.wait_for_state`` tells when it is ``started``).
+        """Start a cached VM; it becomes ``started`` shortly after (see ``vms.get``).
 
         Args:
             id: The cached VM.
