@@ -84,7 +84,8 @@ def parse_bound(name: str, value: str) -> int:
     if match:
         # ``datetime`` checks the fields (``timegm`` would roll Feb 30 into March).
         try:
-            parsed = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
+            year, month, day, hour, minute, second = (int(part) for part in match.groups())
+            parsed = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
         except (ValueError, OverflowError) as exc:
             raise EmulatorError(400, f"{name}: {value!r} is not a valid time") from exc
         return calendar.timegm(parsed.utctimetuple())
