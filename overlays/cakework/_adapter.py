@@ -24,7 +24,7 @@ from . import _models as m
 from ._config import ClientConfig, Secret
 from ._retry import parse_retry_after
 from ._version import __version__
-from .errors import APIStatusError, RateLimitError, status_error_class
+from .errors import APIStatusError, InvalidParameterError, RateLimitError, status_error_class
 
 T = TypeVar("T")
 
@@ -69,6 +69,8 @@ def prepare_request(config: ClientConfig, kwargs: dict[str, Any]) -> dict[str, A
     request, so the request is the same whatever httpx client sends it (ours, the user's,
     or one shared by ``with_options`` with another timeout).
     """
+    if "json" in kwargs:
+        check_encodable(kwargs["json"], "body")
     request = dict(kwargs)
     request["url"] = config.base_url + kwargs["url"]
     request["headers"] = {
@@ -78,6 +80,32 @@ def prepare_request(config: ClientConfig, kwargs: dict[str, Any]) -> dict[str, A
     }
     request["timeout"] = config.timeout
     return request
+
+
+def check_encodable(value: object, where: str) -> None:
+    """Refuse text that cannot become UTF-8 JSON, before anything is sent.
+
+    A lone surrogate (``os.environ`` or ``os.listdir`` values that were not UTF-8 come
+    back as those) made JSON encoding inside the pump raise ``UnicodeEncodeError``.
+
+    Raises:
+        InvalidParameterError: Names the JSON field, never the value (it may be secret).
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidParameterError(
+                    where, "<text>", "text that can be encoded as UTF-8 (no lone surrogates)"
+                ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_encodable(key, where)
+            check_encodable(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_encodable(item, f"{where}[{index}]")
 
 
 def secrets_in(value: object) -> tuple[Secret, ...]:

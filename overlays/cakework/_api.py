@@ -109,6 +109,11 @@ class Api:
         *args: Any,
         **kwargs: Any,
     ) -> Flow[T]:
+        for value in args:  # path ids; the body is checked by prepare_request
+            adapter.check_encodable(value, "id")
+        for name, value in kwargs.items():
+            if name != "body":
+                adapter.check_encodable(value, name)
         request = adapter.prepare_request(self.config, module._get_kwargs(*args, **kwargs))
         parse = partial(_parse, module, self._generated, expected, convert)
         return request_flow(

@@ -52,6 +52,17 @@ CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
         "<BuildFile 'app.py'>",
         "content as str",
     ),
+    # Lone surrogates (non-UTF-8 os.environ values, file names) used to escape as
+    # UnicodeEncodeError from JSON or URL encoding; the value itself is never shown.
+    (
+        "surrogate env",
+        lambda a: a.start_vm(image_id="i", env_vars={"A": "ok\udcff"}),
+        "body.envVars.A",
+        "<text>",
+        "UTF-8",
+    ),
+    ("surrogate id", lambda a: a.get_vm("vm-\udcff"), "id", "<text>", "UTF-8"),
+    ("surrogate query", lambda a: a.get_vm_logs("v", query="\udc80"), "query", "<text>", "UTF-8"),
     (
         "token",
         lambda a: a.build_from_github(dockerfile="FROM x", repository="o/r", branch="m", token=""),
