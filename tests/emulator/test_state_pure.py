@@ -252,3 +252,24 @@ def test_one_reading_of_the_clock_per_operation() -> None:
     assert (vm["state"], vm["updatedAt"]) == ("created", vm["createdAt"])
     cached = b.cache_vm("a", image_id=image)
     assert cached["updatedAt"] == cached["createdAt"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"log_interval": 0},  # would divide by zero on every log read
+        {"log_interval": float("nan")},
+        {"boot": -1},
+        {"build_step": float("nan")},
+        {"destroy": float("inf")},
+    ],
+)
+def test_timings_refuse_unusable_durations(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        Timings(**bad)
+
+
+def test_timings_accept_zero_durations() -> None:
+    b = Backend(("a",), ManualClock(), timings=Timings(build_step=0, boot=0, destroy=0))
+    image = b.import_image("a", image_uri=ECR_URI, password="pw")["imageId"]
+    assert b.start_vm("a", image_id=image)["state"] == "started"

@@ -46,6 +46,17 @@ MAX_APP_LINES_PER_RUN = 20_000
 """Bound on the periodic lines one VM run writes, so a fast clock cannot exhaust memory."""
 
 
+def _duration(instance: object, attribute: Any, value: Any) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0, not {value!r}")
+
+
+def _interval(instance: object, attribute: Any, value: Any) -> None:
+    # Every log read divides by it; infinity is fine (no application lines at all).
+    if not (isinstance(value, int | float) and value > 0):
+        raise ValueError(f"{attribute.name} must be a number of seconds > 0, not {value!r}")
+
+
 @attrs.frozen
 class Timings:
     """Emulator-clock durations, in seconds.
@@ -54,13 +65,17 @@ class Timings:
         build_step: How long each Dockerfile instruction (and the GitHub clone) takes.
         boot: From ``created`` to ``started``.
         destroy: From ``stopped`` to ``destroyed`` for a one-time VM.
-        log_interval: A started VM writes one application line this often.
+        log_interval: A started VM writes one application line this often (> 0;
+            ``math.inf`` for none).
+
+    Raises:
+        ValueError: a duration is negative or not finite, or ``log_interval`` is not > 0.
     """
 
-    build_step: float = 1.0
-    boot: float = 3.0
-    destroy: float = 2.0
-    log_interval: float = 5.0
+    build_step: float = attrs.field(default=1.0, validator=_duration)
+    boot: float = attrs.field(default=3.0, validator=_duration)
+    destroy: float = attrs.field(default=2.0, validator=_duration)
+    log_interval: float = attrs.field(default=5.0, validator=_interval)
 
 
 # State progressions: (state, delay after the triggering request).
