@@ -26,6 +26,8 @@ from typing import Any, TypeAlias, TypeVar
 import attrs
 import httpx
 
+from .errors import CakeworkError
+
 T = TypeVar("T")
 
 
@@ -65,6 +67,17 @@ SyncSleep: TypeAlias = Callable[[float], None]
 AsyncSleep: TypeAlias = Callable[[float], Awaitable[None]]
 
 
+def _raise_if_closed(http: httpx.Client | httpx.AsyncClient) -> None:
+    """Turn httpx's RuntimeError for a closed client into ours.
+
+    A wait, follow or pool call on one thread (or task) outlives a ``close()`` on
+    another; its next request must fail as a ``CakeworkError``, like a call made after
+    ``close()`` does.
+    """
+    if http.is_closed:
+        raise CakeworkError("the client was closed while this call was running") from None
+
+
 def run_sync(
     flow: Flow[T],
     http: httpx.Client,
@@ -81,6 +94,9 @@ def run_sync(
                 except httpx.HTTPError as exc:
                     effect = flow.throw(exc)
                     continue
+                except RuntimeError:
+                    _raise_if_closed(http)
+                    raise
                 effect = flow.send(response)
             elif isinstance(effect, Sleep):
                 sleep(effect.seconds)
@@ -113,6 +129,9 @@ async def run_async(
                 except httpx.HTTPError as exc:
                     effect = flow.throw(exc)
                     continue
+                except RuntimeError:
+                    _raise_if_closed(http)
+                    raise
                 effect = flow.send(response)
             elif isinstance(effect, Sleep):
                 await sleep(effect.seconds)
