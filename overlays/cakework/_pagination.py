@@ -136,14 +136,16 @@ class LogCursor:
         if current is None:
             raise RuntimeError("update() called on a finished cursor")
         reason = None
-        if page.pagination is None:
+        if not page.pagination:
+            # "" is no cursor either: the spec's pagination parameter has minLength 1, so
+            # sending it back would be refused (400) in the middle of the read.
             reason = "no cursor"
         elif not page.lines:
             reason = "empty page"
         elif page.pagination in self._sent:
             logger.debug("log pagination repeated cursor %r; stopping", page.pagination)
             reason = "repeated cursor"
-        if reason is not None or page.pagination is None:
+        if reason is not None or not page.pagination:
             self.request = None
             self.stop_reason = reason
             return None
@@ -449,7 +451,7 @@ class VMListCursor:
         if current is None:
             raise RuntimeError("update() called on a finished cursor")
         reason = None
-        if page.pagination is None:
+        if not page.pagination:  # "" is no cursor either (see LogCursor.update)
             reason = "no cursor"
         elif not page.vms:
             reason = "empty page"

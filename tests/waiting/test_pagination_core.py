@@ -65,6 +65,16 @@ def test_stop_on_missing_cursor() -> None:
         cursor.update(LogPage(()))
 
 
+def test_an_empty_string_cursor_is_no_cursor() -> None:
+    # Sending pagination="" back would break the spec (minLength 1): a 400 mid-read.
+    cursor = LogCursor(LogRequest())
+    assert cursor.update(LogPage((line(1),), "", "f", "t")) is None
+    assert cursor.stop_reason == "no cursor"
+    vms = VMListCursor(VMListRequest())
+    assert vms.update(VMPage((make_vm("started", "a"),), "")) is None
+    assert vms.stop_reason == "no cursor"
+
+
 def test_stop_on_empty_page_even_with_a_new_cursor() -> None:
     cursor = LogCursor(LogRequest())
     assert cursor.update(LogPage((), pagination="new", from_="a", to="b")) is None
