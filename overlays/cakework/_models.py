@@ -33,10 +33,12 @@ def parse_timestamp(value: str) -> datetime:
         ValueError: ``value`` is not a timestamp.
     """
     try:
+        # isoparse takes any one-character date/time separator, so the space shape too.
+        # No fallback to dateutil's free-form parse(): it turned "5" or "March" into a
+        # made-up date instead of reporting a body the spec does not allow.
         parsed = _dateparser.isoparse(value)
-    except (ValueError, OverflowError):
-        # isoparse rejects the space separator on some dateutil versions; parse() does not.
-        parsed = _dateparser.parse(value)
+    except OverflowError as exc:
+        raise ValueError(f"timestamp out of range: {value!r}") from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

@@ -211,6 +211,9 @@ def test_error_statuses_map_to_classes_and_messages(
         b' "state": "started", "createdAt": "2023-02-24 20:29:40", "updatedAt": "2023-02-24"}',
         b'{"id": "x", "hostname": "h", "cpu": 1, "memory": 256, "imageId": "i",'
         b' "state": "started", "createdAt": "yesterday", "updatedAt": "2023-02-24"}',
+        # dateutil's free-form parser used to turn these into made-up dates
+        b'{"id": "x", "hostname": "h", "cpu": 1, "memory": 256, "imageId": "i",'
+        b' "state": "started", "createdAt": "5", "updatedAt": "March"}',
         b"not json at all",
         b'{"id": "x", "hostname": "h", "cpu": 1, "mem',  # truncated
         b"[1, 2, 3]",
