@@ -94,6 +94,26 @@ def test_bad_arguments() -> None:
         Emulator(manual_clock=True).advance(-1)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        # Keys no client can present: HTTP strips the blanks, forbids the line break.
+        ({"api_keys": ("",)}, "API key"),
+        ({"api_keys": (" padded ",)}, "API key"),
+        ({"api_keys": ("a\nb",)}, "API key"),
+        ({"api_keys": (1,)}, "API key"),
+        # A page size that would fail on every listVMs instead of here.
+        ({"page_size": 2.5}, "page_size"),
+        ({"page_size": 0}, "page_size"),
+    ],
+)
+def test_unusable_settings_are_refused_at_construction(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Emulator(**kwargs)  # type: ignore[arg-type]
+
+
 def test_repr_has_no_keys() -> None:
     emu = Emulator(("secret-key-123",))
     assert "secret-key-123" not in repr(emu)

@@ -307,8 +307,15 @@ class Backend:
     ) -> None:
         if not api_keys:
             raise ValueError("at least one API key is needed")
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+        for key in api_keys:
+            # What an HTTP header can carry unchanged (servers strip blanks at its ends),
+            # the same rule the client applies; otherwise the tenant is unreachable.
+            if not (isinstance(key, str) and key and key.isascii() and key.isprintable()):
+                raise ValueError("each API key must be a non-empty printable ASCII string")
+            if key != key.strip():
+                raise ValueError("an API key cannot start or end with a blank")
+        if not (isinstance(page_size, int) and page_size >= 1):
+            raise ValueError(f"page_size must be an int >= 1, not {page_size!r}")
         self.api_keys = tuple(api_keys)
         self.clock = clock
         self.page_size = page_size
