@@ -218,3 +218,28 @@ def test_bad_json_also_garbles_a_refusal(emu: Emulator, client: httpx.Client) ->
     with pytest.raises(ValueError, match=r"."):
         refused.json()
     assert client.get("/vm/unknown").json() == {"error": "VM unknown does not exist"}
+
+
+def test_register_github_repo_refuses_what_no_build_can_name(emu: Emulator) -> None:
+    # buildImageFromGithub only accepts ``owner/name``: a URL would be registered in vain.
+    with pytest.raises(ValueError, match="owner/name"):
+        emu.register_github_repo("https://github.com/org/app", {"app.py": ""})
+    with pytest.raises(ValueError, match="branch"):
+        emu.register_github_repo("org/app", {"app.py": ""}, branch="")
+    with pytest.raises(ValueError, match="files"):
+        emu.register_github_repo("org/app", {"app.py": None})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"repository": "org/r", "files": {"a.py": None}},
+        {"repository": "org/r", "files": {"a.py": ""}, "token": 5},
+        {"repository": "org/r", "files": {"a.py": ""}, "branch": 1},
+        {"repository": "https://github.com/org/r", "files": {}},
+        {"repository": "org/r", "files": ["a.py"]},
+    ],
+)
+def test_control_github_refuses_bad_values(emu: Emulator, body: dict[str, object]) -> None:
+    with httpx.Client(base_url=emu.url) as control:
+        assert control.post("/_emulator/github", json=body).status_code == 400

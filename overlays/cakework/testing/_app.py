@@ -283,16 +283,17 @@ class EmulatorApp:
 
     async def _github(self, request: Request) -> Response:
         body = await _control_body(request)
+        if "repository" not in body or not isinstance(body.get("files"), dict):
+            raise EmulatorError(400, "repository and files {path: content} are required")
         try:
-            files = {str(k): str(v) for k, v in body["files"].items()}
             self.backend.register_github_repo(
-                str(body["repository"]),
-                files,
-                branch=str(body.get("branch", "main")),
+                body["repository"],
+                body["files"],
+                branch=body.get("branch", "main"),
                 token=body.get("token"),
             )
-        except (KeyError, AttributeError) as exc:
-            raise EmulatorError(400, "repository and files {path: content} are required") from exc
+        except ValueError as exc:
+            raise EmulatorError(400, str(exc)) from exc
         return Response(status_code=204)
 
 

@@ -285,6 +285,10 @@ class Emulator:
             files: The branch's files, path (``src/app.py``) to content.
             branch: The branch name.
             token: If given, builds must present exactly this token.
+
+        Raises:
+            ValueError: ``repository`` is not ``owner/name``, the branch is empty, or a
+                path, content or the token is not a string.
         """
         self.app.backend.register_github_repo(repository, files, branch=branch, token=token)
 

@@ -42,6 +42,8 @@ ECR_URI = re.compile(
     r"/(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@sha256:[0-9a-f]{64})?$"
 )
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+"""``owner/name``: the pattern openapi.yaml allows for ``buildImageFromGithub``'s repository."""
 MAX_APP_LINES_PER_RUN = 20_000
 """Bound on the periodic lines one VM run writes, so a fast clock cannot exhaust memory."""
 
@@ -679,7 +681,22 @@ class Backend:
         branch: str = "main",
         token: str | None = None,
     ) -> None:
-        """Make a GitHub repository branch available to ``buildImageFromGithub``."""
+        """Make a GitHub repository branch available to ``buildImageFromGithub``.
+
+        Raises:
+            ValueError: ``repository`` is not ``owner/name`` (no build could name it), the
+                branch is empty, a file's path or content or the token is not a string.
+        """
+        if not (isinstance(repository, str) and GITHUB_REPOSITORY.match(repository)):
+            raise ValueError(
+                f"repository must be owner/name (as builds send it), not {repository!r}"
+            )
+        if not (isinstance(branch, str) and branch):
+            raise ValueError("branch must be a non-empty string")
+        if token is not None and not isinstance(token, str):
+            raise ValueError("token must be a string or None")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in dict(files).items()):
+            raise ValueError("files must map paths (strings) to contents (strings)")
         with self._lock:
             self._github[(repository, branch)] = GithubBranch(dict(files), token)
 
