@@ -78,6 +78,22 @@ def test_secret_values_are_not_echoed(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/image/import", [{"imageUri": ECR_URI, "password": "hunter2-secret"}]),
+        ("/image/build/github", {"dockerfile": "FROM x", "token": ["hunter2-secret"]}),
+        ("/vm/start", {"imageId": "x", "envVars": ["hunter2-secret"]}),
+    ],
+)
+def test_containers_are_not_echoed(client: httpx.Client, path: str, body: object) -> None:
+    # A misshapen body (an array where an object belongs) may carry a credential inside.
+    response = client.post(path, json=body)
+    assert response.status_code == 400
+    assert "hunter2-secret" not in response.text
+    assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
     ("params", "name"),
     [
         ({"batch": 49}, "batch"),

@@ -186,6 +186,11 @@ def _schema_messages(exc: BaseException | None) -> list[str]:
         location = ".".join(str(part) for part in error.absolute_path)
         last = str(error.absolute_path[-1]) if error.absolute_path else ""
         message = "invalid value" if last in _SECRET_FIELDS else error.message
+        if isinstance(error.instance, dict | list):
+            # A misshapen container (an array where the object belongs) may hold a
+            # password or token: name its kind, never repeat its contents.
+            kind = "an array" if isinstance(error.instance, list) else "an object"
+            message = message.replace(repr(error.instance), kind)
         messages.append(f"{location}: {message}" if location else message)
     return messages
 
