@@ -197,3 +197,30 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
     if errors:
         raise errors.pop()
     return results[0], None
+
+
+async def finish_despite_cancel(call: Awaitable[T]) -> tuple[T, BaseException | None]:
+    """Await ``call`` so that a task cancellation cannot lose its answer.
+
+    The async twin of :func:`finish_despite_interrupt`: ``call`` runs shielded; if the
+    awaiting task is cancelled meanwhile, the answer is still awaited (a second
+    cancellation gives up and cancels ``call``) and handed back with the cancellation.
+
+    Returns:
+        ``(result, None)``; or ``(result, cancellation)``: record the result, then raise
+        the cancellation.
+
+    Raises:
+        BaseException: Whatever ``call`` raised; or the cancellation, if ``call`` failed
+            too.
+    """
+    task = asyncio.ensure_future(call)
+    try:
+        return await asyncio.shield(task), None
+    except asyncio.CancelledError as cancel:
+        try:
+            result = await task
+        except BaseException:  # it failed, or we were cancelled again: nothing to record
+            task.cancel()
+            raise cancel from None
+        return result, cancel

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import attrs
 
-from ._flow import Flow, Now, finish_despite_interrupt
+from ._flow import Flow, Now, finish_despite_cancel, finish_despite_interrupt
 from ._models import VM, CachedVM
 from ._pool_state import (
     Call,
@@ -272,16 +272,10 @@ class _AsyncDriver(_Driver):
         if isinstance(effect, Call) and effect.op == "create":
             # Cancelled during cacheVM, the new VM's id would be lost: let the request
             # finish (shielded), record the VM, then let the cancellation go on.
-            create = asyncio.ensure_future(self.client._run(effect.flow))
-            try:
-                return await asyncio.shield(create)
-            except asyncio.CancelledError as cancel:
-                try:
-                    created = await create
-                except BaseException:  # the create failed, or we are cancelled again
-                    create.cancel()
-                    raise cancel from None
-                raise _InterruptedCreate(created, cancel) from None
+            created, cancel = await finish_despite_cancel(self.client._run(effect.flow))
+            if cancel is not None:
+                raise _InterruptedCreate(created, cancel)
+            return created
         if isinstance(effect, Call):
             return await self.client._run(effect.flow)
         if isinstance(effect, Wait):

@@ -6,6 +6,10 @@ around the ``with`` body, so the cleanup rules live in one place:
 
 * the VM is stopped on every exit: normal, an exception in the body, Ctrl-C
   (``KeyboardInterrupt``) or task cancellation, and also when waiting for it failed;
+* startVM and stopVM are carried through a Ctrl-C or cancellation that arrives while
+  they are in flight (``_flow.finish_despite_interrupt`` / ``finish_despite_cancel``):
+  their answer is awaited, then the interrupt goes on -- otherwise the new VM's id, or
+  the stop itself, would be lost and the VM left running; a second one gives up;
 * a VM that is already stopped (409) counts as stopped;
 * a failed stop is logged on ``logging.getLogger("cakework")`` and never replaces the
   exception that is already on its way out; after a clean body it is raised, because a
@@ -14,14 +18,13 @@ around the ``with`` body, so the cleanup rules live in one place:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
-from ._flow import Flow, finish_despite_interrupt
+from ._flow import Flow, finish_despite_cancel, finish_despite_interrupt
 from ._models import VM
 from ._waiting import wait_for_vm_state
 from .errors import ConflictError
@@ -133,17 +136,27 @@ def run_vm(
 
     try:
         # A Ctrl-C during startVM waits for its answer, so the new VM is stopped below.
-        vm, interrupt = finish_despite_interrupt(start_vm)
-        if interrupt is not None:
-            raise interrupt
+        vm = _through_interrupt(start_vm)
         if vm.state != "started":
             vm = run(wait_for_vm_state(api, vm.id, "started", timeout=timeout, rng=rng))
         yield vm
     except BaseException:
         if started:
-            run(stop_after_use(api, started[0].id, raise_errors=False))
+            _through_interrupt(lambda: run(_stop(api, started[0], raise_errors=False)))
         raise
-    run(stop_after_use(api, started[0].id, raise_errors=True))
+    _through_interrupt(lambda: run(_stop(api, vm, raise_errors=True)))
+
+
+def _through_interrupt(call: Callable[[], T]) -> T:
+    """``call()``; a Ctrl-C meanwhile waits for its answer and is raised after it."""
+    result, interrupt = finish_despite_interrupt(call)
+    if interrupt is not None:
+        raise interrupt
+    return result
+
+
+def _stop(api: RunApi, vm: VM, *, raise_errors: bool) -> Flow[None]:
+    return stop_after_use(api, vm.id, raise_errors=raise_errors)
 
 
 @contextlib.asynccontextmanager
@@ -172,33 +185,29 @@ async def arun_vm(
     Yields:
         The started VM.
     """
-    start = asyncio.ensure_future(
-        run(api.start_vm(**_start_kwargs(image_id, cpu, memory, port, env_vars, volume_gb)))
-    )
+    start = api.start_vm(**_start_kwargs(image_id, cpu, memory, port, env_vars, volume_gb))
+    started: list[VM] = []
+
+    async def start_vm() -> VM:
+        started.append(await run(start))
+        return started[0]
+
     try:
-        vm: VM = await asyncio.shield(start)
-    except asyncio.CancelledError:
-        await _stop_late_start(run, api, start)
-        raise
-    try:
+        # Cancelled during startVM: its answer is awaited, so the new VM is stopped below.
+        vm = await _through_cancel(start_vm())
         if vm.state != "started":
             vm = await run(wait_for_vm_state(api, vm.id, "started", timeout=start_timeout, rng=rng))
         yield vm
     except BaseException:
-        await run(stop_after_use(api, vm.id, raise_errors=False))
+        if started:
+            await _through_cancel(run(_stop(api, started[0], raise_errors=False)))
         raise
-    await run(stop_after_use(api, vm.id, raise_errors=True))
+    await _through_cancel(run(_stop(api, vm, raise_errors=True)))
 
 
-async def _stop_late_start(
-    run: Callable[[Flow[Any]], Awaitable[Any]], api: RunApi, start: asyncio.Future[Any]
-) -> None:
-    """Cancelled during startVM: wait for its answer, then stop what it created."""
-    try:
-        vm: VM = await start
-    except BaseException as exc:  # the start failed (or we are cancelled again): nothing known
-        if not start.done():
-            start.cancel()
-        logger.debug("startVM did not complete after cancellation: %r", exc)
-        return
-    await run(stop_after_use(api, vm.id, raise_errors=False))
+async def _through_cancel(call: Awaitable[T]) -> T:
+    """Await ``call``; a cancellation meanwhile waits for its answer and is raised after."""
+    result, cancel = await finish_despite_cancel(call)
+    if cancel is not None:
+        raise cancel
+    return result

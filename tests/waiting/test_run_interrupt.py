@@ -12,6 +12,7 @@ interrupt has landed before answering: the order is fixed, nothing is timed.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import threading
@@ -24,10 +25,10 @@ import pytest
 
 from cakework import Cakework
 from cakework._flow import Flow
-from cakework._run import run_vm
+from cakework._run import arun_vm, run_vm
 from cakework.testing import Emulator
 
-from ._fakes import FakeApi, SimClock, drive
+from ._fakes import FakeApi, SimClock, adrive, drive
 
 ECR_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"
 
@@ -122,4 +123,54 @@ def test_run_from_a_worker_thread_needs_no_extra_thread(clock: SimClock) -> None
     worker.start()
     worker.join()
     assert set(threads) == {"user-worker"}
+    assert api.stopped == ["vm-1"]
+
+
+def test_ctrl_c_during_the_final_stop_still_stops_the_vm(
+    clock: SimClock, ctrl_c: Callable[[], None]
+) -> None:
+    # A slow stop (retries, a 60 s timeout) is exactly when people press Ctrl-C; the
+    # stop used to be abandoned and the VM left running.
+    api = FakeApi(clock, vm_state=lambda t: "started" if t >= 3 else "created")
+    calls = 0
+
+    def run(flow: Flow[Any]) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # startVM, the wait, then stopVM: Ctrl-C before it is answered
+            ctrl_c()
+        return drive(flow, clock)
+
+    with (
+        pytest.raises(KeyboardInterrupt),
+        run_vm(run, api, image_id="img-1", timeout=300.0, rng=random.Random(0)) as vm,
+    ):
+        assert vm.state == "started"
+    assert api.stopped == ["vm-1"]
+
+
+async def test_cancel_during_the_final_stop_still_stops_the_vm(clock: SimClock) -> None:
+    api = FakeApi(clock, vm_state=lambda t: "started" if t >= 3 else "created")
+    stopping, release = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def run(flow: Flow[Any]) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # stopVM is in flight when the task is cancelled
+            stopping.set()
+            await release.wait()
+        return await adrive(flow, clock)
+
+    async def body() -> None:
+        async with arun_vm(run, api, image_id="img-1", start_timeout=300.0, rng=random.Random(0)):
+            pass
+
+    task = asyncio.create_task(body())
+    await stopping.wait()
+    task.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert api.stopped == ["vm-1"]
