@@ -187,6 +187,9 @@ class Emulator:
 
         Meant for ``manual_clock=True``; on a running clock it jumps ahead on top of speed.
         A client's injected ``sleep`` can call this to make waits instant and exact.
+
+        Raises:
+            ValueError: ``seconds`` is negative or not finite.
         """
         self.app.clock.advance(seconds)
 
