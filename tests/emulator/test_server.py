@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -158,3 +159,24 @@ def test_stop_cuts_a_request_held_by_a_latency_fault(caplog: pytest.LogCaptureFi
     assert len(outcome) == 1
     assert isinstance(outcome[0], httpx.RemoteProtocolError)
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open fds via /proc")
+def test_start_stop_cycles_leave_no_descriptor_or_thread() -> None:
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with Emulator():  # warm up imports and lazily opened files
+        pass
+    before_fds, before_threads = open_fds(), threading.active_count()
+    for _ in range(3):
+        with Emulator(manual_clock=True) as emu:
+            emu.inject("getVM", "drop_after")
+            with httpx.Client(base_url=emu.base_url, headers={"X-Api-Key": emu.api_key}) as http:
+                assert http.get("/vms").status_code == 200
+                with pytest.raises(httpx.RemoteProtocolError):
+                    http.get("/vm/x")
+            idle = httpx.Client(base_url=emu.base_url, headers={"X-Api-Key": emu.api_key})
+            assert idle.get("/vms").status_code == 200  # still connected at stop
+        idle.close()
+    assert (open_fds(), threading.active_count()) == (before_fds, before_threads)
