@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -243,3 +245,26 @@ def test_register_github_repo_refuses_what_no_build_can_name(emu: Emulator) -> N
 def test_control_github_refuses_bad_values(emu: Emulator, body: dict[str, object]) -> None:
     with httpx.Client(base_url=emu.url) as control:
         assert control.post("/_emulator/github", json=body).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "message"),
+    [
+        ("latency", {}, "seconds"),  # a latency of nothing: surely not what was meant
+        ("latency", {"status": 500}, "status"),
+        ("drop_before", {"retry_after": "5"}, "retry_after"),
+        ("bad_json", {"body": "html"}, "body"),
+        ("error", {"seconds": 2.0}, "seconds"),
+        ("error", {"bad_json": "invalid"}, "bad_json"),
+    ],
+)
+def test_inject_refuses_options_its_kind_ignores(
+    emu: Emulator, kind: str, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        emu.inject("getVM", kind, **options)  # type: ignore[arg-type]
+    with httpx.Client(base_url=emu.url) as control:
+        refused = control.post(
+            "/_emulator/faults", json={"operation": "getVM", "kind": kind, **options}
+        )
+    assert refused.status_code == 400

@@ -86,6 +86,32 @@ class Fault:
     seconds: float = attrs.field(default=0.0, validator=_check_seconds)
     bad_json: BadJson = attrs.field(default="truncated", validator=_one_of("truncated", "invalid"))
 
+    def __attrs_post_init__(self) -> None:
+        # An option the kind ignores is a slip in the test (``inject("getVM", "latency",
+        # status=500)``), and a latency of nothing injects nothing: refuse both.
+        for name in _OPTIONS.keys() - _APPLIES[self.kind]:
+            if getattr(self, name) != _OPTIONS[name]:
+                raise ValueError(f"{name} does not apply to a {self.kind} fault")
+        if self.kind == "latency" and self.seconds == 0:
+            raise ValueError("a latency fault needs seconds > 0")
+
+
+# Each option with its default, and the options each kind uses.
+_OPTIONS: dict[str, object] = {
+    "status": 503,
+    "body": "json",
+    "retry_after": None,
+    "seconds": 0.0,
+    "bad_json": "truncated",
+}
+_APPLIES: dict[str, frozenset[str]] = {
+    "error": frozenset({"status", "body", "retry_after"}),
+    "latency": frozenset({"seconds"}),
+    "drop_before": frozenset(),
+    "drop_after": frozenset(),
+    "bad_json": frozenset({"bad_json"}),
+}
+
 
 @attrs.define
 class _Rule:

@@ -226,7 +226,8 @@ class Emulator:
 
         Raises:
             ValueError: an unknown operation or kind, a ``status`` outside 400-599, a
-                non-string ``retry_after``, negative ``seconds``, or bad ``times``/``fraction``.
+                non-string ``retry_after``, negative ``seconds``, bad ``times``/``fraction``,
+                an option the kind does not use, or a latency of 0 seconds.
         """
         fault = Fault(
             kind=kind,
