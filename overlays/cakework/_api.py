@@ -330,6 +330,7 @@ def _log_params(
 ) -> dict[str, Any]:
     """Checked log query parameters as the generated ``_get_kwargs`` takes them."""
     check.int_in_range("batch", batch, check.BATCH_RANGE)
+    check.optional_non_empty("query", query)  # an empty query value is a 400
     checked_order = check.one_of("order", order, check.LOG_ORDERS)
     return {
         "query": _or_unset(query),

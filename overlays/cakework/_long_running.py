@@ -60,6 +60,9 @@ def _log_stream(
     """Check the arguments of ``build_logs``/``logs`` and build the one log core."""
     check.one_of("order", order, check.LOG_ORDERS)
     check.int_in_range("batch", batch, check.BATCH_RANGE)
+    check.optional_non_empty("query", query)
+    if cursor is not None and not isinstance(cursor, LogPosition):
+        raise InvalidParameterError("cursor", cursor, "a LogPosition (an iterator's .cursor)")
     if max_items is not None and (
         isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
     ):

@@ -28,6 +28,11 @@ def client() -> Iterator[Cakework]:
 CASES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("since int", lambda c: c.images.build_logs("b", since=123), "since"),
     ("until float", lambda c: c.vms.logs("v", until=1.5), "until"),
+    ("cursor str", lambda c: c.images.build_logs("b", cursor="abc"), "cursor"),
+    ("cursor dict", lambda c: c.vms.logs("v", cursor={"offset": 1}), "cursor"),
+    ("query int", lambda c: c.images.build_logs("b", query=5), "query"),
+    ("query empty", lambda c: c.vms.logs("v", query=""), "query"),
+    ("page query empty", lambda c: c.images.get_build_logs("b", query=""), "query"),
     ("wait timeout str", lambda c: c.vms.wait_for_state("v", timeout="5"), "timeout"),
     ("wait timeout bool", lambda c: c.images.wait_for_build("b", timeout=True), "timeout"),
     ("run timeout str", lambda c: c.vms.run(image_id="i", timeout="5"), "timeout"),
