@@ -166,6 +166,10 @@ def _build_wait(
 ) -> Flow[Build]:
     check.non_empty("build_id", build_id)
     check_timeout(timeout)
+    for name, callback in (("on_status", on_status), ("on_log", on_log)):
+        if callback is not None and not callable(callback):
+            # Found now, not as "object is not callable" in the middle of the wait.
+            raise InvalidParameterError(name, callback, "a callable or None")
     return wait_for_build(
         api,
         build_id,

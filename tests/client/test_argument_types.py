@@ -18,9 +18,13 @@ from cakework import Cakework, InvalidParameterError
 UNREACHABLE = "http://127.0.0.1:9/v1"  # discard port: nothing listens
 
 
+def no_waiting(seconds: float) -> None:
+    raise AssertionError("the argument should have been refused before anything started")
+
+
 @pytest.fixture
 def client() -> Iterator[Cakework]:
-    with Cakework(api_key="k", base_url=UNREACHABLE, max_retries=0) as c:
+    with Cakework(api_key="k", base_url=UNREACHABLE, max_retries=0, sleep=no_waiting) as c:
         yield c
 
 
@@ -33,6 +37,8 @@ CASES: list[tuple[str, Callable[[Any], Any], str]] = [
     ("query int", lambda c: c.images.build_logs("b", query=5), "query"),
     ("query empty", lambda c: c.vms.logs("v", query=""), "query"),
     ("page query empty", lambda c: c.images.get_build_logs("b", query=""), "query"),
+    ("on_log", lambda c: c.images.wait_for_build("b", on_log="print"), "on_log"),
+    ("on_status", lambda c: c.images.wait_for_build("b", on_status=5), "on_status"),
     ("wait timeout str", lambda c: c.vms.wait_for_state("v", timeout="5"), "timeout"),
     ("wait timeout bool", lambda c: c.images.wait_for_build("b", timeout=True), "timeout"),
     ("run timeout str", lambda c: c.vms.run(image_id="i", timeout="5"), "timeout"),
