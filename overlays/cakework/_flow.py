@@ -151,7 +151,7 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
     the answer of startVM or cacheVM -- the only place the new VM's id appears -- the
     answer would be lost and the VM left running. So on the main thread ``call`` runs
     on a worker thread that the main thread waits for; interrupted, it keeps waiting for
-    the answer (bounded by the request timeout; a second Ctrl-C gives up) and hands back
+    the answer (bounded by its timeout and retries; another Ctrl-C gives up) and hands back
     both. Off the main thread ``call`` just runs. The async client gets the same from
     ``asyncio.shield``.
 
