@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import cakework.testing
-from cakework.testing import Emulator, create_app
+from cakework.testing import Emulator, Fault, create_app
 
 
 def test_public_names() -> None:
@@ -180,3 +180,20 @@ def test_start_stop_cycles_leave_no_descriptor_or_thread() -> None:
             assert idle.get("/vms").status_code == 200  # still connected at stop
         idle.close()
     assert (open_fds(), threading.active_count()) == (before_fds, before_threads)
+
+
+@pytest.mark.parametrize(("kind", "created"), [("drop_before", 0), ("drop_after", 1)])
+async def test_in_process_app_drops_like_a_server(kind: str, created: int) -> None:
+    # ``create_app`` served by httpx's ASGI transport (no socket): a dropped connection
+    # must reach the client as the same httpx error a real server's drop gives.
+    app = create_app(manual_clock=True)
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://emulator/v1", headers={"X-Api-Key": "test-key"}
+    ) as http:
+        body = {"imageUri": "123456789012.dkr.ecr.us-west-2.amazonaws.com/a", "password": ""}
+        app.add_fault("importImage", Fault(kind=kind), times=1, fraction=None)  # type: ignore[arg-type]
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("/image/import", json=body)
+        assert app.backend.resources("test-key")["images"] == created
+        assert (await http.post("/image/import", json=body)).status_code == 200

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Literal
 
 import attrs
+import httpx
 
 FaultKind = Literal["error", "latency", "drop_before", "drop_after", "bad_json"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop_before", "drop_after", "bad_json")
@@ -214,7 +215,9 @@ class ConnectionDropper:
         await self.app(scope, receive, guarded_send)
         if marker and not await _close_transport(send):
             # Not uvicorn: the best a plain ASGI app can do is start a response it never
-            # finishes, which the server turns into a closed connection.
+            # finishes, which a server turns into a closed connection. The exception is
+            # httpx's own, so that httpx's in-process ASGITransport (which hands app
+            # exceptions to the client) shows the client what a real drop shows it.
             await send(
                 {
                     "type": "http.response.start",
@@ -222,4 +225,6 @@ class ConnectionDropper:
                     "headers": [(b"content-length", b"100")],
                 }
             )
-            raise ConnectionAbortedError("fault injection: connection dropped")
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response (injected fault)."
+            )
