@@ -7,7 +7,7 @@ import pytest
 
 from cakework.testing import Emulator
 
-from .conftest import import_image, start_vm
+from .conftest import ECR_URI, import_image, start_vm
 
 
 def state(client: httpx.Client, vm_id: str) -> str:
@@ -169,3 +169,52 @@ def test_counters_and_resources_refuse_typos(emu: Emulator) -> None:
         emu.resources("key-c")
     assert emu.request_count("startVM") == 0
     assert set(emu.request_counts()) <= {op.operation_id for op in emu.app.operations}
+
+
+def _scenario(emu: Emulator) -> list[str]:
+    """Every kind of request from two tenants; returns the raw response bodies."""
+    bodies: list[str] = []
+    emu.register_github_repo("org/app", {"app.py": "print(1)"})
+    for key in (emu.api_keys[0], emu.api_keys[1], emu.api_keys[0]):
+        with httpx.Client(base_url=emu.base_url, headers={"X-Api-Key": key}) as http:
+            image = http.post("/image/import", json={"imageUri": ECR_URI, "password": "p"})
+            image_id = image.json()["imageId"]
+            build = http.post(
+                "/image/build/github",
+                json={
+                    "dockerfile": "FROM x\nCOPY app.py /\n",
+                    "repository": "org/app",
+                    "branch": "main",
+                    "token": "t",
+                },
+            )
+            emu.advance(7.25)
+            build_id = build.json()["buildId"]
+            vm = http.post("/vm/start", json={"imageId": image_id, "port": 80})
+            cached = http.post("/vm/cache", json={"imageId": image_id, "diskSize": 3})
+            http.post(f"/vm/cached/{cached.json()['id']}/start")
+            emu.advance(33.3)
+            vm_logs = http.get(
+                f"/vm/{vm.json()['id']}/logs", params={"order": "newest_first", "batch": 50}
+            )
+            bodies += [
+                image.text,
+                build.text,
+                vm.text,
+                cached.text,
+                vm_logs.text,
+                http.get(f"/image/build/{build_id}").text,
+                http.get(f"/image/build/{build_id}/logs").text,
+                http.get(f"/vm/cached/{cached.json()['id']}/logs").text,
+                http.get("/vms").text,
+            ]
+    return bodies
+
+
+def test_same_requests_same_responses(emu: Emulator) -> None:
+    # Ids, hostnames, timestamps, log lines and cursors: all from counters and the clock.
+    first = _scenario(emu)
+    emu.reset()
+    assert _scenario(emu) == first
+    with Emulator(emu.api_keys, manual_clock=True, page_size=3) as fresh:
+        assert _scenario(fresh) == first
