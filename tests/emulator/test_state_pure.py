@@ -8,8 +8,8 @@ from cakework.testing import ManualClock, Timings
 from cakework.testing._dockerfile import apply_dockerignore, context_path, plan_build
 from cakework.testing._errors import EmulatorError
 from cakework.testing._logs import LogRequest
-from cakework.testing._routes import _accepts_any
-from cakework.testing._state import Backend, format_timestamp
+from cakework.testing._routes import Call, _accepts_any
+from cakework.testing._state import Backend, GithubBranch, format_timestamp
 
 from .conftest import DOCKERFILE, ECR_URI
 
@@ -273,3 +273,10 @@ def test_timings_accept_zero_durations() -> None:
     b = Backend(("a",), ManualClock(), timings=Timings(build_step=0, boot=0, destroy=0))
     image = b.import_image("a", image_uri=ECR_URI, password="pw")["imageId"]
     assert b.start_vm("a", image_id=image)["state"] == "started"
+
+
+def test_reprs_hold_no_secrets() -> None:
+    # Keys, GitHub tokens and ECR passwords must not surface in a failing test's output.
+    call = Call("key-secret", {}, {}, {"imageUri": ECR_URI, "password": "pw-secret"})
+    branch = GithubBranch({"app.py": ""}, "ghp-secret")
+    assert "secret" not in repr(call) + repr(branch)

@@ -44,12 +44,15 @@ def find_spec() -> Path:
 
 @attrs.frozen
 class Call:
-    """One validated request, as handlers see it."""
+    """One validated request, as handlers see it.
 
-    api_key: str
+    The key and the body (which may hold a password or token) stay out of its repr.
+    """
+
+    api_key: str = attrs.field(repr=False)
     path: Mapping[str, str]
     query: Mapping[str, Any]
-    body: Any
+    body: Any = attrs.field(repr=False)
 
 
 @attrs.define

@@ -292,7 +292,7 @@ class GithubBranch:
     """The files of one branch of a registered GitHub repository."""
 
     files: Mapping[str, str]
-    token: str | None
+    token: str | None = attrs.field(repr=False)
 
 
 class Backend:
