@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import TypeVar
 
 import attrs
 
+from ._flow import Flow, Now, Sleep
 from .errors import APIConnectionError, InternalServerError, RateLimitError
+
+T = TypeVar("T")
 
 FIRST_DELAY = 1.0
 """Seconds before the first poll."""
@@ -134,6 +138,47 @@ class Deadline:
         if left <= 0:
             return None
         return min(delay, left)
+
+
+class DeadlineReached(Exception):
+    """A request inside a wait wanted to sleep past the wait's deadline.
+
+    The sleep is a retry's backoff or ``Retry-After``. Internal: the wait turns it into
+    one more look or a timeout.
+    """
+
+
+def bounded(flow: Flow[T], deadline: Deadline) -> Flow[T]:
+    """Run ``flow`` (requests with their own retries) inside a wait's deadline.
+
+    Every effect passes through, except a ``Sleep`` that would end past the deadline:
+    then ``flow`` is closed and :class:`DeadlineReached` raised, so no sleep started
+    during a wait ever outlasts it (issue: "a sleep that would end past the deadline is
+    not started"), including the request layer's own retry sleeps.
+    """
+    if deadline.timeout is None:
+        return (yield from flow)
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Sleep):
+                now = yield Now()
+                if deadline.clip(effect.seconds, now) != effect.seconds:
+                    raise DeadlineReached(
+                        f"a retry would sleep {effect.seconds:.1f}s, past the wait's deadline"
+                    )
+            try:
+                reply = yield effect
+            except GeneratorExit:
+                raise
+            except BaseException as exc:
+                effect = flow.throw(exc)
+            else:
+                effect = flow.send(reply)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()
 
 
 def new_rng() -> random.Random:

@@ -24,7 +24,14 @@ from typing import Protocol
 from ._flow import Flow, Now, Sleep
 from ._models import VM, VM_STATES, Build, LogLine, LogPage
 from ._pagination import LogRequest, LogStream
-from ._polling import DEFAULT_SCHEDULE, TRANSIENT_ERRORS, Deadline, PollSchedule
+from ._polling import (
+    DEFAULT_SCHEDULE,
+    TRANSIENT_ERRORS,
+    Deadline,
+    DeadlineReached,
+    PollSchedule,
+    bounded,
+)
 from .errors import (
     BuildFailedError,
     InvalidParameterError,
@@ -33,6 +40,9 @@ from .errors import (
 )
 
 logger = logging.getLogger("cakework")
+
+_LOOK_AGAIN: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, DeadlineReached)
+"""Failures a wait rides out on its own schedule, inside its deadline."""
 
 LOG_TAIL_LINES = 50
 """How many of the last build log lines a :class:`BuildFailedError` carries."""
@@ -162,8 +172,8 @@ def wait_for_vm_state(
             raise WaitTimeoutError(vm_id, last_state, deadline.elapsed(now)) from last_error
         yield Sleep(delay)
         try:
-            vm = yield from api.get_vm(vm_id)
-        except TRANSIENT_ERRORS as exc:
+            vm = yield from bounded(api.get_vm(vm_id), deadline)
+        except _LOOK_AGAIN as exc:
             logger.debug("waiting for VM %s: %s; retrying", vm_id, exc)
             last_error = exc
             continue
@@ -282,12 +292,12 @@ def wait_for_build(
             raise WaitTimeoutError(build_id, last_status, deadline.elapsed(now)) from last_error
         yield Sleep(delay)
         try:
-            build = finished or (yield from api.get_build(build_id))
+            build = finished or (yield from bounded(api.get_build(build_id), deadline))
             if build.is_terminal:
                 finished = build
             if feed is not None:
-                yield from feed.drain()
-        except TRANSIENT_ERRORS as exc:
+                yield from bounded(feed.drain(), deadline)
+        except _LOOK_AGAIN as exc:
             if feed is not None and feed.callback_failed:
                 raise  # on_log's own error (say, from another client it calls): not ours
             logger.debug("waiting for build %s: %s; retrying", build_id, exc)

@@ -132,6 +132,23 @@ async def test_transient_errors_during_a_wait_are_retried(make_harness: MakeHarn
     assert h.emu.request_count("getBuild") >= 8
 
 
+async def test_a_retry_after_inside_a_wait_never_sleeps_past_the_deadline(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness(timings=Timings(boot=1000.0))
+    vm = await h.call(h.c.vms.start(image_id=await h.image()))
+    # Every getVM is refused with "come back in 100 s": the request layer would honour
+    # that (<= 120 s), but the wait has only 30 s, so no such sleep may start.
+    h.emu.inject("getVM", "error", status=429, retry_after="100", times=None, fraction=1.0)
+    h.sleeps.clear()
+    with pytest.raises(WaitTimeoutError) as info:
+        await h.call(h.c.vms.wait_for_state(vm.id, "started", timeout=30.0))
+    assert info.value.elapsed <= 30.0
+    assert sum(h.sleeps) <= 30.0 + 1e-6  # float noise of the real monotonic clock
+    assert max(h.sleeps) < 100.0
+    assert h.emu.request_count("getVM") >= 2  # it kept looking until the deadline
+
+
 async def test_vm_wait_for_started_and_unreachable_state(make_harness: MakeHarness) -> None:
     h = make_harness()
     image_id = await h.image()

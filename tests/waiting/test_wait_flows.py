@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from cakework._models import Build, LogLine
+from cakework._flow import Flow, Sleep
+from cakework._models import VM, Build, LogLine
 from cakework._polling import DEFAULT_SCHEDULE
 from cakework._waiting import wait_for_build, wait_for_vm_state
 from cakework.errors import (
@@ -26,6 +27,7 @@ from ._fakes import (
     SimClock,
     connection_error,
     drive,
+    make_vm,
     server_error,
 )
 
@@ -106,6 +108,33 @@ def test_timeout_never_sleeps_past_the_deadline(clock: SimClock) -> None:
     assert clock.sleeps[-1] < full[-1]
     # one last look exactly at the deadline
     assert api.calls["getBuild"] == len(clock.sleeps)
+
+
+def test_a_retry_sleep_inside_a_poll_never_ends_past_the_deadline(clock: SimClock) -> None:
+    class SlowRetryApi(FakeApi):
+        def get_vm(self, vm_id: str) -> Flow[VM]:
+            # What the request layer does on a 429 with Retry-After: 100.
+            yield Sleep(100.0)
+            return make_vm("started", vm_id)
+
+    api = SlowRetryApi(clock)
+    with pytest.raises(WaitTimeoutError) as info:
+        drive(wait_for_vm_state(api, "vm-1", "started", timeout=20.0, rng=random.Random(0)), clock)
+    assert clock.t <= 20.0
+    assert 100.0 not in clock.sleeps
+    assert info.value.elapsed == pytest.approx(20.0)
+
+
+def test_a_retry_sleep_that_fits_before_the_deadline_is_kept(clock: SimClock) -> None:
+    class ShortRetryApi(FakeApi):
+        def get_vm(self, vm_id: str) -> Flow[VM]:
+            yield Sleep(0.25)
+            return make_vm("started", vm_id)
+
+    api = ShortRetryApi(clock)
+    vm = drive(wait_for_vm_state(api, "vm-1", "started", timeout=20.0, rng=random.Random(0)), clock)
+    assert vm.state == "started"
+    assert 0.25 in clock.sleeps
 
 
 def test_timeout_zero_gives_up_without_a_request(clock: SimClock, api: FakeApi) -> None:
