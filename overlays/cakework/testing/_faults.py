@@ -78,6 +78,11 @@ class Fault:
         retry_after: ``Retry-After`` value of an ``error``; a 429 gets ``"1"`` by default.
         seconds: Delay of a ``latency`` fault.
         bad_json: ``truncated`` (the real body cut in half) or ``invalid``.
+
+    Raises:
+        ValueError: a value out of range, an option the kind does not use (``status``,
+            ``body`` and ``retry_after`` belong to ``error``, ``seconds`` to ``latency``,
+            ``bad_json`` to ``bad_json``) or a latency of 0 seconds.
     """
 
     kind: FaultKind = attrs.field(validator=_one_of(*FAULT_KINDS))
