@@ -5,6 +5,8 @@
 >>> vm = client.vms.start(image_id="...")                           # doctest: +SKIP
 """
 
+import logging
+
 from ._client import AsyncCakework, Cakework
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
 from ._pagination import (
@@ -39,6 +41,10 @@ from .errors import (
     UnreachableStateError,
     WaitTimeoutError,
 )
+
+# A library logs, the application decides where records go (logging HOWTO, "Configuring
+# Logging for a Library"); CAKEWORK_LOG=debug adds a stderr handler on request.
+logging.getLogger("cakework").addHandler(logging.NullHandler())
 
 __all__ = [
     # clients

@@ -33,7 +33,7 @@ from ._pagination import (
     format_log_time,
 )
 from ._run import arun_vm, run_vm
-from ._waiting import check_timeout, wait_for_build, wait_for_vm_state
+from ._waiting import CACHED_VM_DEAD_STATES, check_timeout, wait_for_build, wait_for_vm_state
 from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -180,10 +180,19 @@ def _build_wait(
     )
 
 
-def _vm_wait(api: Api, vm_id: str, state: str, timeout: float | None) -> Flow[VM]:
+def _vm_wait(
+    api: Api, vm_id: str, state: str, timeout: float | None, *, cached: bool = False
+) -> Flow[VM]:
     check.non_empty("vm_id", vm_id)
     check_timeout(timeout)
-    return wait_for_vm_state(api, vm_id, state, timeout=timeout, rng=_polling.new_rng())
+    return wait_for_vm_state(
+        api,
+        vm_id,
+        state,
+        timeout=timeout,
+        rng=_polling.new_rng(),
+        dead_states=CACHED_VM_DEAD_STATES if cached else None,
+    )
 
 
 # -- images -------------------------------------------------------------------------------
@@ -512,9 +521,32 @@ class AsyncVMsLongRunning:
 
 
 class CachedVMsLongRunning:
-    """``cached_vms.logs`` (sync)."""
+    """``cached_vms.wait_for_state`` and ``cached_vms.logs`` (sync)."""
 
     _client: Cakework
+
+    def wait_for_state(
+        self, id: str, state: str = "started", timeout: float | None = _polling.VM_STATE_TIMEOUT
+    ) -> VM:
+        """Wait until a cached VM is in ``state`` (e.g. after ``start``) and return it.
+
+        Unlike ``vms.wait_for_state``, seeing ``stopped`` while waiting for ``started`` is
+        not final: a cached VM may still read ``stopped`` just after startCachedVM. Only
+        ``destroyed`` ends the wait early.
+
+        Args:
+            id: The cached VM.
+            state: ``started`` (default), ``stopped`` or ``destroyed``.
+            timeout: Seconds to wait (default 5 min); ``None`` waits forever.
+
+        Returns:
+            The VM (getVM's view of the cached VM) in the wanted state.
+
+        Raises:
+            UnreachableStateError: The cached VM was destroyed.
+            WaitTimeoutError: ``timeout`` passed first.
+        """
+        return self._client._run(_vm_wait(self._client._api, id, state, timeout, cached=True))
 
     def logs(self, id: str) -> Iterator[LogLine]:
         """Iterate over all log lines of a cached VM (one request; the API has no paging).
@@ -530,9 +562,19 @@ class CachedVMsLongRunning:
 
 
 class AsyncCachedVMsLongRunning:
-    """``cached_vms.logs`` (async)."""
+    """``cached_vms.wait_for_state`` and ``cached_vms.logs`` (async)."""
 
     _client: AsyncCakework
+
+    async def wait_for_state(
+        self,
+        id: str,
+        state: str = "started",
+        timeout: float | None = _polling.VM_STATE_TIMEOUT,  # noqa: ASYNC109 - a deadline
+    ) -> VM:
+        """Wait until a cached VM is in ``state`` (see ``CachedVMs.wait_for_state``)."""
+        flow = _vm_wait(self._client._api, id, state, timeout, cached=True)
+        return await self._client._run(flow)
 
     def logs(self, id: str) -> AsyncIterator[LogLine]:
         """``async for`` over all log lines of a cached VM (see ``CachedVMs.logs``)."""

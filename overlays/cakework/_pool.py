@@ -38,7 +38,7 @@ from ._pool_state import (
     open_flow,
     release_flow,
 )
-from ._waiting import check_timeout, wait_for_vm_state
+from ._waiting import CACHED_VM_DEAD_STATES, check_timeout, wait_for_vm_state
 
 if TYPE_CHECKING:
     from ._api import Api
@@ -89,7 +89,7 @@ class _ApiOps:
             "started",
             timeout=self.start_timeout,
             rng=self.rng,
-            dead_states={"destroyed"},
+            dead_states=CACHED_VM_DEAD_STATES,
         )
 
     def stop(self, vm_id: str) -> Flow[None]:

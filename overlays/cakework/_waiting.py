@@ -69,8 +69,10 @@ VM_DEAD_STATES: Mapping[str, frozenset[str]] = {
 """Target state -> observed states from which a one-time VM can no longer reach it.
 
 States only move forward for one-time VMs (created -> started -> stopped -> destroyed).
-Cached VMs go back from ``stopped`` to ``started``: pass ``dead_states={"destroyed"}``
-when waiting for one of those."""
+Cached VMs go back from ``stopped`` to ``started``: use :data:`CACHED_VM_DEAD_STATES`."""
+
+CACHED_VM_DEAD_STATES: frozenset[str] = frozenset({"destroyed"})
+"""A cached VM goes stopped -> created -> started and back: only ``destroyed`` is final."""
 
 
 class BuildApi(Protocol):

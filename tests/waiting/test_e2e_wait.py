@@ -271,3 +271,20 @@ async def test_async_cancelled_wait_propagates_and_leaves_nothing_running() -> N
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         assert others == []
         await h.close()
+
+
+async def test_cached_vm_wait_for_state_across_restarts(make_harness: MakeHarness) -> None:
+    h = make_harness()
+    cached = await h.call(h.c.cached_vms.create(image_id=await h.image()))
+    for _ in range(2):  # a cached VM starts and stops any number of times
+        await h.call(h.c.cached_vms.start(cached.id))
+        vm = await h.call(h.c.cached_vms.wait_for_state(cached.id, "started"))
+        assert vm.state == "started"
+        await h.call(h.c.cached_vms.stop(cached.id))
+        assert (await h.call(h.c.cached_vms.wait_for_state(cached.id, "stopped"))).id == vm.id
+    await h.call(h.c.cached_vms.destroy(cached.id))
+    before = h.emu.request_count("getVM")
+    with pytest.raises(UnreachableStateError) as info:
+        await h.call(h.c.cached_vms.wait_for_state(cached.id, "started"))
+    assert info.value.state == "destroyed"
+    assert h.emu.request_count("getVM") == before + 1  # raised at once
