@@ -181,3 +181,48 @@ def test_validation_memo_never_answers_for_a_different_request(client: httpx.Cli
         # Same body, another path parameter: the handler still sees the new one.
         assert client.get("/vm/unknown-1").json()["error"] == "VM unknown-1 does not exist"
         assert client.get("/vm/unknown-2").json()["error"] == "VM unknown-2 does not exist"
+
+
+def _refusal(http: httpx.Client, method: str, template: str, resource_id: str, body: bool) -> str:
+    payload = {"imageId": resource_id} if body else None
+    response = http.request(method, template.format(resource_id), json=payload)
+    assert response.status_code == 404, (method, template)
+    error: str = response.json()["error"]
+    return error.replace(resource_id, "<id>")
+
+
+def test_every_operation_answers_a_foreign_id_like_an_unknown_one(
+    emu: Emulator, client: httpx.Client, other: httpx.Client
+) -> None:
+    image_id = import_image(client)
+    build_id = client.post(
+        "/image/build/files", json={"dockerfile": "FROM x\n", "files": []}
+    ).json()["buildId"]
+    vm_id = start_vm(client, image_id)
+    cached_id = client.post("/vm/cache", json={"imageId": image_id}).json()["id"]
+    client.post(f"/vm/cached/{cached_id}/start")
+    emu.advance(60)
+    before = [client.get(path).json() for path in ("/vms", f"/vm/{vm_id}/logs")]
+    requests = [
+        ("GET", "/image/build/{}", build_id, False),
+        ("GET", "/image/build/{}/logs", build_id, False),
+        ("POST", "/vm/start", image_id, True),  # the id travels in the body
+        ("POST", "/vm/cache", image_id, True),
+        ("POST", "/vm/{}/stop", vm_id, False),
+        ("GET", "/vm/{}", vm_id, False),
+        ("GET", "/vm/{}/logs", vm_id, False),
+        ("GET", "/vm/{}", cached_id, False),
+        ("GET", "/vm/{}/logs", cached_id, False),
+        ("POST", "/vm/cached/{}/start", cached_id, False),
+        ("POST", "/vm/cached/{}/stop", cached_id, False),
+        ("POST", "/vm/cached/{}/destroy", cached_id, False),
+        ("GET", "/vm/cached/{}/logs", cached_id, False),
+    ]
+    for method, template, foreign, in_body in requests:
+        answer = _refusal(other, method, template, foreign, in_body)
+        assert answer == _refusal(other, method, template, "never-existed", in_body)
+    # Nothing the other tenant tried touched this tenant's resources.
+    assert [client.get(path).json() for path in ("/vms", f"/vm/{vm_id}/logs")] == before
+    for query in ({"imageId": image_id}, {"status": "started"}, {}):
+        assert other.get("/vms", params=query).json() == {"vms": []}
+    assert emu.resources(emu.api_keys[1]) == dict.fromkeys(emu.resources(), 0)
