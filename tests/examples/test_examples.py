@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,34 @@ def test_quickstart_fails_when_a_step_fails() -> None:
         )
     assert result.returncode != 0
     assert "all steps succeeded" not in result.stdout
+
+
+def test_make_demo_stops_everything_on_ctrl_c() -> None:
+    # Like a terminal's Ctrl-C: SIGINT to the whole process group (demo + quickstart).
+    demo = subprocess.Popen(
+        [sys.executable, "-u", str(ROOT / "scripts" / "demo.py"), "--speed", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert demo.stdout is not None
+    seen: list[str] = []
+    try:
+        for line in demo.stdout:
+            seen.append(line)
+            if "Starting a VM" in line:  # a VM is about to run: interrupt mid-workflow
+                os.killpg(demo.pid, signal.SIGINT)
+                break
+        seen.extend(demo.stdout)
+        status = demo.wait(timeout=60)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+        demo.stdout.close()
+    out = "".join(seen)
+    assert status == 130, out
+    assert "everything started so far was stopped" in out  # the quickstart cleaned up
+    assert "Emulator stopped." in out
+    assert "Summary: all steps succeeded" not in out
