@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from cakework.testing import Emulator
 
-from .conftest import import_image, start_vm
+from .conftest import ECR_URI, import_image, start_vm
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
@@ -268,3 +269,31 @@ def test_inject_refuses_options_its_kind_ignores(
             "/_emulator/faults", json={"operation": "getVM", "kind": kind, **options}
         )
     assert refused.status_code == 400
+
+
+def test_reset_drops_requests_still_held_by_a_latency_fault(emu: Emulator) -> None:
+    # A request a previous test left held (and abandoned) must not run against the next
+    # test's fresh state: ids restart after a reset, so it would act on a new resource
+    # that happens to get the same id.
+    emu.inject("importImage", "latency", seconds=1.0)
+    outcome: list[BaseException | int] = []
+
+    def call() -> None:
+        with httpx.Client(base_url=emu.base_url, headers={"X-Api-Key": emu.api_key}) as http:
+            try:
+                body = {"imageUri": ECR_URI, "password": "pw"}
+                outcome.append(http.post("/image/import", json=body, timeout=30).status_code)
+            except httpx.HTTPError as exc:
+                outcome.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    for _ in range(2000):
+        if emu.request_count("importImage"):
+            break
+        caller.join(0.005)
+    emu.reset()
+    caller.join(30)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], httpx.RemoteProtocolError)
+    assert emu.resources()["images"] == 0

@@ -101,6 +101,8 @@ class EmulatorApp:
         self.counts: Counter[str] = Counter()
         self.operations = validator.operations
         self.closing = threading.Event()
+        # Bumped by every reset: a request that arrived before one is not run after it.
+        self._generation = 0
         self._validator = validator
         missing = {op.operation_id for op in self.operations} - set(HANDLERS)
         if missing:
@@ -161,7 +163,13 @@ class EmulatorApp:
             raise ValueError(f"unknown operationId {operation!r}; one of {', '.join(known)}")
 
     def reset(self) -> None:
-        """Forget all resources, faults and counters."""
+        """Forget all resources, faults and counters, and drop requests still in flight.
+
+        A request held by a latency fault (or still sending its body) when the reset
+        happens is dropped, not run: ids restart after a reset, so a previous test's
+        abandoned request would otherwise act on the next test's new resources.
+        """
+        self._generation += 1
         self.backend.reset()
         self.faults.clear()
         self.counts.clear()
@@ -172,24 +180,28 @@ class EmulatorApp:
         validator = self._validator
 
         async def endpoint(request: Request) -> Response:
+            generation = self._generation
             self.counts[op.operation_id] += 1
             try:
                 # Read the body first: after a latency fault the client may be gone.
                 raw_body = await request.body()
             except ClientDisconnect:
                 return Response(status_code=204)  # nobody is listening any more
+            if generation != self._generation:
+                return _drop(request)  # it belongs to the state before a reset
             fault = self.faults.take(op.operation_id)
             if fault is not None:
                 if fault.kind == "error":
                     return _fault_response(fault)
                 if fault.kind == "latency":
-                    if not await self._hold(fault.seconds):
-                        request.scope[DROP_KEY]["drop"] = True  # the server is going away
-                        return Response(status_code=204)  # swallowed by ConnectionDropper
-                elif fault.kind in ("drop_before", "drop_after"):
-                    request.scope[DROP_KEY]["drop"] = True
-                    if fault.kind == "drop_before":
-                        return Response(status_code=204)  # swallowed by ConnectionDropper
+                    # Released early, as if the server went away, when it shuts down or
+                    # is reset meanwhile.
+                    if not await self._hold(fault.seconds, generation):
+                        return _drop(request)
+                elif fault.kind == "drop_before":
+                    return _drop(request)
+                elif fault.kind == "drop_after":
+                    request.scope[DROP_KEY]["drop"] = True  # once the operation has run
             api_key = request.headers.get("x-api-key")
             try:
                 backend.tenant(api_key)
@@ -215,13 +227,13 @@ class EmulatorApp:
 
         return endpoint
 
-    async def _hold(self, seconds: float) -> bool:
-        """Wait ``seconds``; False as soon as the server starts closing."""
-        # Polled rather than awaited: ``closing`` is set from another thread, and a tenth
+    async def _hold(self, seconds: float, generation: int) -> bool:
+        """Wait ``seconds``; False as soon as the server starts closing or is reset."""
+        # Polled rather than awaited: both are set from another thread, and a twentieth
         # of a second is well inside uvicorn's graceful-shutdown timeout.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        while not self.closing.is_set():
+        while not self.closing.is_set() and generation == self._generation:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return True
@@ -295,6 +307,12 @@ class EmulatorApp:
         except ValueError as exc:
             raise EmulatorError(400, str(exc)) from exc
         return Response(status_code=204)
+
+
+def _drop(request: Request) -> Response:
+    """Close the connection without answering (see ``ConnectionDropper``)."""
+    request.scope[DROP_KEY]["drop"] = True
+    return Response(status_code=204)  # swallowed by ConnectionDropper
 
 
 def _dispatch(endpoints: Mapping[str, Endpoint]) -> Endpoint:

@@ -299,6 +299,8 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource, fault and counter; a manual clock goes back to its start.
 
-        Registered GitHub repositories stay.
+        Requests still in flight (held by a latency fault, say) are dropped rather than
+        run against the fresh state, where ids start over. Registered GitHub
+        repositories stay.
         """
         self.app.reset()
