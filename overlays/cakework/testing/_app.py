@@ -99,6 +99,9 @@ class EmulatorApp:
         self.clock = backend.clock
         self.faults = faults
         self.counts: Counter[str] = Counter()
+        # The server thread counts while a test thread may reset: one lock makes a reset
+        # and the counting of a request happen one after the other, never interleaved.
+        self._counts_lock = threading.Lock()
         self.operations = validator.operations
         self.closing = threading.Event()
         # Bumped by every reset: a request that arrived before one is not run after it.
@@ -169,10 +172,11 @@ class EmulatorApp:
         happens is dropped, not run: ids restart after a reset, so a previous test's
         abandoned request would otherwise act on the next test's new resources.
         """
-        self._generation += 1
-        self.backend.reset()
-        self.faults.clear()
-        self.counts.clear()
+        with self._counts_lock:
+            self._generation += 1
+            self.counts.clear()
+            self.backend.reset()
+            self.faults.clear()
 
     def _endpoint(self, op: Operation) -> Endpoint:
         handler = HANDLERS[op.operation_id]
@@ -180,8 +184,9 @@ class EmulatorApp:
         validator = self._validator
 
         async def endpoint(request: Request) -> Response:
-            generation = self._generation
-            self.counts[op.operation_id] += 1
+            with self._counts_lock:
+                generation = self._generation
+                self.counts[op.operation_id] += 1
             try:
                 # Read the body first: after a latency fault the client may be gone.
                 raw_body = await request.body()
