@@ -111,6 +111,39 @@ class LogRequest:
         }
 
 
+class StopRules:
+    """The stop rules every paged read shares (``api-ground-truth.md``, "Logs").
+
+    Reading stops on a missing cursor, an empty page, or a cursor already sent; the
+    last catches a cycle of any length, not only A -> A. One short string per page is
+    kept, tiny next to what was read.
+    """
+
+    def __init__(self, first: str | None) -> None:
+        self._sent: set[str] = {first} if first else set()
+
+    def check(self, token: str | None, *, empty: bool) -> str | None:
+        """Why reading must stop after a page, or ``None`` (``token`` is then recorded).
+
+        Args:
+            token: The page's continuation token. ``""`` counts as none: the spec's
+                ``pagination`` parameter has minLength 1, so sending it back would be
+                refused (400) in the middle of the read.
+            empty: The page had no items.
+
+        Returns:
+            ``"no cursor"``, ``"empty page"``, ``"repeated cursor"`` or ``None``.
+        """
+        if not token:
+            return "no cursor"
+        if empty:
+            return "empty page"
+        if token in self._sent:
+            return "repeated cursor"
+        self._sent.add(token)
+        return None
+
+
 class LogCursor:
     """Continuation state of one paged log query.
 
@@ -126,30 +159,19 @@ class LogCursor:
     def __init__(self, first: LogRequest) -> None:
         self.request: LogRequest | None = first
         self.stop_reason: str | None = None
-        # Every token sent so far: a cycle of any length is caught, not only A -> A.
-        # One short string per page, so this stays tiny next to the lines read.
-        self._sent: set[str] = {first.pagination} if first.pagination is not None else set()
+        self._rules = StopRules(first.pagination)
 
     def update(self, page: LogPage) -> LogRequest | None:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
             raise RuntimeError("update() called on a finished cursor")
-        reason = None
-        if not page.pagination:
-            # "" is no cursor either: the spec's pagination parameter has minLength 1, so
-            # sending it back would be refused (400) in the middle of the read.
-            reason = "no cursor"
-        elif not page.lines:
-            reason = "empty page"
-        elif page.pagination in self._sent:
-            logger.debug("log pagination repeated cursor %r; stopping", page.pagination)
-            reason = "repeated cursor"
+        reason = self._rules.check(page.pagination, empty=not page.lines)
         if reason is not None or not page.pagination:
+            logger.debug("log pagination stops: %s", reason)
             self.request = None
             self.stop_reason = reason
             return None
-        self._sent.add(page.pagination)
         # from/to go back exactly as received; the docs always send the three together,
         # and if a server leaves one out the window we asked for is kept.
         self.request = attrs.evolve(
@@ -443,26 +465,18 @@ class VMListCursor:
     def __init__(self, first: VMListRequest) -> None:
         self.request: VMListRequest | None = first
         self.stop_reason: str | None = None
-        self._sent: set[str] = {first.pagination} if first.pagination is not None else set()
+        self._rules = StopRules(first.pagination)
 
     def update(self, page: VMPage) -> VMListRequest | None:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
             raise RuntimeError("update() called on a finished cursor")
-        reason = None
-        if not page.pagination:  # "" is no cursor either (see LogCursor.update)
-            reason = "no cursor"
-        elif not page.vms:
-            reason = "empty page"
-        elif page.pagination in self._sent:
-            reason = "repeated cursor"
-        if reason is not None:
+        reason = self._rules.check(page.pagination, empty=not page.vms)
+        if reason is not None or not page.pagination:
             self.request = None
             self.stop_reason = reason
             return None
-        assert page.pagination is not None
-        self._sent.add(page.pagination)
         self.request = attrs.evolve(current, pagination=page.pagination)
         return self.request
 
