@@ -21,6 +21,7 @@ from ._api import Api
 from ._config import DEFAULT_MAX_RETRIES, NOT_GIVEN, ClientConfig, NotGiven, mask
 from ._flow import AsyncSleep, Clock, Flow, SyncSleep, run_async, run_sync
 from ._request import configure_logging_from_env
+from ._sniffio import skip_missing_sniffio_search
 from .errors import CakeworkError, InvalidParameterError
 from .resources import (
     AsyncCachedVMs,
@@ -229,6 +230,7 @@ class AsyncCakework(_BaseClient[httpx.AsyncClient, AsyncSleep]):
     ) -> None:
         api_key = mask(api_key)  # tracebacks with locals show '***'
         _check_http_client(http_client, httpx.AsyncClient, "AsyncCakework")
+        skip_missing_sniffio_search()
         configure_logging_from_env()
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
