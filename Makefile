@@ -18,8 +18,8 @@ help:
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
 	@echo "make generate   regenerate generated/cakework_api from openapi.yaml"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
-	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
-	@echo "make bench      benchmarks (ratios measured side by side)"
+	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/"
+	@echo "make bench      benchmarks against their goals, one table (ratios measured side by side)"
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
@@ -47,7 +47,7 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy --strict overlays/cakework tests scripts $(wildcard examples)
+	$(BIN)/mypy --strict overlays/cakework tests scripts bench $(wildcard examples)
 	$(BIN)/mypy --strict generated/cakework_api
 
 pytest: $(VENV_STAMP) $(NODE_STAMP)
@@ -59,7 +59,7 @@ demo: $(VENV_STAMP) generate
 	$(PY) scripts/demo.py
 
 bench: $(VENV_STAMP)
-	$(PY) scripts/bench.py
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache dist
