@@ -27,12 +27,12 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 class Config:
     """How much of everything to run."""
 
-    rounds: int = 15
-    calls: int = 200
+    rounds: int = 41
+    calls: int = 100
     log_rounds: int = 5
     log_lines: int = 100_000
     log_batch: int = 1000
-    gather_rounds: int = 7
+    gather_rounds: int = 5
     gather_widths: tuple[int, ...] = (1_000, 10_000)
     import_runs: int = 10
     emulator_seconds: float = 5.0

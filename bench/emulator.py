@@ -79,16 +79,18 @@ async def _load(base_url: str, pid: int, seconds: float, vms: int, workers: int)
         # Warm: every connection of the pool open, the server's code paths hot.
         await asyncio.gather(*(worker(time.perf_counter() + 0.5) for _ in range(workers)))
         cpu_before = _cpu_seconds(pid)
+        client_before = time.process_time()
         started = time.perf_counter()
         counts = await asyncio.gather(*(worker(started + seconds) for _ in range(workers)))
         elapsed = time.perf_counter() - started
+        client_ms = (time.process_time() - client_before) * 1000
         cpu_after = _cpu_seconds(pid)
     total = sum(counts)
     rate = total / elapsed
-    capacity = ""
+    capacity = f"; client CPU {client_ms / total:.2f} ms/request"
     if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
         cpu_ms = (cpu_after - cpu_before) * 1000 / total
-        capacity = f"; server CPU {cpu_ms:.2f} ms/request = {1000 / cpu_ms:,.0f}/s per core"
+        capacity += f", server CPU {cpu_ms:.2f} ms/request = {1000 / cpu_ms:,.0f}/s per core"
     return Row(
         metric="emulator getVM, distinct requests, one client process, loopback",
         ours=f"{rate:,.0f} req/s",
