@@ -70,7 +70,7 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
         "gather": lambda: [client.gather(c.gather_rounds, width) for width in c.gather_widths],
         "import": lambda: [process.import_cost(c.import_runs)],
         "emulator": lambda: [
-            emulator.throughput(c.emulator_seconds),
+            *emulator.throughput(c.emulator_seconds),
             emulator.memory(c.vm_cycles),
         ],
         "polling": lambda: [polling.polls(c.poll_seeds), polling.detection_lag(c.lag_seeds)],
