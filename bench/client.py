@@ -3,14 +3,14 @@
 Both sides share one transport handler that answers from bytes prepared in advance, so
 what differs is exactly the client: ours (request building, retries, parsing into our
 models) against ``httpx`` plus ``json.loads``. Sync is compared with ``httpx.Client``,
-async with ``httpx.AsyncClient``.
+async with ``httpx.AsyncClient``. Nothing waits (no network, no sleep), so each side is
+timed by the CPU time of this process (:func:`bench.harness.clock`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +20,7 @@ import httpx
 
 from cakework import AsyncCakework, Cakework
 
-from .harness import Row, interleave, interleave_async, micros, millis, ratio_row, timed
+from .harness import Row, clock, interleave, interleave_async, micros, millis, ratio_row, timed
 
 BASE_URL = "http://bench.invalid/v1"
 API_KEY = "bench-key"
@@ -173,16 +173,16 @@ def async_get(rounds: int, calls: int) -> Row:
         async with ours, raw:
 
             async def mine() -> float:
-                started = time.perf_counter()
+                started = clock()
                 for _ in range(calls):
                     await ours.vms.get(VM_ID)
-                return (time.perf_counter() - started) / calls
+                return (clock() - started) / calls
 
             async def theirs() -> float:
-                started = time.perf_counter()
+                started = clock()
                 for _ in range(calls):
                     json.loads((await raw.get(f"/vm/{VM_ID}")).content)
-                return (time.perf_counter() - started) / calls
+                return (clock() - started) / calls
 
             await mine()
             await theirs()
@@ -205,17 +205,17 @@ def sync_logs(rounds: int, lines: int, batch: int = 1000) -> Row:
     ours, raw = _sync_pair(pages.handler)
 
     def mine() -> float:
-        started = time.perf_counter()
+        started = clock()
         count = 0
         for line in ours.vms.logs(VM_ID, batch=batch):
             count += bool(line.message)
         assert count == lines, count
-        return time.perf_counter() - started
+        return clock() - started
 
     def theirs() -> float:
-        started = time.perf_counter()
+        started = clock()
         assert _raw_log_lines(raw, batch) == lines
-        return time.perf_counter() - started
+        return clock() - started
 
     with ours, raw:
         spread = interleave(mine, theirs, rounds)
@@ -238,17 +238,17 @@ def async_logs(rounds: int, lines: int, batch: int = 1000) -> Row:
         async with ours, raw:
 
             async def mine() -> float:
-                started = time.perf_counter()
+                started = clock()
                 count = 0
                 async for line in ours.vms.logs(VM_ID, batch=batch):
                     count += bool(line.message)
                 assert count == lines, count
-                return time.perf_counter() - started
+                return clock() - started
 
             async def theirs() -> float:
-                started = time.perf_counter()
+                started = clock()
                 assert await _araw_log_lines(raw, batch) == lines
-                return time.perf_counter() - started
+                return clock() - started
 
             spread = await interleave_async(mine, theirs, rounds)
         return ratio_row(
@@ -271,17 +271,17 @@ def gather(rounds: int, width: int) -> Row:
         async with ours, raw:
 
             async def mine() -> float:
-                started = time.perf_counter()
+                started = clock()
                 await asyncio.gather(*(ours.vms.get(VM_ID) for _ in range(width)))
-                return time.perf_counter() - started
+                return clock() - started
 
             async def one_raw() -> Any:
                 return json.loads((await raw.get(f"/vm/{VM_ID}")).content)
 
             async def theirs() -> float:
-                started = time.perf_counter()
+                started = clock()
                 await asyncio.gather(*(one_raw() for _ in range(width)))
-                return time.perf_counter() - started
+                return clock() - started
 
             await mine()
             await theirs()
