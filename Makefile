@@ -12,12 +12,12 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
-.PHONY: ts-node ts-generate ts-drift ts-test dist-ts
+.PHONY: generate-py ts-node ts-generate ts-drift ts-test dist-ts
 
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
-	@echo "make generate   regenerate generated/cakework_api from openapi.yaml"
+	@echo "make generate   regenerate generated/cakework_api and the TypeScript types from the specs"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
 	@echo "make bench      benchmarks (ratios measured side by side)"
@@ -36,7 +36,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-generate: $(VENV_STAMP) ts-generate
+generate: generate-py ts-generate
+
+generate-py: $(VENV_STAMP)
 	$(PY) scripts/generate.py
 
 drift: $(VENV_STAMP) ts-drift
@@ -61,7 +63,7 @@ pytest: $(VENV_STAMP) $(NODE_STAMP)
 
 test: drift lint typecheck pytest ts-test
 
-demo: $(VENV_STAMP) generate
+demo: $(VENV_STAMP) generate-py
 	$(PY) scripts/demo.py
 
 bench: $(VENV_STAMP)
