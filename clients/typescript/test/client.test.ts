@@ -245,6 +245,14 @@ describe("errors", { concurrency: false }, () => {
     assert.equal(empty.message, "HTTP 500: Internal Server Error");
   });
 
+  it("a dropped connection and a 2xx body that is not JSON reject as documented, not as API errors", async () => {
+    unwrap(await emulator.control.POST("/_emulator/faults", { body: { operation: "listVMs", kind: "drop_before" } }));
+    await assert.rejects(cakework.GET("/vms"), TypeError); // fetch failed
+    unwrap(await emulator.control.POST("/_emulator/faults", { body: { operation: "listVMs", kind: "bad_json" } }));
+    await assert.rejects(cakework.GET("/vms"), SyntaxError);
+    assert.deepEqual(unwrap(await cakework.GET("/vms")), { vms: [] });
+  });
+
   it("the control routes refuse a bad fault with their own typed error body", async () => {
     const result = await emulator.control.POST("/_emulator/faults", {
       body: { operation: "getVM", kind: "latency", seconds: 0.5, status: 500 },
