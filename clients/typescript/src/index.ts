@@ -15,8 +15,7 @@
  */
 
 import createClient, { type Client, type ClientOptions } from "openapi-fetch";
-import type { components } from "./generated/cakework.js";
-import type { paths } from "./generated/cakework.js";
+import type { components, paths } from "./generated/cakework.js";
 
 export type { components, operations, paths } from "./generated/cakework.js";
 export type {
