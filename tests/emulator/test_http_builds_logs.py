@@ -208,10 +208,10 @@ def test_echo_values_come_back_verbatim(emu: Emulator, client: httpx.Client) -> 
     ):
         params = {k: v for k, v in {**base, **change}.items() if v is not None}
         response = client.get(f"/vm/{vm_id}/logs", params=params)
-        assert response.status_code == 400, change
+        assert response.status_code == 409, change
         assert "error" in response.json()
     other_vm = running_vm(emu, client, 1)
-    assert client.get(f"/vm/{other_vm}/logs", params=base).status_code == 400
+    assert client.get(f"/vm/{other_vm}/logs", params=base).status_code == 409
 
 
 def test_quirk_mode(emu: Emulator) -> None:

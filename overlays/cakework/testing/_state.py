@@ -737,7 +737,7 @@ def _decode_list_cursor(token: str, fingerprint: str) -> int:
         seq, sent = raw.split(".")
         after = int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise EmulatorError(400, "pagination: not a cursor this service issued") from exc
+        raise EmulatorError(409, "pagination: not a cursor this service issued") from exc
     if sent != fingerprint:
-        raise EmulatorError(400, "pagination: the cursor was issued for different filters")
+        raise EmulatorError(409, "pagination: the cursor was issued for different filters")
     return after
