@@ -112,7 +112,7 @@ def test_every_refusal_conforms(emu: Emulator, call: Checked, other: httpx.Clien
         "from": page["from"],
         "to": page["to"],
     }
-    assert call("GET", f"/image/build/{build_id}/logs", params=changed).status_code == 400
+    assert call("GET", f"/image/build/{build_id}/logs", params=changed).status_code == 409
     call("POST", f"/vm/{vm_id}/stop")
     assert call("POST", f"/vm/{vm_id}/stop").status_code == 409
     call("POST", f"/vm/cached/{cached_id}/destroy")

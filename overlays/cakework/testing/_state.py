@@ -427,7 +427,7 @@ class Backend:
     def import_image(self, api_key: str | None, *, image_uri: str, password: str) -> JSON:
         """ImportImage: any ECR-shaped URI gives a new image.
 
-        The password is not checked: openapi.yaml allows any string, even an empty one.
+        The password is not checked beyond what openapi.yaml states (a non-empty string).
         """
         with self._lock:
             tenant = self.tenant(api_key)
