@@ -53,11 +53,6 @@ def _parse_response(
 
         return response_404
 
-    if response.status_code == 409:
-        response_409 = ErrorBody.from_dict(response.json())
-
-        return response_409
-
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
 
