@@ -38,6 +38,7 @@ def test_wheel_contains_both_typed_packages_and_the_spec(wheel: Path) -> None:
         "cakework_api/py.typed",
         "cakework_api/api/v_ms/start_vm.py",
         "cakework/testing/openapi.yaml",
+        "cakework/testing/emulator.yaml",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "generated/", "overlays/")) for n in names)
