@@ -54,12 +54,24 @@ def _agree(operation: str, query: bytes, content_type: str = "", body: bytes = b
         ("stopVM", b"", "", b""),
         ("getVMLogs", b"", "", b""),
         ("getVMLogs", b"batch=1000&order=newest_first", "", b""),
-        ("getVMLogs", b"batch=50&query=error&pagination=abc&from=x&to=y", "", b""),
+        (
+            "getVMLogs",
+            b"batch=50&query=error&pagination=abc"
+            b"&from=2023-03-07+06%3A12%3A56+UTC&to=2023-03-07+07%3A12%3A56+UTC",
+            "",
+            b"",
+        ),
+        ("getVMLogs", b"from=2022-07-19T13%3A32%3A56.000Z", "", b""),
         ("getBuildLogs", b"batch=100", "", b""),
         ("listVMs", b"status=started&imageId=img", "", b""),
         ("startVM", b"", "application/json", b'{"imageId":"x","cpu":2,"envVars":{"A":"b"}}'),
         ("cacheVM", b"", "application/json", b'{"imageId":"x","diskSize":10,"port":8080}'),
-        ("importImage", b"", "application/json", b'{"imageUri":"u","password":""}'),
+        (
+            "importImage",
+            b"",
+            "application/json",
+            b'{"imageUri":"123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1","password":"p"}',
+        ),
         (
             "buildImageFromFiles",
             b"",
@@ -98,6 +110,8 @@ def test_what_clients_send_is_accepted_by_the_plan_alone(
         ("startVM", b"", "application/json", b'{"imageId":"x","envVars":{"A":1}}'),
         ("startVM", b"", "application/json", b'[{"imageId":"x"}]'),
         ("importImage", b"", "application/json", b'{"imageUri":"u","password":1}'),
+        ("importImage", b"", "application/json", b'{"imageUri":"u","password":""}'),
+        ("getVMLogs", b"from=x", "", b""),
         ("buildImageFromGithub", b"", "application/json", b'{"dockerfile":"F","token":"t"}'),
     ],
 )
