@@ -12,6 +12,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
+.PHONY: compat release-check release-snapshot dist
 
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
@@ -20,6 +21,10 @@ help:
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
 	@echo "make bench      benchmarks (ratios measured side by side)"
+	@echo "make compat     classify spec changes since the latest release (BASE=file|ref|version)"
+	@echo "make release-check    version bump, changelog, snapshot and drift agree"
+	@echo "make release-snapshot copy openapi.yaml to releases/<version>/"
+	@echo "make dist       wheel, sdist, bundled spec, HTML and Python API references in dist/"
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
@@ -63,3 +68,19 @@ bench: $(VENV_STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache dist
+
+# Releasing: see README "Releasing". BASE is a release version, a file or a git ref.
+BASE ?=
+ARGS ?=
+compat: $(VENV_STAMP)
+	$(PY) scripts/compat.py --base "$(BASE)" $(ARGS)
+
+release-check: $(VENV_STAMP)
+	$(PY) scripts/release.py check
+
+release-snapshot: $(VENV_STAMP)
+	$(PY) scripts/release.py snapshot
+
+dist: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) scripts/dist.py
+	@if [ -f clients/typescript/package.json ]; then $(MAKE) dist-ts; fi
