@@ -29,8 +29,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 # Run as `python scripts/release.py`: the repository root makes `scripts.compat` importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts import compat
@@ -145,7 +143,7 @@ def snapshot(root: Path) -> Path:
     """Copy openapi.yaml to releases/<version>/openapi.yaml; return the snapshot path."""
     version = package_version(root)
     spec_text = (root / "openapi.yaml").read_text()
-    spec_version = str(yaml.safe_load(spec_text).get("info", {}).get("version"))
+    spec_version = str(compat.load_spec(spec_text).get("info", {}).get("version"))
     if spec_version != version:
         raise ValueError(
             f"openapi.yaml info.version is {spec_version}, the package version {version}: "

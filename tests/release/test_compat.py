@@ -23,6 +23,7 @@ from scripts import compat
 from scripts.compat import Level
 
 ROOT = Path(__file__).resolve().parents[2]
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 Spec = dict[str, Any]
 
 
@@ -597,7 +598,7 @@ def _run_compat(tmp_path: Path, mutate: Callable[[Spec], None], *args: str) -> t
     new = load()
     mutate(new)
     copy_path = tmp_path / "openapi.yaml"
-    copy_path.write_text(yaml.safe_dump(new, sort_keys=False))
+    copy_path.write_text(yaml.dump(new, Dumper=DUMPER, sort_keys=False))
     result = subprocess.run(
         [
             sys.executable,
