@@ -43,6 +43,7 @@ the server sends, so widening what it may answer breaks callers. Concretely:
 | security requirements changed                  | breaking       |                     |
 | operationId changed (generated names change)   | breaking       |                     |
 | descriptions, summaries, examples, tags        | docs           | docs                |
+| any schema keyword no rule above covers        | breaking       | breaking            |
 
 An enum is *open* when it sits in an `anyOf`/`oneOf` beside an unconstrained alternative
 of the same type (this spec's `VMState` and `BuildStatus`): clients must already accept
@@ -75,6 +76,16 @@ DOC_KEYS = frozenset(
 # Range keywords: (keyword, which direction widens the allowed values).
 LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
+
+# Schema keywords the rules below look at; a change to any other keyword is breaking.
+HANDLED_KEYS = (
+    DOC_KEYS
+    | set(LOWER_BOUNDS)
+    | set(UPPER_BOUNDS)
+    | {"$ref", "type", "nullable", "format", "multipleOf", "pattern", "enum", "default"}
+    | {"properties", "required", "additionalProperties", "items", "anyOf", "oneOf", "allOf"}
+    | {"deprecated"}
+)
 
 Spec = Mapping[str, Any]
 
@@ -297,9 +308,40 @@ class SchemaDiff:
                 self.compare(old["items"], new["items"], _items(where), direction, False, depth + 1)
             else:
                 self.emit(where, "array items schema added or removed", Level.BREAKING)
+        self._compare_all_of(old, new, where, direction, depth)
         for key in sorted(DOC_KEYS - {"tags"}):
             if old.get(key) != new.get(key):
                 self.emit(where, f"{key} changed", Level.DOCS)
+        if old.get("deprecated") != new.get("deprecated"):
+            self.emit(where, "deprecation changed", Level.NON_BREAKING)
+        # A keyword no rule covers (const, not, readOnly, discriminator, ...) is taken as
+        # breaking until a rule says otherwise: nothing changes silently.
+        for key in sorted((set(old) | set(new)) - HANDLED_KEYS):
+            if old.get(key) != new.get(key):
+                self.emit(where, f"`{key}` changed", Level.BREAKING)
+
+    def _compare_all_of(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        where: str,
+        direction: Direction,
+        depth: int,
+    ) -> None:
+        old_parts, new_parts = old.get("allOf"), new.get("allOf")
+        if old_parts == new_parts:
+            return
+        if not isinstance(old_parts, list) or not isinstance(new_parts, list):
+            self.emit(where, "allOf added or removed", Level.BREAKING)
+        elif len(old_parts) != len(new_parts):
+            self.emit(
+                where,
+                f"allOf parts changed from {len(old_parts)} to {len(new_parts)}",
+                Level.BREAKING,
+            )
+        else:
+            for old_part, new_part in zip(old_parts, new_parts, strict=True):
+                self.compare(old_part, new_part, where, direction, False, depth + 1)
 
     def _compare_types(
         self, old: Mapping[str, Any], new: Mapping[str, Any], where: str, request: bool
@@ -310,8 +352,9 @@ class SchemaDiff:
         if new_types - old_types == {"null"} and old_types <= new_types:
             self.emit(where, "is now nullable", Level.NON_BREAKING if request else Level.BREAKING)
             return
-        widened = old_types < new_types if old_types else False
-        narrowed = new_types < old_types if new_types else False
+        # No `type` at all accepts any value: gaining one narrows, losing it widens.
+        widened = not new_types or (bool(old_types) and old_types < new_types)
+        narrowed = not old_types or (bool(new_types) and new_types < old_types)
         if (request and widened) or (not request and narrowed):
             level = Level.NON_BREAKING
         else:

@@ -278,6 +278,18 @@ def _response_enum_removed_from_open_state(s: Spec) -> None:
     state["anyOf"] = [v for v in variants if v != {"type": "string"}]
 
 
+def _unknown_keyword_changed(s: Spec) -> None:
+    target = prop(response_schema(s, "getVM"), "id", s)
+    target["readOnly"] = not target.get("readOnly", False)
+
+
+def _request_map_value_type_changed(s: Spec) -> None:
+    variables = prop(request_schema(s, "startVM"), "envVars", s)
+    values = variables["additionalProperties"]
+    assert values["type"] == "string"
+    values["type"] = "integer"
+
+
 BREAKING = [
     Edit("operation removed", _remove_operation, Level.BREAKING, "stopVM: operation POST"),
     Edit("method changed", _change_method, Level.BREAKING, "listVMs: moved from GET"),
@@ -407,6 +419,18 @@ BREAKING = [
         "getVM: security requirements changed",
     ),
     Edit(
+        "a keyword no rule covers",
+        _unknown_keyword_changed,
+        Level.BREAKING,
+        "getVM: response field `id` `readOnly` changed",
+    ),
+    Edit(
+        "request map value type changed",
+        _request_map_value_type_changed,
+        Level.BREAKING,
+        "startVM: request field `envVars.*` type changed from string to integer",
+    ),
+    Edit(
         "operationId renamed",
         _operation_id_renamed,
         Level.BREAKING,
@@ -493,7 +517,12 @@ def _request_pattern_removed(s: Spec) -> None:
     del target["pattern"]
 
 
+def _deprecated(s: Spec) -> None:
+    op(s, "listVMs")["deprecated"] = True
+
+
 NON_BREAKING = [
+    Edit("operation deprecated", _deprecated, Level.NON_BREAKING, "listVMs: deprecation changed"),
     Edit("new operation", _new_operation, Level.NON_BREAKING, "restartVM: new operation POST"),
     Edit(
         "new optional param",
