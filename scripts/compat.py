@@ -639,6 +639,13 @@ def diff_specs(old_spec: Spec, new_spec: Spec) -> list[Change]:
             changes.append(
                 Change(name, f"new operation {key[0].upper()} {path}", Level.NON_BREAKING, "Added")
             )
+    # Document-wide text: the API's own description, its tags, its servers.
+    for key in ("title", "summary", "description", "contact", "license"):
+        if (old_spec.get("info") or {}).get(key) != (new_spec.get("info") or {}).get(key):
+            changes.append(Change("API", f"info {key} changed", Level.DOCS))
+    for key in ("tags", "servers", "externalDocs"):
+        if old_spec.get(key) != new_spec.get(key):
+            changes.append(Change("API", f"{key} changed", Level.DOCS))
     unique = list(dict.fromkeys(changes))
     return sorted(unique, key=lambda c: (-c.level, c.operation, c.message))
 
@@ -779,8 +786,9 @@ def _compare_responses(
         old = diff.old.resolve(old_responses[status])
         new = diff.new.resolve(new_responses[status])
         where = "response" if success == [status] else f"response {status}"
-        if old.get("description") != new.get("description"):
-            diff.emit(where, "description changed", Level.DOCS)
+        for attr in ("description", "links"):
+            if old.get(attr) != new.get(attr):
+                diff.emit(where, f"{attr} changed", Level.DOCS)
         old_headers = {k.lower(): v for k, v in (old.get("headers") or {}).items()}
         new_headers = {k.lower(): v for k, v in (new.get("headers") or {}).items()}
         for header in old_headers:

@@ -521,7 +521,12 @@ def _deprecated(s: Spec) -> None:
     op(s, "listVMs")["deprecated"] = True
 
 
+def _api_description_changed(s: Spec) -> None:
+    s["info"]["description"] += "\nMore words.\n"
+
+
 NON_BREAKING = [
+    Edit("API description changed", _api_description_changed, Level.DOCS, "API: info description"),
     Edit("operation deprecated", _deprecated, Level.NON_BREAKING, "listVMs: deprecation changed"),
     Edit("new operation", _new_operation, Level.NON_BREAKING, "restartVM: new operation POST"),
     Edit(
