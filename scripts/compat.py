@@ -640,12 +640,12 @@ def diff_specs(old_spec: Spec, new_spec: Spec) -> list[Change]:
                 Change(name, f"new operation {key[0].upper()} {path}", Level.NON_BREAKING, "Added")
             )
     # Document-wide text: the API's own description, its tags, its servers.
-    for key in ("title", "summary", "description", "contact", "license"):
-        if (old_spec.get("info") or {}).get(key) != (new_spec.get("info") or {}).get(key):
-            changes.append(Change("API", f"info {key} changed", Level.DOCS))
-    for key in ("tags", "servers", "externalDocs"):
-        if old_spec.get(key) != new_spec.get(key):
-            changes.append(Change("API", f"{key} changed", Level.DOCS))
+    for attr in ("title", "summary", "description", "contact", "license"):
+        if (old_spec.get("info") or {}).get(attr) != (new_spec.get("info") or {}).get(attr):
+            changes.append(Change("API", f"info {attr} changed", Level.DOCS))
+    for attr in ("tags", "servers", "externalDocs"):
+        if old_spec.get(attr) != new_spec.get(attr):
+            changes.append(Change("API", f"{attr} changed", Level.DOCS))
     unique = list(dict.fromkeys(changes))
     return sorted(unique, key=lambda c: (-c.level, c.operation, c.message))
 
