@@ -263,3 +263,15 @@ def test_wheel_ships_the_spec_of_this_release(dist: Path) -> None:
     [wheel] = dist.glob("*.whl")
     shipped = zipfile.ZipFile(wheel).read("cakework/testing/openapi.yaml").decode()
     assert yaml.safe_load(shipped)["info"]["version"] == VERSION
+
+
+def test_missing_chromium_skips_on_a_developer_machine_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Debian's package `chromium`"):
+        _chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="Debian's package `chromium`"):
+        _chromium()
