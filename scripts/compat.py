@@ -11,8 +11,8 @@ from the registries this project uses. oasdiff is not published on PyPI or npm;
 `@pb33f/openapi-changes` downloads a binary at install time; `@useoptic/optic` 1.0.9
 crashes on a fresh install unless ajv is overridden, and then misses a renamed query
 parameter, a lowered `maximum` and a changed `format`, and skips its rules on a major
-`info.version` bump. The PyPI packages that advertise the same job are young
-single-maintainer projects. The rules below are a short table, tested edit by edit in
+`info.version` bump. The PyPI packages that advertise the same job are recent, little-used
+projects. The rules below are a short table, tested edit by edit in
 tests/release/test_compat.py.
 
 The rule, for every schema position: a change is breaking when it lets the *sender*
@@ -34,8 +34,11 @@ the server sends, so widening what it may answer breaks callers. Concretely:
 | format changed, added or removed               | breaking       | breaking            |
 | range/length/item-count narrowed               | breaking       | non-breaking        |
 | range/length/item-count widened                | non-breaking   | breaking            |
-| pattern added or changed / removed             | breaking / ok  | ok / breaking       |
-| enum value removed / added (closed enum)       | breaking / ok  | ok / breaking       |
+| pattern added                                  | breaking       | non-breaking        |
+| pattern removed                                | non-breaking   | breaking            |
+| pattern changed                                | breaking       | breaking            |
+| enum value removed                             | breaking       | non-breaking        |
+| enum value added to a closed enum              | non-breaking   | breaking            |
 | enum value added to an open enum               | non-breaking   | non-breaking        |
 | default changed                                | breaking       | non-breaking        |
 | status code or response header removed         |                | breaking            |
