@@ -51,7 +51,7 @@ the server sends, so widening what it may answer breaks callers. Concretely:
 An enum is *open* when it sits in an `anyOf`/`oneOf` beside an unconstrained alternative
 of the same type (this spec's `VMState` and `BuildStatus`): clients must already accept
 values outside it. `$ref`s are resolved, so a change inside a shared component is
-reported once for every operation that uses it.
+found in every operation that uses it, and printed once, naming those operations.
 """
 
 from __future__ import annotations
@@ -830,9 +830,22 @@ def worst(changes: list[Change]) -> Level | None:
     return max((c.level for c in changes), default=None)
 
 
+def grouped(changes: list[Change]) -> list[Change]:
+    """Identical changes of several operations (a shared component) as one, naming them all."""
+    operations_of: dict[tuple[str, Level, str], list[str]] = {}
+    for change in changes:
+        key = (change.message, change.level, change.section)
+        operations_of.setdefault(key, []).append(change.operation)
+    merged = [
+        Change(", ".join(sorted(set(names))), message, level, section)
+        for (message, level, section), names in operations_of.items()
+    ]
+    return sorted(merged, key=lambda c: (-c.level, c.operation, c.message))
+
+
 def changelog_bullets(changes: list[Change]) -> Iterator[str]:
     """Draft Keep-a-Changelog sections; documentation edits are summed up in one bullet."""
-    api = [c for c in changes if c.level is not Level.DOCS]
+    api = grouped([c for c in changes if c.level is not Level.DOCS])
     docs = [c for c in changes if c.level is Level.DOCS]
     for section in ("Added", "Changed", "Removed"):
         bullets = sorted(c for c in api if c.section == section)
@@ -872,7 +885,7 @@ def main(argv: list[str] | None = None) -> int:
     except (LookupError, ValueError, OSError, yaml.YAMLError) as exc:
         print(f"compat: {exc}", file=sys.stderr)
         return 2
-    changes = diff_specs(old, new)
+    changes = grouped(diff_specs(old, new))
     shown = Path(args.spec).resolve()
     shown_name = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
     print(f"Comparing {shown_name} with {base_name}")

@@ -80,6 +80,13 @@ def response_schema(spec: Spec, operation_id: str) -> dict[str, Any]:
     return found
 
 
+def response_schema_of(spec: Spec, operation_id: str, status: str) -> dict[str, Any]:
+    content = response(spec, operation_id, status)["content"]["application/json"]
+    found = resolve(spec, content["schema"])
+    assert isinstance(found, dict)
+    return found
+
+
 def request_schema(spec: Spec, operation_id: str) -> dict[str, Any]:
     body = resolve(spec, op(spec, operation_id)["requestBody"])
     found = resolve(spec, body["content"]["application/json"]["schema"])
@@ -625,6 +632,22 @@ def test_a_shared_component_change_is_reported_for_every_operation_using_it() ->
     assert "listVMs: response field `vms[].hostname` is now optional (breaking)" in lines
 
 
+def test_a_change_to_the_shared_error_body_is_printed_once_naming_the_operations() -> None:
+    old = load()
+    new = copy.deepcopy(old)
+    error = response_schema_of(new, "getVM", "404")
+    prop(error, "error", new)
+    del error["properties"]["error"]
+    changes = compat.diff_specs(old, new)
+    assert len(changes) > 15
+    lines = [c.line() for c in compat.grouped(changes)]
+    assert len(lines) < len(changes)
+    removed_404 = [line for line in lines if "response 404 field `error` removed" in line]
+    assert len(removed_404) == 1
+    assert removed_404[0].startswith("buildImageFromFiles, buildImageFromGithub, ")
+    assert "getVM, " in removed_404[0]
+
+
 # ---- the two "done when" cases, through the command line ------------------------
 
 
@@ -658,12 +681,13 @@ def test_hostname_optional_and_image_id_renamed_exit_1_naming_both(tmp_path: Pat
 
     status, out = _run_compat(tmp_path, mutate)
     assert status == 1, out
-    assert "breaking  getVM: response field `hostname` is now optional" in out
+    assert "breaking  getVM, startVM: response field `hostname` is now optional" in out
+    assert "breaking  listVMs: response field `vms[].hostname` is now optional" in out
     assert "breaking  listVMs: query parameter `imageId` renamed to `image`" in out
 
     status, out = _run_compat(tmp_path, mutate, "--changelog")
     assert status == 1, out
-    assert "- getVM: response field `hostname` is now optional (breaking)" in out
+    assert "- getVM, startVM: response field `hostname` is now optional (breaking)" in out
 
 
 def test_new_optional_param_and_response_field_exit_0_as_additions(tmp_path: Path) -> None:
@@ -675,7 +699,7 @@ def test_new_optional_param_and_response_field_exit_0_as_additions(tmp_path: Pat
     assert status == 0, out
     added = out.split("### Added", 1)[1].split("###", 1)[0]
     assert "- listVMs: query parameter `limit` added (non-breaking)" in added
-    assert "- getVM: response field `region` added (non-breaking)" in added
+    assert "- getVM, startVM: response field `region` added (non-breaking)" in added
     assert "breaking)" not in out.replace("(non-breaking)", "")
 
 
