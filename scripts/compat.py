@@ -239,7 +239,7 @@ def _variants(schema: Mapping[str, Any], resolver: Resolver) -> tuple[str, list[
     return None
 
 
-def _is_open_alternative(variant: Any) -> bool:
+def is_open_alternative(variant: Any) -> bool:
     """A variant that accepts any value of its type: `{type: string}` with no constraint."""
     if not isinstance(variant, Mapping):
         return False
@@ -402,7 +402,7 @@ class SchemaDiff:
                 Level.BREAKING,
             )
             return
-        open_enum = any(_is_open_alternative(v) for v in new_list)
+        open_enum = any(is_open_alternative(v) for v in new_list)
         for old_item, new_item in zip(old_list, new_list, strict=True):
             self.compare(old_item, new_item, where, direction, open_enum, depth + 1)
 
