@@ -13,6 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
 .PHONY: generate-py ts-node ts-generate ts-drift ts-test dist-ts
+.PHONY: compat release-check release-snapshot dist
 
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
@@ -23,6 +24,10 @@ help:
 	@echo "make bench      benchmarks (ratios measured side by side)"
 	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
 	@echo "make dist-ts    pack clients/typescript as an npm tarball into dist/"
+	@echo "make compat     classify spec changes since the latest release (BASE=file|ref|version)"
+	@echo "make release-check    version bump, changelog, snapshot and drift agree"
+	@echo "make release-snapshot copy openapi.yaml to releases/<version>/"
+	@echo "make dist       wheel, sdist, bundled spec, HTML and Python API references in dist/"
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
@@ -97,3 +102,19 @@ dist-ts: $(TS_STAMP)
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache dist
 	rm -rf $(TS_DIR)/node_modules $(TS_DIR)/build $(TS_DIR)/dist
+
+# Releasing: see README "Releasing". BASE is a release version, a file or a git ref.
+BASE ?=
+ARGS ?=
+compat: $(VENV_STAMP)
+	$(PY) scripts/compat.py --base "$(BASE)" $(ARGS)
+
+release-check: $(VENV_STAMP)
+	$(PY) scripts/release.py check
+
+release-snapshot: $(VENV_STAMP)
+	$(PY) scripts/release.py snapshot
+
+dist: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) scripts/dist.py
+	@if [ -f clients/typescript/package.json ]; then $(MAKE) dist-ts; fi
