@@ -136,7 +136,8 @@ class Output:
             return
         table = Table(box=None, pad_edge=False)
         for name in columns:
-            table.add_column(name.upper(), no_wrap=True)
+            # Ids are copied from here: fold a long one onto a second line, never cut it.
+            table.add_column(name.upper(), overflow="fold")
         for model in models:
             table.add_row(*(_cell(getattr(model, name)) for name in columns))
         self.out.print(table)

@@ -32,6 +32,9 @@ VM_STATES = ("created", "started", "stopped", "destroyed")
 LOG_DRAIN_SECONDS = 15.0
 
 
+UNLIMITED_WIDTH = 100_000
+
+
 class App:
     """What every command shares: the settings, the client (made on first use), the consoles.
 
@@ -59,6 +62,9 @@ class App:
         self.debug = debug
         self.command = "cakework"
         self.out = Console(highlight=False)
+        if not self.out.is_terminal:
+            # A pipe or file has no width: never cut an id short to fit 80 columns.
+            self.out = Console(highlight=False, width=UNLIMITED_WIDTH)
         self.err = Console(stderr=True, highlight=False)
         self.output = Output("table", self.out, self.err)
         self._client: Cakework | None = None
