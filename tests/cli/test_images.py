@@ -63,7 +63,8 @@ def test_failed_build_exits_3_with_the_failing_step_and_last_lines(
     assert report[0].startswith("cakework images build: build ")
     assert "failed: COPY failed: file not found" in report[0]
     assert report[1] == "  failing step: Step 2/3 : COPY missing.txt /app/"
-    assert report[2].startswith("  last ") and report[2].endswith(" log lines:")
+    assert report[2].startswith("  last ")
+    assert report[2].endswith(" log lines:")
     assert report[-2].endswith("error Build failed")
     assert report[-1].startswith("  all of it: cakework images logs ")
     assert "Traceback" not in result.stderr
@@ -122,7 +123,11 @@ def test_build_github(cakework: Cli, tmp_path: Path) -> None:
     ignore.write_text("*.md\n")
     args = ("images", "build-github", "org/app", "--branch", "main", "--dockerfile")
     ok = cakework(
-        *args, str(dockerfile), "--dockerignore", str(ignore), "--wait",
+        *args,
+        str(dockerfile),
+        "--dockerignore",
+        str(ignore),
+        "--wait",
         env={"GITHUB_TOKEN": "gh-token"},
     )
     assert json.loads(ok.stdout)["status"] == "succeeded"
@@ -135,7 +140,7 @@ def test_logs_json_lines_filters_and_order(cakework: Cli) -> None:
     build = json.loads(cakework("images", "build", str(APP), "--wait").stdout)
     build_id = build["build_id"]
     lines = [json.loads(x) for x in cakework("images", "logs", build_id).stdout.splitlines()]
-    assert [line["message"] for line in lines][0] == "Step 1/7 : FROM python:3.11-slim"
+    assert next(line["message"] for line in lines) == "Step 1/7 : FROM python:3.11-slim"
     assert set(lines[0]) == {"timestamp", "timestamp_ms", "level", "message"}
     steps = cakework("images", "logs", build_id, "--query", "step").stdout.splitlines()
     assert len(steps) == 7

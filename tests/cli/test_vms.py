@@ -12,9 +12,7 @@ def test_start_wait_get_list_logs_stop(cakework: Cli) -> None:
     image_id = cakework.image()
     started = cakework("vms", "start", image_id, "--cpu", "2", "--memory", "512", "--wait")
     vm = json.loads(started.stdout)
-    assert (vm["state"], vm["cpu"], vm["memory"], vm["image_id"]) == (
-        "started", 2, 512, image_id
-    )
+    assert (vm["state"], vm["cpu"], vm["memory"], vm["image_id"]) == ("started", 2, 512, image_id)
     assert f"VM {vm['id']} started on {vm['hostname']}" in started.stderr
     assert cakework.json("vms", "get", vm["id"]) == vm
     listed = cakework.json("vms", "list", "--status", "started")
@@ -103,7 +101,8 @@ def test_run_with_a_command_stops_the_vm_and_passes_its_status(cakework: Cli) ->
         "sys.exit(int(sys.argv[1]))"
     )
     ok = cakework("vms", "run", image_id, "--cpu", "2", "--", sys.executable, "-c", script, "0")
-    assert "VM " in ok.stderr and " stopped" in ok.stderr
+    assert "VM " in ok.stderr
+    assert " stopped" in ok.stderr
     failing = cakework("vms", "run", image_id, "--", sys.executable, "-c", script, "5", code=5)
     assert " stopped" in failing.stderr
     vms = cakework.json("vms", "list")

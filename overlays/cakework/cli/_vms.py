@@ -9,7 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Sequence
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -32,8 +32,9 @@ R = TypeVar("R")
 
 VM_WAIT_TIMEOUT = 300.0
 VM_STATES = ("created", "started", "stopped", "destroyed")
-# How long ``vms run`` lets the log reader print the last lines after the VM is stopped.
-LOG_DRAIN_SECONDS = 15.0
+# How long ``vms run`` lets the log reader print the VM's last lines once it is stopped; the
+# reader may be in a poll sleep of several seconds, and nobody waits for that at exit.
+LOG_DRAIN_SECONDS = 2.0
 
 # ---- vms ------------------------------------------------------------------------------------
 
@@ -180,7 +181,7 @@ def vms_run(
     client = app.client()
     progress = Progress(app.err, live=app.live, text=f"starting a VM from image {image_id}")
     status = 0
-    reader: threading.Thread | None = None
+    reader: LogReader | None = None
     with contextlib.ExitStack() as stack:
         with progress:
             vm = stack.enter_context(
@@ -209,12 +210,13 @@ def vms_run(
     if reader is not None:
         # The followed log ends by itself once the VM is stopped and its last lines are read.
         reader.join(LOG_DRAIN_SECONDS)
+        reader.done.set()
     app.output.note(f"VM {vm.id} stopped")
     if status:
         raise click.exceptions.Exit(status)
 
 
-def _stream_logs_in_background(app: App, vm_id: str) -> threading.Thread:
+def _stream_logs_in_background(app: App, vm_id: str) -> LogReader:
     """Print a VM's log lines on stderr from a thread, until the VM has stopped."""
     lines = app.client().vms.logs(vm_id, follow=True)
 
@@ -222,11 +224,21 @@ def _stream_logs_in_background(app: App, vm_id: str) -> threading.Thread:
         # A failing log read must not end the command the user is running.
         with contextlib.suppress(CakeworkError):
             for line in lines:
+                if reader.done.is_set():
+                    return
                 app.output.progress_line(line)
 
-    reader = threading.Thread(target=pump, name="cakework-vm-logs", daemon=True)
+    reader = LogReader(target=pump, name="cakework-vm-logs", daemon=True)
     reader.start()
     return reader
+
+
+class LogReader(threading.Thread):
+    """The thread printing a VM's logs; ``done`` tells it to print nothing more."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.done = threading.Event()
 
 
 def _run_command(app: App, vm_id: str, hostname: str, command: Sequence[str]) -> int:
