@@ -170,3 +170,13 @@ def test_get_as_table(cakework: Cli) -> None:
     table = cakework("images", "get", build_id, "--output", "table").stdout
     assert table.splitlines()[0].split() == ["build_id", build_id]
     assert "status" in table
+
+
+def test_logs_time_window(cakework: Cli) -> None:
+    build_id = json.loads(cakework("images", "build", str(APP), "--wait").stdout)["build_id"]
+    assert cakework("images", "logs", build_id, "--since", "2999-01-01T00:00:00Z").stdout == ""
+    assert cakework("images", "logs", build_id, "--until", "2000-01-01T00:00:00Z").stdout == ""
+    bad = cakework("images", "logs", build_id, "--since", "yesterday", code=2)
+    assert "'yesterday' is not an ISO 8601 time" in bad.stderr
+    local = cakework("images", "logs", build_id, "--since", "2000-01-01T00:00:00").stdout
+    assert len(local.splitlines()) == 17

@@ -137,3 +137,11 @@ def test_cached_vm_lifecycle(cakework: Cli) -> None:
     assert cakework.emulator.resources()["live_cached_vms"] == 0
     gone = cakework("cached-vms", "start", cached_id, code=1)
     assert "409" in one_line(gone.stderr)
+
+
+def test_emulator_refuses_bad_settings(cakework: Cli) -> None:
+    bad_speed = cakework("emulator", "--port", "0", "--speed", "0", code=2)
+    assert "speed" in bad_speed.stderr
+    host, port = cakework.emulator.base_url.removeprefix("http://").split("/")[0].split(":")
+    taken = cakework("emulator", "--host", host, "--port", port, code=1)
+    assert one_line(taken.stderr).startswith(f"cakework emulator: cannot listen on {host}:{port}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -201,8 +202,8 @@ def images_logs(
     build_id: str,
     follow: bool,
     query: str | None,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     order: str,
     max_lines: int | None,
 ) -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
@@ -205,6 +206,19 @@ def wait_timeout_option(default: float) -> Callable[[Callable[P, R]], Callable[P
     )
 
 
+def _parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """An ISO 8601 time for ``--since``/``--until``; one without a zone is local time."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time (e.g. 2026-01-02T15:04:05Z)", ctx, param
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.astimezone()
+
+
 def log_options(f: Callable[P, R]) -> Callable[P, R]:
     """The filters shared by ``images logs`` and ``vms logs``."""
     for option in reversed(
@@ -213,8 +227,12 @@ def log_options(f: Callable[P, R]) -> Callable[P, R]:
                 "-f", "--follow", is_flag=True, help="Keep printing new lines, like tail -f."
             ),
             click.option("-q", "--query", help="Only lines containing this (case-insensitive)."),
-            click.option("--since", help="Start of the window (ISO 8601 time)."),
-            click.option("--until", help="End of the window (ISO 8601 time)."),
+            click.option(
+                "--since",
+                callback=_parse_time,
+                help="Start of the window: ISO 8601, local time unless a zone is given.",
+            ),
+            click.option("--until", callback=_parse_time, help="End of the window (as --since)."),
             click.option(
                 "--order",
                 type=click.Choice(["oldest_first", "newest_first"]),

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -132,8 +133,8 @@ def vms_logs(
     vm_id: str,
     follow: bool,
     query: str | None,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     order: str,
     max_lines: int | None,
 ) -> None:
