@@ -26,13 +26,7 @@ from ._output import Output, OutputFormat
 P = ParamSpec("P")
 R = TypeVar("R")
 
-BUILD_WAIT_TIMEOUT = 1800.0
-VM_WAIT_TIMEOUT = 300.0
-VM_STATES = ("created", "started", "stopped", "destroyed")
-# How long ``vms run`` lets the log reader drain the last lines after the VM is stopped.
-LOG_DRAIN_SECONDS = 15.0
-
-
+# The stdout console's width when stdout is not a terminal (see ``App``).
 UNLIMITED_WIDTH = 100_000
 
 
@@ -69,6 +63,21 @@ class App:
         self.err = Console(stderr=True, highlight=False)
         self.output = Output("table", self.out, self.err)
         self._client: Cakework | None = None
+        self._log_handler: logging.Handler | None = None
+        self._log_level = logging.NOTSET
+        if debug:
+            self._enable_debug_log()
+
+    def _enable_debug_log(self) -> None:
+        """The client's DEBUG records (one per request attempt) on stderr, until close."""
+        logger = logging.getLogger("cakework")
+        self._log_level = logger.level
+        self._log_handler = logging.StreamHandler(sys.stderr)
+        self._log_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
+        )
+        logger.addHandler(self._log_handler)
+        logger.setLevel(logging.DEBUG)
 
     @property
     def live(self) -> bool:
@@ -103,9 +112,15 @@ class App:
         return self._client
 
     def close(self) -> None:
-        """Close the client's connections, if it was made."""
+        """Close the client's connections, if it was made, and undo ``--debug``."""
         if self._client is not None:
             self._client.close()
+            self._client = None
+        if self._log_handler is not None:
+            logger = logging.getLogger("cakework")
+            logger.removeHandler(self._log_handler)
+            logger.setLevel(self._log_level)
+            self._log_handler = None
 
 
 def pass_app(f: Callable[Concatenate[App, P], R]) -> Callable[P, R]:
@@ -351,8 +366,6 @@ def cli(
     Configure with CAKEWORK_API_KEY and CAKEWORK_BASE_URL (or --api-key/--base-url);
     `cakework emulator` prints both for a local emulator.
     """
-    if debug:
-        _enable_debug_log()
     ctx.obj = App(
         api_key=api_key or None,
         base_url=base_url or None,
@@ -360,12 +373,3 @@ def cli(
         max_retries=max_retries,
         debug=debug,
     )
-
-
-def _enable_debug_log() -> None:
-    """The client's DEBUG records (one per request attempt) on stderr."""
-    logger = logging.getLogger("cakework")
-    logger.setLevel(logging.DEBUG)
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
