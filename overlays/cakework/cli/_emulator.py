@@ -7,22 +7,13 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import ParamSpec, TypeVar
 
 import click
 
 from cakework import CakeworkError
 
 from ._errors import UsageFailure
-from ._root import (
-    App,
-    pass_app,
-)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-# ---- the local emulator ---------------------------------------------------------------------
+from ._root import App, pass_app
 
 
 @click.command()

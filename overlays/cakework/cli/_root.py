@@ -311,7 +311,8 @@ def vm_spec_options(*, disk: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate
 
 
-def _env(pairs: Iterable[tuple[str, str]]) -> dict[str, str] | None:
+def env_mapping(pairs: Iterable[tuple[str, str]]) -> dict[str, str] | None:
+    """The ``--env`` pairs as ``env_vars`` (``None`` when there are none)."""
     env = dict(pairs)
     return env or None
 

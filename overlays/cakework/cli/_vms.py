@@ -10,7 +10,7 @@ import subprocess
 import threading
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
@@ -20,16 +20,13 @@ from ._output import LIST_COLUMNS
 from ._progress import Progress
 from ._root import (
     App,
-    _env,
+    env_mapping,
     log_options,
     output_option,
     pass_app,
     vm_spec_options,
     wait_timeout_option,
 )
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 VM_WAIT_TIMEOUT = 300.0
 VM_STATES = ("created", "started", "stopped", "destroyed")
@@ -70,7 +67,7 @@ def vms_start(
         cpu=cpu,
         memory=memory,
         port=port,
-        env_vars=_env(env),
+        env_vars=env_mapping(env),
         volume_gb=volume_gb,
     )
     if wait:
@@ -191,7 +188,7 @@ def vms_run(
                     cpu=cpu,
                     memory=memory,
                     port=port,
-                    env_vars=_env(env),
+                    env_vars=env_mapping(env),
                     volume_gb=volume_gb,
                     timeout=wait_timeout,
                 )
@@ -293,7 +290,7 @@ def cached_create(
             cpu=cpu,
             memory=memory,
             port=port,
-            env_vars=_env(env),
+            env_vars=env_mapping(env),
             disk_size=disk_size,
         )
     )
