@@ -180,31 +180,38 @@ def vms_run(
     progress = Progress(app.err, live=app.live, text=f"starting a VM from image {image_id}")
     status = 0
     reader: LogReader | None = None
-    with contextlib.ExitStack() as stack:
-        with progress:
-            vm = stack.enter_context(
-                client.vms.run(
-                    image_id=image_id,
-                    cpu=cpu,
-                    memory=memory,
-                    port=port,
-                    env_vars=env_mapping(env),
-                    volume_gb=volume_gb,
-                    timeout=wait_timeout,
+    vm_id: str | None = None
+    try:
+        with contextlib.ExitStack() as stack:
+            with progress:
+                vm = stack.enter_context(
+                    client.vms.run(
+                        image_id=image_id,
+                        cpu=cpu,
+                        memory=memory,
+                        port=port,
+                        env_vars=env_mapping(env),
+                        volume_gb=volume_gb,
+                        timeout=wait_timeout,
+                    )
                 )
-            )
-        progress.finish(f"VM {vm.id} started on {vm.hostname}")
-        try:
+            vm_id = vm.id
+            progress.finish(f"VM {vm.id} started on {vm.hostname}")
             if command:
                 reader = _stream_logs_in_background(app, vm.id)
                 status = _run_command(app, vm.id, vm.hostname, command)
             else:
-                for line in client.vms.logs(vm.id, follow=True):
-                    progress.log(line)
-        except KeyboardInterrupt:
-            app.output.note(f"interrupted: stopping VM {vm.id}")
-            raise
-        app.output.note(f"stopping VM {vm.id}")
+                # No command: the VM's logs are the show, under a status line until Ctrl-C.
+                text = f"VM {vm.id} running; Ctrl-C stops it"
+                with Progress(app.err, live=app.live, text=text) as running:
+                    for line in client.vms.logs(vm.id, follow=True):
+                        running.log(line)
+            app.output.note(f"stopping VM {vm.id}")
+    except KeyboardInterrupt:
+        # vms.run has stopped the VM (also one whose startVM was in flight) before this.
+        if vm_id is not None:
+            app.output.note(f"interrupted: VM {vm_id} stopped")
+        raise
     if reader is not None:
         # The followed log ends by itself once the VM is stopped and its last lines are read.
         reader.join(LOG_DRAIN_SECONDS)
