@@ -11,14 +11,15 @@ receives their results:
 
 A flow never reads the clock, sleeps or touches the network itself, so it can be tested
 with ``next(flow)`` / ``flow.send(...)`` and no server or clock. :func:`run_sync` and
-:func:`run_async` are the only places that perform effects.
+:func:`run_async` are the only places that perform effects; :class:`SyncPump` and
+:class:`AsyncPump` bind them to a client's connection pool, clock, sleep and randomness
+and are what every resource, iterator and pool is handed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import threading
+import random
 import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeAlias, TypeVar
@@ -61,6 +62,11 @@ class Now:
 Effect: TypeAlias = Send | Sleep | Now
 Flow: TypeAlias = Generator[Effect, Any, T]
 """A generator yielding effects and returning ``T``."""
+
+Runner: TypeAlias = Callable[[Flow[bool]], bool]
+"""Runs a refill flow to its end (a :class:`SyncPump`, or a test's driver)."""
+AsyncRunner: TypeAlias = Callable[[Flow[bool]], Awaitable[bool]]
+"""Runs a refill flow to its end (an :class:`AsyncPump`, or a test's driver)."""
 
 Clock: TypeAlias = Callable[[], float]
 SyncSleep: TypeAlias = Callable[[float], None]
@@ -144,83 +150,45 @@ async def run_async(
         flow.close()
 
 
-def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | None]:
-    """Run ``call`` (a request that creates something) so Ctrl-C cannot lose its answer.
+@attrs.frozen
+class SyncPump:
+    """A blocking client's way to run flows: its connection pool, clock, sleep, jitter.
 
-    Ctrl-C (``KeyboardInterrupt``) lands in the main thread. If that thread were reading
-    the answer of startVM or cacheVM -- the only place the new VM's id appears -- the
-    answer would be lost and the VM left running. So on the main thread ``call`` runs
-    on a worker thread that the main thread waits for; interrupted, it keeps waiting for
-    the answer (bounded by its timeout and retries; another Ctrl-C gives up) and hands back
-    both. Off the main thread ``call`` just runs. The async client gets the same from
-    ``asyncio.shield``.
+    Calling it runs a flow to completion (``pump(flow)``).
 
-    Returns:
-        ``(result, None)``; or ``(result, interrupt)`` when an interrupt arrived while
-        ``call`` ran and ``call`` still finished: record the result (so the VM can be
-        cleaned up), then raise ``interrupt``.
-
-    Raises:
-        BaseException: Whatever ``call`` raised; or the interrupt, if ``call`` failed
-            too or never started.
+    Attributes:
+        http: The connection pool.
+        clock: Monotonic seconds.
+        sleep: Blocking sleep.
+        new_rng: A fresh jitter source for each wait, follow or pool.
+        owner: The client's class name, for the "is closed" error.
     """
-    if threading.current_thread() is not threading.main_thread():
-        return call(), None  # only the main thread receives KeyboardInterrupt
-    results: list[T] = []
-    errors: list[BaseException] = []
-    began, done = threading.Event(), threading.Event()
 
-    def work() -> None:
-        began.set()
-        try:
-            results.append(call())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            done.set()
+    http: httpx.Client
+    clock: Clock = time.monotonic
+    sleep: SyncSleep = time.sleep
+    new_rng: Callable[[], random.Random] = random.Random
+    owner: str = "Cakework"
 
-    context = contextvars.copy_context()  # the caller's context (tracing, log fields)
-    worker = threading.Thread(target=context.run, args=(work,), name="cakework-request")
-    worker.daemon = True
-    try:
-        worker.start()
-        done.wait()
-    except BaseException as interrupt:
-        # Also when the interrupt hit inside start(): a launched worker reports in at
-        # once; one that never launched sent nothing, and 1 s is plenty to tell them apart.
-        if not began.wait(1.0):
-            raise
-        done.wait()
-        if not results:
-            raise
-        return results[0], interrupt
-    if errors:
-        raise errors.pop()
-    return results[0], None
+    def __call__(self, flow: Flow[T]) -> T:
+        if self.http.is_closed:
+            flow.close()
+            raise CakeworkError(f"{self.owner} is closed; create a new client")
+        return run_sync(flow, self.http, self.clock, self.sleep)
 
 
-async def finish_despite_cancel(call: Awaitable[T]) -> tuple[T, BaseException | None]:
-    """Await ``call`` so that a task cancellation cannot lose its answer.
+@attrs.frozen
+class AsyncPump:
+    """An asyncio client's way to run flows (see :class:`SyncPump`); ``await pump(flow)``."""
 
-    The async twin of :func:`finish_despite_interrupt`: ``call`` runs shielded; if the
-    awaiting task is cancelled meanwhile, the answer is still awaited (a second
-    cancellation gives up and cancels ``call``) and handed back with the cancellation.
+    http: httpx.AsyncClient
+    clock: Clock = time.monotonic
+    sleep: AsyncSleep = asyncio.sleep
+    new_rng: Callable[[], random.Random] = random.Random
+    owner: str = "AsyncCakework"
 
-    Returns:
-        ``(result, None)``; or ``(result, cancellation)``: record the result, then raise
-        the cancellation.
-
-    Raises:
-        BaseException: Whatever ``call`` raised; or the cancellation, if ``call`` failed
-            too.
-    """
-    task = asyncio.ensure_future(call)
-    try:
-        return await asyncio.shield(task), None
-    except asyncio.CancelledError as cancel:
-        try:
-            result = await task
-        except BaseException:  # it failed, or we were cancelled again: nothing to record
-            task.cancel()
-            raise cancel from None
-        return result, cancel
+    async def __call__(self, flow: Flow[T]) -> T:
+        if self.http.is_closed:
+            flow.close()
+            raise CakeworkError(f"{self.owner} is closed; create a new client")
+        return await run_async(flow, self.http, self.clock, self.sleep)

@@ -9,17 +9,14 @@ from collections.abc import Callable
 
 import pytest
 
+from cakework import AsyncLogIterator, AsyncVMIterator, LogIterator, VMIterator
 from cakework._flow import Flow
 from cakework._models import LogLine, LogPage, VMPage
 from cakework._pagination import (
-    AsyncLogIterator,
-    AsyncVMIterator,
     LogCursor,
-    LogIterator,
     LogPosition,
     LogRequest,
     LogStream,
-    VMIterator,
     VMListCursor,
     VMListRequest,
     VMListStream,
@@ -441,7 +438,7 @@ def test_follow_rides_out_transient_errors(clock: SimClock) -> None:
     api = FakeApi(clock, vm_state=lambda t: "stopped" if t >= 30 else "started", logs=logs)
 
     def fetch(request: LogRequest) -> Flow[LogPage]:
-        return api.get_vm_logs("vm-1", **request.kwargs())
+        return api.get_vm_logs("vm-1", request)
 
     def finished() -> Flow[bool]:
         vm = yield from api.get_vm("vm-1")
@@ -464,7 +461,7 @@ def test_first_read_errors_are_raised(clock: SimClock) -> None:
     api.failures["getVMLogs"] = [connection_error("getVMLogs")]
 
     def fetch(request: LogRequest) -> Flow[LogPage]:
-        return api.get_vm_logs("vm-1", **request.kwargs())
+        return api.get_vm_logs("vm-1", request)
 
     it = LogIterator(
         LogStream(fetch, LogRequest(), follow=lambda: value_flow(False)),
