@@ -13,10 +13,17 @@ import asyncio
 import contextlib
 import contextvars
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+sleep_sync = time.sleep
+"""Blocking sleep, the default of the blocking pump."""
+sleep_async = asyncio.sleep
+"""Asyncio sleep, the default of the asyncio pump."""
 
 
 def through_interrupt_sync(call: Callable[[], T]) -> T:

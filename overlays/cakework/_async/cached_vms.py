@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 
 from .. import _polling
 from .. import _validate as check
-from .._flow import AsyncPump
 from .._models import VM, CachedVM, LogLine
 from .._pagination import CachedLogSource
 from .._params import VMSpec
@@ -21,6 +20,7 @@ from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
 from .iterators import AsyncPager
 from .pool import DEFAULT_START_TIMEOUT, AsyncCachedVMPool
+from .pump import AsyncPump
 
 
 class AsyncCachedVMs:
@@ -58,15 +58,7 @@ class AsyncCachedVMs:
         Returns:
             The cached VM (``id`` and ``hostname``; other fields when the API sends them).
         """
-        spec = VMSpec.checked(
-            image_id=image_id,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_gb=disk_size,
-            disk_name="disk_size",
-        )
+        spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return await self._pump(self._api.cache_vm(spec))
 
     async def start(self, id: str) -> None:
@@ -188,18 +180,33 @@ class AsyncCachedVMs:
 
         See :class:`~cakework.CachedVMPool` for the arguments and behaviour.
         """
+        spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return AsyncCachedVMPool(
             self._api,
             self._pump,
-            image_id=image_id,
+            spec,
             size=size,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_size=disk_size,
             max_size=max_size,
             adopt=adopt,
             destroy_adopted=destroy_adopted,
             start_timeout=start_timeout,
         )
+
+
+def _cache_spec(
+    image_id: str,
+    cpu: int | None,
+    memory: int | None,
+    port: int | None,
+    env_vars: Mapping[str, str] | None,
+    disk_size: int | None,
+) -> VMSpec:
+    return VMSpec.checked(
+        image_id=image_id,
+        cpu=cpu,
+        memory=memory,
+        port=port,
+        env_vars=env_vars,
+        disk_gb=disk_size,
+        disk_name="disk_size",
+    )

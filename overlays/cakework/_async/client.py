@@ -17,12 +17,13 @@ import httpx
 
 from .. import _polling
 from .._config import DEFAULT_MAX_RETRIES, NOT_GIVEN, ClientConfig, NotGiven, mask
-from .._flow import AsyncPump, AsyncSleep, Clock
+from .._flow import AsyncSleep, Clock
 from .._operations import build_generated_client
 from .._request import Api, configure_logging_from_env
 from ..errors import InvalidParameterError
 from .cached_vms import AsyncCachedVMs
 from .images import AsyncImages
+from .pump import AsyncPump
 from .vms import AsyncVMs
 
 

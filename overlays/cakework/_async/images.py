@@ -18,13 +18,14 @@ from .. import _validate as check
 from .._concurrency import blocking_async
 from .._config import mask
 from .._directory import collect_build_context
-from .._flow import AsyncPump, Flow
+from .._flow import Flow
 from .._models import Build, BuildFile, Image, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
 from .._params import log_request
 from .._request import Api
 from .._waits import wait_for_build
 from .iterators import AsyncLogIterator
+from .pump import AsyncPump
 
 
 class AsyncImages:

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from .. import _polling
 from .. import _validate as check
 from .._concurrency import through_interrupt_async
-from .._flow import AsyncPump, Flow
+from .._flow import Flow
 from .._models import VM, LogPage, VMPage
 from .._pagination import (
     LogPosition,
@@ -45,6 +45,7 @@ from .._request import Api
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import AsyncLogIterator, AsyncVMIterator
+from .pump import AsyncPump
 
 logger = logging.getLogger("cakework")
 

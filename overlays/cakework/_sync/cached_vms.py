@@ -15,7 +15,6 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from .. import _polling
 from .. import _validate as check
-from .._flow import SyncPump
 from .._models import VM, CachedVM, LogLine
 from .._pagination import CachedLogSource
 from .._params import VMSpec
@@ -23,6 +22,7 @@ from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
 from .iterators import Pager
 from .pool import DEFAULT_START_TIMEOUT, CachedVMPool
+from .pump import SyncPump
 
 
 class CachedVMs:
@@ -60,15 +60,7 @@ class CachedVMs:
         Returns:
             The cached VM (``id`` and ``hostname``; other fields when the API sends them).
         """
-        spec = VMSpec.checked(
-            image_id=image_id,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_gb=disk_size,
-            disk_name="disk_size",
-        )
+        spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return self._pump(self._api.cache_vm(spec))
 
     def start(self, id: str) -> None:
@@ -190,18 +182,33 @@ class CachedVMs:
 
         See :class:`~cakework.CachedVMPool` for the arguments and behaviour.
         """
+        spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return CachedVMPool(
             self._api,
             self._pump,
-            image_id=image_id,
+            spec,
             size=size,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_size=disk_size,
             max_size=max_size,
             adopt=adopt,
             destroy_adopted=destroy_adopted,
             start_timeout=start_timeout,
         )
+
+
+def _cache_spec(
+    image_id: str,
+    cpu: int | None,
+    memory: int | None,
+    port: int | None,
+    env_vars: Mapping[str, str] | None,
+    disk_size: int | None,
+) -> VMSpec:
+    return VMSpec.checked(
+        image_id=image_id,
+        cpu=cpu,
+        memory=memory,
+        port=port,
+        env_vars=env_vars,
+        disk_gb=disk_size,
+        disk_name="disk_size",
+    )

@@ -19,12 +19,13 @@ import httpx
 
 from .. import _polling
 from .._config import DEFAULT_MAX_RETRIES, NOT_GIVEN, ClientConfig, NotGiven, mask
-from .._flow import Clock, SyncPump, SyncSleep
+from .._flow import Clock, SyncSleep
 from .._operations import build_generated_client
 from .._request import Api, configure_logging_from_env
 from ..errors import InvalidParameterError
 from .cached_vms import CachedVMs
 from .images import Images
+from .pump import SyncPump
 from .vms import VMs
 
 

@@ -20,13 +20,14 @@ from .. import _validate as check
 from .._concurrency import blocking_sync
 from .._config import mask
 from .._directory import collect_build_context
-from .._flow import Flow, SyncPump
+from .._flow import Flow
 from .._models import Build, BuildFile, Image, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
 from .._params import log_request
 from .._request import Api
 from .._waits import wait_for_build
 from .iterators import LogIterator
+from .pump import SyncPump
 
 
 class Images:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -26,7 +26,7 @@ from .._concurrency import (
     new_signal_sync,
     wait_signal_sync,
 )
-from .._flow import Flow, Now, SyncPump
+from .._flow import Flow, Now
 from .._models import VM, CachedVM
 from .._params import VMSpec
 from .._pool_state import (
@@ -46,6 +46,7 @@ from .._pool_state import (
 )
 from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
+from .pump import SyncPump
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Signal)
@@ -215,73 +216,7 @@ class _Driver:
             return Outcome(error=exc)
 
 
-class _PoolBase:
-    """Configuration, state and reporting."""
-
-    def __init__(
-        self,
-        api: Api,
-        *,
-        image_id: str,
-        size: int,
-        cpu: int | None,
-        memory: int | None,
-        port: int | None,
-        env_vars: Mapping[str, str] | None,
-        disk_size: int | None,
-        max_size: int | None,
-        adopt: Sequence[str] | None,
-        destroy_adopted: bool,
-        start_timeout: float | None,
-        new_rng: Callable[[], Any],
-    ) -> None:
-        check.check_timeout(start_timeout, "start_timeout")
-        self._state = PoolState(
-            size=size,
-            max_size=max_size,
-            adopt=() if adopt is None else adopt,
-            destroy_adopted=destroy_adopted,
-        )
-        spec = VMSpec.checked(
-            image_id=image_id,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_gb=disk_size,
-            disk_name="disk_size",
-        )
-        self._ops = PoolApi(api, spec, start_timeout, new_rng)
-        # The body is built (and its encoding checked) now, in the caller's thread,
-        # rather than later inside a warm-up thread.
-        self._ops.create().close()
-        self.image_id = image_id
-        self._lock = threading.Lock()
-
-    @property
-    def size(self) -> int:
-        """VMs the pool keeps (created at open, replaced when they fail)."""
-        return self._state.size
-
-    @property
-    def max_size(self) -> int:
-        """The most VMs the pool grows to when every VM is in use."""
-        return self._state.max_size
-
-    def stats(self) -> PoolStats:
-        """A consistent snapshot of the pool's counters (see :class:`PoolStats`)."""
-        with self._lock:
-            return self._state.stats()
-
-    def __repr__(self) -> str:
-        stats = self.stats()
-        return (
-            f"{type(self).__name__}(image_id={self.image_id!r}, size={self.size}, "
-            f"max_size={self.max_size}, idle={stats.idle}, in_use={stats.in_use})"
-        )
-
-
-class CachedVMPool(_PoolBase):
+class CachedVMPool:
     """A pool of warm cached VMs handed out one job at a time.
 
     The blocking pool is thread-safe; the asyncio pool is task-safe within one event loop
@@ -307,13 +242,9 @@ class CachedVMPool(_PoolBase):
     Args:
         api: The operations as flows.
         pump: The client's pump (its connection pool, retries, clock and sleep).
-        image_id: The image every VM runs.
+        spec: Image and sizing of every VM (``cached_vms.pool`` takes them as
+            ``image_id``, ``cpu``, ``memory``, ``port``, ``env_vars``, ``disk_size``).
         size: VMs created at open and kept (0: create on demand only).
-        cpu: CPUs per VM, 1-8.
-        memory: Memory per VM in MB, 256-16384.
-        port: The internal port to open.
-        env_vars: Environment variables of every VM.
-        disk_size: Persistent storage per VM in GB, 1-500.
         max_size: The pool grows up to this many VMs when all are in use (default
             ``size``).
         adopt: Ids of existing, stopped cached VMs to use instead of creating new ones.
@@ -329,36 +260,49 @@ class CachedVMPool(_PoolBase):
         self,
         api: Api,
         pump: SyncPump,
+        spec: VMSpec,
         *,
-        image_id: str,
         size: int,
-        cpu: int | None = None,
-        memory: int | None = None,
-        port: int | None = None,
-        env_vars: Mapping[str, str] | None = None,
-        disk_size: int | None = None,
         max_size: int | None = None,
         adopt: Sequence[str] | None = None,
         destroy_adopted: bool = False,
         start_timeout: float | None = DEFAULT_START_TIMEOUT,
     ) -> None:
-        super().__init__(
-            api,
-            image_id=image_id,
+        check.check_timeout(start_timeout, "start_timeout")
+        self._state = PoolState(
             size=size,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_size=disk_size,
             max_size=max_size,
-            adopt=adopt,
+            adopt=() if adopt is None else adopt,
             destroy_adopted=destroy_adopted,
-            start_timeout=start_timeout,
-            new_rng=pump.new_rng,
         )
+        self._ops = PoolApi(api, spec, start_timeout, pump.new_rng)
+        # The body is built (and its encoding checked) now, in the caller's thread,
+        # rather than later inside a warm-up thread.
+        self._ops.create().close()
+        self.image_id = spec.image_id
         self._driver = _Driver(self._state, pump)
-        self._lock = self._driver.lock
+
+    @property
+    def size(self) -> int:
+        """VMs the pool keeps (created at open, replaced when they fail)."""
+        return self._state.size
+
+    @property
+    def max_size(self) -> int:
+        """The most VMs the pool grows to when every VM is in use."""
+        return self._state.max_size
+
+    def stats(self) -> PoolStats:
+        """A consistent snapshot of the pool's counters (see :class:`PoolStats`)."""
+        with self._driver.lock:
+            return self._state.stats()
+
+    def __repr__(self) -> str:
+        stats = self.stats()
+        return (
+            f"{type(self).__name__}(image_id={self.image_id!r}, size={self.size}, "
+            f"max_size={self.max_size}, idle={stats.idle}, in_use={stats.in_use})"
+        )
 
     def open(self) -> Self:
         """Create the pool's VMs side by side (warm-up) and return the pool.

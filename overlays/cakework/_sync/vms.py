@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from .. import _polling
 from .. import _validate as check
 from .._concurrency import through_interrupt_sync
-from .._flow import Flow, SyncPump
+from .._flow import Flow
 from .._models import VM, LogPage, VMPage
 from .._pagination import (
     LogPosition,
@@ -47,6 +47,7 @@ from .._request import Api
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import LogIterator, VMIterator
+from .pump import SyncPump
 
 logger = logging.getLogger("cakework")
 
