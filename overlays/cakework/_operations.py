@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -75,16 +76,30 @@ class Operation:
     Attributes:
         operation_id: The operationId in ``openapi.yaml``.
         retry: Which failures may be resent.
-        build: Checked parameters -> ``build_request`` kwargs (URL relative to the base).
+        module: The generated endpoint module (``cakework_api.api.<tag>.<name>``).
         parse: A 2xx response -> the result.
+        builder: Checked parameters -> ``build_request`` kwargs, when they are more
+            than path parameters (it calls ``module._get_kwargs``).
         done_if_conflict_on_retry: A 409 answering a retried attempt means success.
     """
 
     operation_id: str
     retry: Retry
-    build: Callable[..., dict[str, Any]] = attrs.field(repr=False)
+    module: ModuleType = attrs.field(repr=False)
     parse: Callable[[httpx.Response], Any] = attrs.field(repr=False)
+    builder: Callable[..., dict[str, Any]] | None = attrs.field(default=None, repr=False)
     done_if_conflict_on_retry: bool = False
+
+    def build(self, *args: Any) -> dict[str, Any]:
+        """``build_request`` kwargs (URL relative to the base) for checked ``args``.
+
+        Path parameters go straight to the endpoint module's ``_get_kwargs``; an
+        operation with a body or query parameters has a ``builder`` that makes them.
+        """
+        if self.builder is not None:
+            return self.builder(*args)
+        kwargs: dict[str, Any] = self.module._get_kwargs(*args)
+        return kwargs
 
 
 def build_generated_client(
@@ -364,25 +379,43 @@ def no_body(response: httpx.Response) -> None:
 
 
 _ROWS: tuple[Operation, ...] = (
-    Operation("importImage", Retry.CREATING, _build_import_image, parses(_image)),
-    Operation("buildImageFromFiles", Retry.CREATING, _build_from_files, parses(_build)),
-    Operation("buildImageFromGithub", Retry.CREATING, _build_from_github, parses(_build)),
-    Operation("getBuild", Retry.SAFE, get_build._get_kwargs, parses(_build)),
-    Operation("getBuildLogs", Retry.SAFE, _build_build_logs, parses(_log_page)),
-    Operation("startVM", Retry.CREATING, _build_start_vm, parses(_vm)),
-    Operation("stopVM", Retry.SAFE, stop_vm._get_kwargs, no_body, True),
-    Operation("getVM", Retry.SAFE, get_vm._get_kwargs, parses(_vm)),
-    Operation("listVMs", Retry.SAFE, _build_list_vms, parses(_vm_page)),
-    Operation("getVMLogs", Retry.SAFE, _build_vm_logs, parses(_log_page)),
-    Operation("cacheVM", Retry.CREATING, _build_cache_vm, parses(_cached_vm)),
+    Operation("importImage", Retry.CREATING, import_image, parses(_image), _build_import_image),
+    Operation(
+        "buildImageFromFiles",
+        Retry.CREATING,
+        build_image_from_files,
+        parses(_build),
+        _build_from_files,
+    ),
+    Operation(
+        "buildImageFromGithub",
+        Retry.CREATING,
+        build_image_from_github,
+        parses(_build),
+        _build_from_github,
+    ),
+    Operation("getBuild", Retry.SAFE, get_build, parses(_build)),
+    Operation("getBuildLogs", Retry.SAFE, get_build_logs, parses(_log_page), _build_build_logs),
+    Operation("startVM", Retry.CREATING, start_vm, parses(_vm), _build_start_vm),
+    Operation("stopVM", Retry.SAFE, stop_vm, no_body, done_if_conflict_on_retry=True),
+    Operation("getVM", Retry.SAFE, get_vm, parses(_vm)),
+    Operation("listVMs", Retry.SAFE, list_v_ms, parses(_vm_page), _build_list_vms),
+    Operation("getVMLogs", Retry.SAFE, get_vm_logs, parses(_log_page), _build_vm_logs),
+    Operation("cacheVM", Retry.CREATING, cache_vm, parses(_cached_vm), _build_cache_vm),
     # A 409 on a retried start may also mean "destroyed", which is no success.
-    Operation("startCachedVM", Retry.SAFE, start_cached_vm._get_kwargs, no_body),
-    Operation("stopCachedVM", Retry.SAFE, stop_cached_vm._get_kwargs, no_body, True),
-    Operation("destroyCachedVM", Retry.SAFE, destroy_cached_vm._get_kwargs, no_body, True),
+    Operation("startCachedVM", Retry.SAFE, start_cached_vm, no_body),
+    Operation("stopCachedVM", Retry.SAFE, stop_cached_vm, no_body, done_if_conflict_on_retry=True),
+    Operation(
+        "destroyCachedVM",
+        Retry.SAFE,
+        destroy_cached_vm,
+        no_body,
+        done_if_conflict_on_retry=True,
+    ),
     Operation(
         "getCachedVMLogs",
         Retry.SAFE,
-        get_cached_vm_logs._get_kwargs,
+        get_cached_vm_logs,
         parses(lambda data: _log_lines(data["lines"])),
     ),
 )
