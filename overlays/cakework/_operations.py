@@ -60,7 +60,7 @@ API_KEY_HEADER: Final = "X-Api-Key"
 
 
 class Retry(enum.Enum):
-    """Which failures of an operation may be resent (DESIGN.md "Defaults")."""
+    """Which failures of an operation may be resent."""
 
     SAFE = "safe"
     """A GET or a state transition: resent after any retryable failure."""

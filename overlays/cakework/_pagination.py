@@ -43,7 +43,7 @@ from . import _validate as check
 from ._flow import Flow, Sleep
 from ._models import VM, LogLine, LogPage, VMPage
 from ._polling import TRANSIENT_ERRORS, PollSchedule
-from .errors import InvalidParameterError
+from .errors import InvalidParameterError, PaginationError
 
 logger = logging.getLogger("cakework")
 
@@ -167,7 +167,7 @@ class LogCursor:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
-            raise RuntimeError("update() called on a finished cursor")
+            raise PaginationError(f"the cursor stopped ({self.stop_reason}); it cannot advance")
         reason = self._rules.check(page.pagination, empty=not page.lines)
         if reason is not None or not page.pagination:
             logger.debug("log pagination stops: %s", reason)
@@ -473,7 +473,7 @@ class VMListCursor:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
-            raise RuntimeError("update() called on a finished cursor")
+            raise PaginationError(f"the cursor stopped ({self.stop_reason}); it cannot advance")
         reason = self._rules.check(page.pagination, empty=not page.vms)
         if reason is not None or not page.pagination:
             self.request = None

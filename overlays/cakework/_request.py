@@ -180,7 +180,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret replaced by ``***`` (a server may echo a request back).
 
     A short secret (a test key such as ``"k"``) is replaced only where it stands alone,
-    not inside a word: replacing it everywhere turned "Name or service not known" into
+    not inside a word: replacing it everywhere would turn "Name or service not known" into
     "not ***nown". Real keys, tokens and registry passwords are long, and those are
     replaced wherever they occur.
     """

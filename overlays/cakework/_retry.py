@@ -5,7 +5,7 @@ an HTTP-date ``Retry-After``) come in as arguments. Both clients use this module
 the request flow in ``_request``; which class an operation belongs to is a column of the
 operation table (``_operations``).
 
-Which requests may be repeated is the whole point (DESIGN.md "Defaults"): GETs and the
+Which requests may be repeated is the whole point: GETs and the
 state-transition POSTs are safe to resend; a POST that creates something (a build, an
 image, a VM) is resent only when the server certainly never saw it, or refused it with
 429, because a duplicate VM or build costs the user money.

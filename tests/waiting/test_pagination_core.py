@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cakework import AsyncLogIterator, AsyncVMIterator, LogIterator, VMIterator
+from cakework import AsyncLogIterator, AsyncVMIterator, LogIterator, PaginationError, VMIterator
 from cakework._flow import Flow
 from cakework._models import LogLine, LogPage, VMPage
 from cakework._pagination import (
@@ -58,7 +58,7 @@ def test_stop_on_missing_cursor() -> None:
     cursor = LogCursor(LogRequest())
     assert cursor.update(LogPage((line(1),))) is None
     assert cursor.stop_reason == "no cursor"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(PaginationError, match="no cursor"):
         cursor.update(LogPage(()))
 
 
