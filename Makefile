@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
-	@echo "make generate   regenerate generated/cakework_api and the TypeScript types from the specs"
+	@echo "make generate   regenerate generated/cakework_api, the sync edge (_sync) and the TypeScript types"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
 	@echo "make bench      benchmarks (ratios measured side by side)"
@@ -45,9 +45,11 @@ generate: generate-py ts-generate
 
 generate-py: $(VENV_STAMP)
 	$(PY) scripts/generate.py
+	$(PY) scripts/unasync.py
 
 drift: $(VENV_STAMP) ts-drift
 	$(PY) scripts/generate.py --check
+	$(PY) scripts/unasync.py --check
 
 lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
