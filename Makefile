@@ -13,16 +13,21 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
 .PHONY: generate-py ts-node ts-generate ts-drift ts-test dist-ts
+.PHONY: compat release-check release-snapshot dist
 
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
-	@echo "make generate   regenerate generated/cakework_api and the TypeScript types from the specs"
+	@echo "make generate   regenerate generated/cakework_api, the sync edge (_sync) and the TypeScript types"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/"
 	@echo "make bench      benchmarks against their goals, one table (ratios measured side by side)"
 	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
 	@echo "make dist-ts    pack clients/typescript as an npm tarball into dist/"
+	@echo "make compat     classify spec changes since the latest release (BASE=file|ref|version)"
+	@echo "make release-check    version bump, changelog, snapshot and drift agree"
+	@echo "make release-snapshot copy openapi.yaml to releases/<version>/"
+	@echo "make dist       wheel, sdist, bundled spec, HTML and Python API references in dist/"
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
@@ -40,9 +45,11 @@ generate: generate-py ts-generate
 
 generate-py: $(VENV_STAMP)
 	$(PY) scripts/generate.py
+	$(PY) scripts/unasync.py
 
 drift: $(VENV_STAMP) ts-drift
 	$(PY) scripts/generate.py --check
+	$(PY) scripts/unasync.py --check
 
 lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
@@ -97,3 +104,19 @@ dist-ts: $(TS_STAMP)
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache dist
 	rm -rf $(TS_DIR)/node_modules $(TS_DIR)/build $(TS_DIR)/dist
+
+# Releasing: see README "Releasing". BASE is a release version, a file or a git ref.
+BASE ?=
+ARGS ?=
+compat: $(VENV_STAMP)
+	$(PY) scripts/compat.py --base "$(BASE)" $(ARGS)
+
+release-check: $(VENV_STAMP)
+	$(PY) scripts/release.py check
+
+release-snapshot: $(VENV_STAMP)
+	$(PY) scripts/release.py snapshot
+
+dist: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) scripts/dist.py
+	@if [ -f clients/typescript/package.json ]; then $(MAKE) dist-ts; fi

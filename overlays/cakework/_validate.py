@@ -6,10 +6,11 @@ failure is an ``InvalidParameterError`` naming the parameter, the value and what
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
-from ._models import VM_STATES
+from ._models import VM_STATES, BuildFile
 from .errors import InvalidParameterError
 
 CPU_RANGE: Final = (1, 8)
@@ -73,4 +74,89 @@ def env_vars(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
     ):
         # Values may be secrets themselves: name the parameter, not its content.
         raise InvalidParameterError("env_vars", "<mapping>", "a mapping of str to str")
+    return value
+
+
+def ident(name: str, value: str) -> str:
+    """Check an id (or other path/body text): non-empty and encodable as UTF-8."""
+    encodable(non_empty(name, value), name)
+    return value
+
+
+def encodable(value: object, where: str) -> None:
+    """Refuse text that cannot become UTF-8 (JSON body, URL), before anything is sent.
+
+    A lone surrogate (``os.environ`` or ``os.listdir`` values that were not UTF-8 come
+    back as those) would otherwise fail inside the pump with ``UnicodeEncodeError``.
+
+    Raises:
+        InvalidParameterError: Names the field, never the value (it may be secret).
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidParameterError(
+                    where, "<text>", "text that can be encoded as UTF-8 (no lone surrogates)"
+                ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            encodable(key, where)
+            encodable(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            encodable(item, f"{where}[{index}]")
+
+
+def timeout(value: float | None, name: str = "timeout") -> float | None:
+    """Check a wait's deadline: ``None`` (wait forever) or a number of seconds >= 0."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or math.isnan(value)
+        or value < 0
+    ):
+        raise InvalidParameterError(name, value, "a number of seconds >= 0, or None")
+    return value
+
+
+def check_timeout(value: float | None, name: str = "timeout") -> None:
+    """Like :func:`timeout`, for callers that only need the check."""
+    timeout(value, name)
+
+
+def vm_state(value: str) -> str:
+    """Check a state to wait for."""
+    if value not in VM_STATES:
+        raise InvalidParameterError("state", value, " / ".join(VM_STATES))
+    return value
+
+
+def callback(name: str, value: Callable[..., object] | None) -> None:
+    """Check an optional callback, so a wrong one fails now, not in the middle of a wait."""
+    if value is not None and not callable(value):
+        raise InvalidParameterError(name, value, "a callable or None")
+
+
+def build_files(files: Sequence[BuildFile]) -> Sequence[BuildFile]:
+    """Check a build context: a sequence of ``BuildFile`` with ``str`` fields."""
+    items: object = files  # checked at run time: callers may not use a type checker
+    if isinstance(items, str | bytes) or not all(isinstance(f, BuildFile) for f in files):
+        raise InvalidParameterError("files", "<files>", "a sequence of BuildFile")
+    for f in files:
+        # BuildFile does not check its fields; bytes content would otherwise fail deep
+        # inside JSON encoding, after the request was "sent".
+        if not all(isinstance(v, str) for v in (f.dir, f.name, f.content)):
+            shown = f"<BuildFile {f.name!r}>" if isinstance(f.name, str) else "<BuildFile>"
+            raise InvalidParameterError("files", shown, "BuildFile dir, name and content as str")
+    return files
+
+
+def max_items(value: int | None) -> int | None:
+    """Check a log iterator's ``max_items``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidParameterError("max_items", value, "an integer >= 0, or None")
     return value

@@ -83,6 +83,19 @@ def test_wheel_installs_into_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "emulator" in result.stderr
+    # The console script is installed; without the `cli` extra it names the install command.
+    result = subprocess.run(
+        [str(python.parent / "cakework"), "vms", "list"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "cakework: the cakework command needs the 'cli' extra: pip install \"cakework-client[cli]\""
+    ]
 
 
 def test_emulator_runs_from_a_fresh_install_with_the_extra(wheel: Path, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ export type {
 } from "./generated/emulator.js";
 
 /** An error body of the API: the one name this module gives the spec's error schema. */
-export type ErrorBody = components["schemas"]["Error"];
+export type ErrorBody = components["schemas"]["ErrorBody"];
 
 /** The production API; the local emulator prints its own (`http://127.0.0.1:<port>/v1`). */
 export const DEFAULT_BASE_URL = "https://api.cakework.com/v1";

@@ -114,8 +114,8 @@ export interface paths {
          *     **Continuation rule.** When the response carries `pagination`, `from` and `to`,
          *     more lines may exist. To fetch them, repeat the request with the same `query`,
          *     `batch` and `order`, and pass all three returned values back verbatim (never
-         *     re-format `from`/`to`). A cursor used with different `query`, `batch` or `order` is
-         *     rejected with 400. A cursor may come back on the last, even empty, page: stop on a
+         *     re-format `from`/`to`). A cursor sent without `from` and `to`, or with any of
+         *     `query`, `batch`, `order`, `from` or `to` changed, is refused with 409. A cursor may come back on the last, even empty, page: stop on a
          *     missing cursor, on an empty page, or on a cursor you have already sent.
          */
         get: operations["getBuildLogs"];
@@ -363,17 +363,53 @@ export interface components {
          *       "error": "VM e784996f346483 does not exist"
          *     }
          */
-        Error: {
+        ErrorBody: {
             /** @description What went wrong. */
             error?: string;
             /** @description What went wrong (alternative field used by some service versions). */
             message?: string;
         };
         /**
+         * @description Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+         *     and `_` (so it travels in a URL path unescaped), at most 128 characters.
+         * @example e784996f346483
+         * @example 01GTZHKS9CZHQ1NKZCA3LG0H4D
+         * @example af3e93bb-5c9e-42d6-9c80-e841344f9a52
+         */
+        Id: string;
+        /**
+         * Format: hostname
+         * @description A DNS host name.
+         * @example 01gv2zfbt345trtrdk6vhbeccz.fly.dev
+         */
+        Hostname: string;
+        /**
+         * @description Opaque continuation token of a paged read; send it back unchanged, never build or
+         *     edit one.
+         * @example XlG9SZP
+         */
+        Cursor: string;
+        /**
+         * @description A bound of a log time window as the service echoes it with a continuation, in UTC
+         *     to the second. Not RFC 3339: send it back verbatim, never re-format it.
+         * @example 2023-03-07 06:12:56 UTC
+         */
+        LogWindowEcho: string;
+        /**
+         * @description A bound of a log time window in a request: ISO 8601 with a zone (`Z`, `+hh:mm` or
+         *     `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
+         * @example 2022-07-19T13:32:56+0000
+         * @example 2023-03-07T06:12:56.000Z
+         * @example 2023-03-07 06:12:56 UTC
+         */
+        LogWindowBound: string;
+        /**
          * @description A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
          *     separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
          *     `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-         *     format; parse all three.
+         *     format; parse all three. The pattern states exactly these shapes: a real calendar
+         *     date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+         *     (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
          * @example 2023-02-24 20:29:40.331
          * @example 2023-03-09T02:43:30.243-08:00
          * @example 2023-03-03T20:22:39.096Z
@@ -382,7 +418,10 @@ export interface components {
         /** @description An ECR image to import. */
         ImportImageRequest: {
             /**
-             * @description URI of the image in AWS ECR, `<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]`.
+             * @description URI of the image in AWS ECR:
+             *     `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag | @sha256:<digest>]`,
+             *     with a 12-digit account, a region such as `us-west-2`, a lowercase repository
+             *     name (path parts separated by `/`) and a Docker tag or a sha256 digest.
              * @example 123456789012.dkr.ecr.us-west-2.amazonaws.com/my-app:latest
              */
             imageUri: string;
@@ -395,7 +434,7 @@ export interface components {
              * @description Id of the image.
              * @example 01GTZHKS9CZHQ1NKZCA3LG0H4D
              */
-            imageId: string;
+            imageId: components["schemas"]["Id"];
         };
         /** @description One file of the build context, its content as a string. */
         BuildFile: {
@@ -449,9 +488,9 @@ export interface components {
         /** @description An image build. */
         Build: {
             /** @description Id of the build. */
-            buildId: string;
+            buildId: components["schemas"]["Id"];
             /** @description Id of the built image; present only once the build has succeeded. */
-            imageId?: string;
+            imageId?: components["schemas"]["Id"];
             status: components["schemas"]["BuildStatus"];
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
@@ -471,7 +510,7 @@ export interface components {
         /** @description What to start. CPU and memory default to 1 and 256 on the service. */
         StartVMRequest: {
             /** @description Image to start. */
-            imageId: string;
+            imageId: components["schemas"]["Id"];
             cpu?: components["schemas"]["Cpu"];
             memory?: components["schemas"]["Memory"];
             port?: components["schemas"]["Port"];
@@ -481,7 +520,7 @@ export interface components {
         /** @description What to cache. CPU and memory default to 1 and 256 on the service. */
         CacheVMRequest: {
             /** @description Image of the cached VM. */
-            imageId: string;
+            imageId: components["schemas"]["Id"];
             cpu?: components["schemas"]["Cpu"];
             memory?: components["schemas"]["Memory"];
             port?: components["schemas"]["Port"];
@@ -501,13 +540,13 @@ export interface components {
         /** @description A virtual machine (one-time or cached). */
         VM: {
             /** @description Id of the VM. */
-            id: string;
+            id: components["schemas"]["Id"];
             /** @description Hostname under which the VM is reachable. */
-            hostname: string;
+            hostname: components["schemas"]["Hostname"];
             cpu: components["schemas"]["Cpu"];
             memory: components["schemas"]["Memory"];
             /** @description Image the VM runs. */
-            imageId: string;
+            imageId: components["schemas"]["Id"];
             state: components["schemas"]["VMState"];
             port?: components["schemas"]["Port"];
             /** @description Attached storage in GB; 0 or absent when none. */
@@ -521,13 +560,13 @@ export interface components {
          */
         CachedVM: {
             /** @description Id of the cached VM. */
-            id: string;
+            id: components["schemas"]["Id"];
             /** @description Hostname under which the cached VM is reachable. */
-            hostname: string;
+            hostname: components["schemas"]["Hostname"];
             cpu?: components["schemas"]["Cpu"];
             memory?: components["schemas"]["Memory"];
             /** @description Image the cached VM runs. */
-            imageId?: string;
+            imageId?: components["schemas"]["Id"];
             state?: components["schemas"]["VMState"];
             port?: components["schemas"]["Port"];
             /** @description Attached storage in GB. */
@@ -540,7 +579,7 @@ export interface components {
             /** @description The VMs on this page. */
             vms: components["schemas"]["VM"][];
             /** @description Present when more VMs follow; send it back to get the next page. */
-            pagination?: string;
+            pagination?: components["schemas"]["Cursor"];
         };
         /**
          * @description Order of log lines by timestamp.
@@ -570,11 +609,11 @@ export interface components {
             /** @description The lines of this page. */
             lines: components["schemas"]["LogLine"][];
             /** @description Continuation token for the next page. */
-            pagination?: string;
+            pagination?: components["schemas"]["Cursor"];
             /** @description Continuation start of the time window, sent back verbatim. */
-            from?: string;
+            from?: components["schemas"]["LogWindowEcho"];
             /** @description Continuation end of the time window, sent back verbatim. */
-            to?: string;
+            to?: components["schemas"]["LogWindowEcho"];
         };
         /** @description Every log line of a cached VM. */
         CachedVMLogs: {
@@ -601,7 +640,7 @@ export interface components {
             };
         };
         /** @description One page of log lines, with a continuation when more may follow. */
-        LogPage: {
+        LogPageResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -634,7 +673,7 @@ export interface components {
                  *       "error": "cpu: 9 is greater than the maximum of 8"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The `X-Api-Key` header is missing or the key is not valid. */
@@ -648,7 +687,7 @@ export interface components {
                  *       "error": "Unauthorized"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description No such resource for this API key. */
@@ -662,10 +701,15 @@ export interface components {
                  *       "error": "VM e784996f346483 does not exist"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description The resource is not in a state that allows this transition. */
+        /**
+         * @description The request conflicts with the current state: the resource is not in a state that
+         *     allows this transition, or (on the paged reads) the `pagination` cursor does not
+         *     belong to this request (never issued, issued for another resource, or sent without
+         *     the other values it must travel with).
+         */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -676,14 +720,13 @@ export interface components {
                  *       "error": "VM e784996f346483 is already stopped"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description Too many requests; retry after the number of seconds in `Retry-After`. */
         TooManyRequests: {
             headers: {
-                /** @description Seconds to wait (or an HTTP date) before retrying. */
-                "Retry-After"?: string;
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -692,7 +735,7 @@ export interface components {
                  *       "error": "Too many requests"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
         /** @description The service failed. */
@@ -706,7 +749,26 @@ export interface components {
                  *       "error": "Internal server error"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /**
+         * @description A gateway or the service is temporarily unavailable (502 bad gateway, 503 service
+         *     unavailable, 504 gateway timeout). Safe to retry after a delay; `Retry-After`, when
+         *     present, says how long.
+         */
+        Unavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "Service unavailable"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorBody"];
             };
         };
     };
@@ -715,38 +777,63 @@ export interface components {
          * @description Id of the build, as returned when it was started.
          * @example af3e93bb-5c9e-42d6-9c80-e841344f9a52
          */
-        BuildId: string;
+        BuildId: components["schemas"]["Id"];
         /**
          * @description Id of the VM.
          * @example e784996f346483
          */
-        VMId: string;
+        VMId: components["schemas"]["Id"];
         /**
          * @description Id of the cached VM, as returned by `cacheVM`.
          * @example 3d8d9e1a5f0b22
          */
-        CachedVMId: string;
-        /** @description Only lines whose message contains this text, compared case-insensitively. */
+        CachedVMId: components["schemas"]["Id"];
+        /**
+         * @description Only lines whose message contains this text, compared case-insensitively. Leave
+         *     the parameter out to get every line; an empty value is refused.
+         * @example error
+         */
         LogQuery: string;
-        /** @description Lines per page. */
+        /**
+         * @description Lines per page.
+         * @example 100
+         */
         LogBatch: number;
-        /** @description Order of the lines by timestamp. */
-        LogOrder: components["schemas"]["LogOrder"];
-        /** @description The `pagination` value of the previous page, sent back unchanged together with `from` and `to`. */
-        LogPagination: string;
         /**
-         * @description Start of the time window, as ISO 8601 (`2022-07-19T13:32:56+0000`) on a first
-         *     request, or the `from` value of the previous page, sent back unchanged.
+         * @description Order of the lines by timestamp.
+         * @example oldest_first
          */
-        LogFrom: string;
+        LogOrderParam: components["schemas"]["LogOrder"];
         /**
-         * @description End of the time window, as ISO 8601 on a first request, or the `to` value of the
-         *     previous page, sent back unchanged.
+         * @description The `pagination` value of the previous page, sent back unchanged together with
+         *     `from` and `to` (a cursor without them, or with any of `query`, `batch`, `order`,
+         *     `from`, `to` changed, answers 409).
+         * @example XlG9SZP
          */
-        LogTo: string;
+        LogPagination: components["schemas"]["Cursor"];
+        /**
+         * @description Start of the time window: on a first request an ISO 8601 time with a zone
+         *     (`2022-07-19T13:32:56+0000`, `2022-07-19T13:32:56.000Z`); when continuing, the
+         *     `from` value of the previous page (`2023-03-07 06:12:56 UTC`), sent back unchanged.
+         * @example 2023-03-07T06:12:56Z
+         */
+        LogFrom: components["schemas"]["LogWindowBound"];
+        /**
+         * @description End of the time window, in the same shapes as `from`: ISO 8601 with a zone on a
+         *     first request, or the `to` value of the previous page, sent back unchanged.
+         * @example 2023-03-08T06:11:56Z
+         */
+        LogTo: components["schemas"]["LogWindowBound"];
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description How long to wait before retrying: a whole number of seconds (`2`) or an HTTP date
+         *     (`Wed, 21 Oct 2015 07:28:00 GMT`).
+         * @example 2
+         */
+        RetryAfter: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -789,6 +876,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     buildImageFromFiles: {
@@ -822,6 +912,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     buildImageFromGithub: {
@@ -852,6 +945,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     getBuild: {
@@ -892,27 +988,48 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     getBuildLogs: {
         parameters: {
             query?: {
-                /** @description Only lines whose message contains this text, compared case-insensitively. */
+                /**
+                 * @description Only lines whose message contains this text, compared case-insensitively. Leave
+                 *     the parameter out to get every line; an empty value is refused.
+                 * @example error
+                 */
                 query?: components["parameters"]["LogQuery"];
-                /** @description Lines per page. */
+                /**
+                 * @description Lines per page.
+                 * @example 100
+                 */
                 batch?: components["parameters"]["LogBatch"];
-                /** @description Order of the lines by timestamp. */
-                order?: components["parameters"]["LogOrder"];
-                /** @description The `pagination` value of the previous page, sent back unchanged together with `from` and `to`. */
+                /**
+                 * @description Order of the lines by timestamp.
+                 * @example oldest_first
+                 */
+                order?: components["parameters"]["LogOrderParam"];
+                /**
+                 * @description The `pagination` value of the previous page, sent back unchanged together with
+                 *     `from` and `to` (a cursor without them, or with any of `query`, `batch`, `order`,
+                 *     `from`, `to` changed, answers 409).
+                 * @example XlG9SZP
+                 */
                 pagination?: components["parameters"]["LogPagination"];
                 /**
-                 * @description Start of the time window, as ISO 8601 (`2022-07-19T13:32:56+0000`) on a first
-                 *     request, or the `from` value of the previous page, sent back unchanged.
+                 * @description Start of the time window: on a first request an ISO 8601 time with a zone
+                 *     (`2022-07-19T13:32:56+0000`, `2022-07-19T13:32:56.000Z`); when continuing, the
+                 *     `from` value of the previous page (`2023-03-07 06:12:56 UTC`), sent back unchanged.
+                 * @example 2023-03-07T06:12:56Z
                  */
                 from?: components["parameters"]["LogFrom"];
                 /**
-                 * @description End of the time window, as ISO 8601 on a first request, or the `to` value of the
-                 *     previous page, sent back unchanged.
+                 * @description End of the time window, in the same shapes as `from`: ISO 8601 with a zone on a
+                 *     first request, or the `to` value of the previous page, sent back unchanged.
+                 * @example 2023-03-08T06:11:56Z
                  */
                 to?: components["parameters"]["LogTo"];
             };
@@ -928,12 +1045,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["LogPage"];
+            200: components["responses"]["LogPageResponse"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     startVM: {
@@ -989,6 +1110,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     getVM: {
@@ -1034,6 +1158,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     stopVM: {
@@ -1064,27 +1191,48 @@ export interface operations {
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     getVMLogs: {
         parameters: {
             query?: {
-                /** @description Only lines whose message contains this text, compared case-insensitively. */
+                /**
+                 * @description Only lines whose message contains this text, compared case-insensitively. Leave
+                 *     the parameter out to get every line; an empty value is refused.
+                 * @example error
+                 */
                 query?: components["parameters"]["LogQuery"];
-                /** @description Lines per page. */
+                /**
+                 * @description Lines per page.
+                 * @example 100
+                 */
                 batch?: components["parameters"]["LogBatch"];
-                /** @description Order of the lines by timestamp. */
-                order?: components["parameters"]["LogOrder"];
-                /** @description The `pagination` value of the previous page, sent back unchanged together with `from` and `to`. */
+                /**
+                 * @description Order of the lines by timestamp.
+                 * @example oldest_first
+                 */
+                order?: components["parameters"]["LogOrderParam"];
+                /**
+                 * @description The `pagination` value of the previous page, sent back unchanged together with
+                 *     `from` and `to` (a cursor without them, or with any of `query`, `batch`, `order`,
+                 *     `from`, `to` changed, answers 409).
+                 * @example XlG9SZP
+                 */
                 pagination?: components["parameters"]["LogPagination"];
                 /**
-                 * @description Start of the time window, as ISO 8601 (`2022-07-19T13:32:56+0000`) on a first
-                 *     request, or the `from` value of the previous page, sent back unchanged.
+                 * @description Start of the time window: on a first request an ISO 8601 time with a zone
+                 *     (`2022-07-19T13:32:56+0000`, `2022-07-19T13:32:56.000Z`); when continuing, the
+                 *     `from` value of the previous page (`2023-03-07 06:12:56 UTC`), sent back unchanged.
+                 * @example 2023-03-07T06:12:56Z
                  */
                 from?: components["parameters"]["LogFrom"];
                 /**
-                 * @description End of the time window, as ISO 8601 on a first request, or the `to` value of the
-                 *     previous page, sent back unchanged.
+                 * @description End of the time window, in the same shapes as `from`: ISO 8601 with a zone on a
+                 *     first request, or the `to` value of the previous page, sent back unchanged.
+                 * @example 2023-03-08T06:11:56Z
                  */
                 to?: components["parameters"]["LogTo"];
             };
@@ -1100,23 +1248,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["LogPage"];
+            200: components["responses"]["LogPageResponse"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     listVMs: {
         parameters: {
             query?: {
-                /** @description Only VMs started from this image. */
-                imageId?: string;
-                /** @description Only VMs in this state. */
+                /**
+                 * @description Only VMs started from this image.
+                 * @example 01GTZHKS9CZHQ1NKZCA3LG0H4D
+                 */
+                imageId?: components["schemas"]["Id"];
+                /**
+                 * @description Only VMs in this state.
+                 * @example started
+                 */
                 status?: components["schemas"]["KnownVMState"];
-                /** @description The `pagination` value of the previous page, sent back unchanged. */
-                pagination?: string;
+                /**
+                 * @description The `pagination` value of the previous page, sent back unchanged with the same
+                 *     filters (a cursor issued for other filters, or never issued, answers 409).
+                 * @example bmV4dDox
+                 */
+                pagination?: components["schemas"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -1153,8 +1315,12 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     cacheVM: {
@@ -1202,6 +1368,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     startCachedVM: {
@@ -1232,6 +1401,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     stopCachedVM: {
@@ -1262,6 +1434,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     destroyCachedVM: {
@@ -1292,6 +1467,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
     getCachedVMLogs: {
@@ -1334,6 +1512,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            502: components["responses"]["Unavailable"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Unavailable"];
         };
     };
 }
