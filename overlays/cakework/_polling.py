@@ -46,6 +46,8 @@ BUILD_TIMEOUT = 1800.0
 """Default deadline of ``images.wait_for_build`` (30 min)."""
 VM_STATE_TIMEOUT = 300.0
 """Default deadline of ``vms.wait_for_state`` (5 min)."""
+POOL_START_TIMEOUT = 300.0
+"""Seconds a VM handed out by a cached-VM pool may take to reach ``started`` (default)."""
 
 
 @attrs.frozen
