@@ -118,12 +118,14 @@ async def _araw_log_lines(http: httpx.AsyncClient, batch: int) -> int:
         }
 
 
+# Ours is the client as users make it (its own httpx client, which carries key and
+# User-Agent like the raw client's headers do), its transport swapped for the shared
+# MockTransport: httpx has no public way to do that to a client it made.
+
+
 def _sync_pair(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[Cakework, httpx.Client]:
-    ours = Cakework(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
-    )
+    ours = Cakework(api_key=API_KEY, base_url=BASE_URL)
+    ours._pump.http._transport = httpx.MockTransport(handler)
     raw = httpx.Client(
         transport=httpx.MockTransport(handler), base_url=BASE_URL, headers={"X-Api-Key": API_KEY}
     )
@@ -133,11 +135,8 @@ def _sync_pair(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[Cake
 def _async_pair(
     handler: Callable[[httpx.Request], httpx.Response],
 ) -> tuple[AsyncCakework, httpx.AsyncClient]:
-    ours = AsyncCakework(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-    )
+    ours = AsyncCakework(api_key=API_KEY, base_url=BASE_URL)
+    ours._pump.http._transport = httpx.MockTransport(handler)
     raw = httpx.AsyncClient(
         transport=httpx.MockTransport(handler), base_url=BASE_URL, headers={"X-Api-Key": API_KEY}
     )

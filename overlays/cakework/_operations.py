@@ -132,20 +132,27 @@ def build_generated_client(
     return generated
 
 
-def prepare(config: ClientConfig, kwargs: dict[str, Any]) -> dict[str, Any]:
+def prepare(
+    config: ClientConfig, kwargs: dict[str, Any], *, client_headers: bool = False
+) -> dict[str, Any]:
     """Complete a builder's kwargs into self-contained ``build_request`` kwargs.
 
-    The URL is made absolute and the auth header, User-Agent and timeout are set per
-    request, so the request is the same whatever httpx client sends it (ours, the user's,
-    or one shared by ``with_options`` with another timeout).
+    The URL is made absolute and the timeout is set per request, and so are the auth
+    header and User-Agent, so the request is the same whatever httpx client sends it (the
+    user's, or one shared by ``with_options`` with another timeout). ``client_headers``:
+    the httpx client already carries those two (one this client made from ``config``
+    itself), so httpx need not merge them into every request again.
     """
     request = dict(kwargs)
     request["url"] = config.base_url + kwargs["url"]
-    request["headers"] = {
-        **kwargs.get("headers", {}),
-        API_KEY_HEADER: config.api_key,
-        "User-Agent": USER_AGENT,
-    }
+    if client_headers:
+        request["headers"] = kwargs.get("headers", {})
+    else:
+        request["headers"] = {
+            **kwargs.get("headers", {}),
+            API_KEY_HEADER: config.api_key,
+            "User-Agent": USER_AGENT,
+        }
     request["timeout"] = config.timeout
     return request
 
