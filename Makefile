@@ -20,8 +20,8 @@ help:
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
 	@echo "make generate   regenerate generated/cakework_api, the sync edge (_sync) and the TypeScript types"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
-	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
-	@echo "make bench      benchmarks (ratios measured side by side)"
+	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/"
+	@echo "make bench      benchmarks against their goals, one table (ratios measured side by side)"
 	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
 	@echo "make dist-ts    pack clients/typescript as an npm tarball into dist/"
 	@echo "make compat     classify spec changes since the latest release (BASE=file|ref|version)"
@@ -62,7 +62,7 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV_STAMP)
-	$(BIN)/mypy --strict overlays/cakework tests scripts $(wildcard examples)
+	$(BIN)/mypy --strict overlays/cakework tests scripts bench $(wildcard examples)
 	$(BIN)/mypy --strict generated/cakework_api
 
 pytest: $(VENV_STAMP) $(NODE_STAMP)
@@ -74,7 +74,7 @@ demo: $(VENV_STAMP) generate-py
 	$(PY) scripts/demo.py
 
 bench: $(VENV_STAMP)
-	$(PY) scripts/bench.py
+	$(PY) -m bench
 
 # ---- TypeScript client (clients/typescript: its own package.json and lock file) ----------
 TS_DIR := clients/typescript

@@ -5,25 +5,39 @@ generated sync edge (``_sync``, made by ``scripts/unasync.py``) calls the ``*_sy
 function of the same name. Each pair does the same job with the tools of its world, so
 they are not twins: Ctrl-C versus task cancellation, a worker thread versus
 ``asyncio.to_thread``, ``threading.Event`` versus ``asyncio.Event``.
+
+asyncio is imported by the async functions themselves (and ``sleep_async`` on first
+use): ``import cakework`` for the blocking client loads no asyncio.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
+
+    sleep_async: Callable[[float], Awaitable[None]]  # asyncio.sleep, from __getattr__
 
 T = TypeVar("T")
 
 
 sleep_sync = time.sleep
 """Blocking sleep, the default of the blocking pump."""
-sleep_async = asyncio.sleep
-"""Asyncio sleep, the default of the asyncio pump."""
+
+
+def __getattr__(name: str) -> Any:
+    # ``sleep_async``: asyncio sleep, the default of the asyncio pump.
+    if name == "sleep_async":
+        import asyncio
+
+        return asyncio.sleep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def through_interrupt_sync(call: Callable[[], T]) -> T:
@@ -49,6 +63,8 @@ def blocking_sync(fn: Callable[..., T], *args: Any) -> T:
 
 async def blocking_async(fn: Callable[..., T], *args: Any) -> T:
     """Run blocking work (reading a folder) off the event loop."""
+    import asyncio
+
     return await asyncio.to_thread(fn, *args)
 
 
@@ -59,6 +75,8 @@ def new_signal_sync() -> threading.Event:
 
 def new_signal_async() -> asyncio.Event:
     """A signal a task can wait on."""
+    import asyncio
+
     return asyncio.Event()
 
 
@@ -70,6 +88,8 @@ def wait_signal_sync(event: threading.Event, timeout: float | None) -> None:
 
 async def wait_signal_async(event: asyncio.Event, timeout: float | None) -> None:  # noqa: ASYNC109
     """Wait for ``event`` or ``timeout`` seconds (``None``: no limit)."""
+    import asyncio
+
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), timeout)
 
@@ -107,6 +127,8 @@ async def all_done_async(jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
 
     Cancelled while waiting, the children are not cancelled: they finish first.
     """
+    import asyncio
+
     if not jobs:
         return []
     tasks = [asyncio.ensure_future(job()) for job in jobs]
@@ -188,6 +210,8 @@ async def finish_despite_cancel(call: Callable[[], Awaitable[T]]) -> tuple[T, Ba
         BaseException: Whatever ``call`` raised; or the cancellation, if ``call`` failed
             too.
     """
+    import asyncio
+
     task = asyncio.ensure_future(call())
     try:
         return await asyncio.shield(task), None

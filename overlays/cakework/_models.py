@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import attrs
-from dateutil import parser as _dateparser
 
 BUILD_TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
 """Build statuses after which nothing changes. Any other value means "still running"."""
@@ -39,7 +39,9 @@ def parse_timestamp(value: str) -> datetime:
             # isoparse takes any one-character date/time separator, so the space shape
             # too. Never dateutil's free-form parse(): it makes a date out of "5" or
             # "March" instead of reporting a body the spec does not allow.
-            parsed = _dateparser.isoparse(value)
+            from dateutil import parser  # only for shapes the fast path does not know
+
+            parsed = parser.isoparse(value)
         except OverflowError as exc:
             raise ValueError(f"timestamp out of range: {value!r}") from exc
     if parsed.tzinfo is None:
@@ -142,9 +144,14 @@ class CachedVM:
     updated_at: datetime | None = None
 
 
-@attrs.frozen
-class LogLine:
+class LogLine(NamedTuple):
     """One log line.
+
+    A named tuple rather than an attrs class like the other models: a read brings
+    thousands of them, and a page of named tuples is built in one pass of C code
+    (``_operations``), where an ``__init__`` per line would cost more than decoding it.
+    Immutable, compared and hashed by value, pickled, printed as
+    ``LogLine(timestamp_ms=..., level=..., message=...)``.
 
     Attributes:
         timestamp_ms: The raw Unix epoch milliseconds the API sent.

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain, repeat
+from operator import itemgetter
 from types import ModuleType
 from typing import Any, Final, TypeVar
 
@@ -130,20 +132,27 @@ def build_generated_client(
     return generated
 
 
-def prepare(config: ClientConfig, kwargs: dict[str, Any]) -> dict[str, Any]:
+def prepare(
+    config: ClientConfig, kwargs: dict[str, Any], *, client_headers: bool = False
+) -> dict[str, Any]:
     """Complete a builder's kwargs into self-contained ``build_request`` kwargs.
 
-    The URL is made absolute and the auth header, User-Agent and timeout are set per
-    request, so the request is the same whatever httpx client sends it (ours, the user's,
-    or one shared by ``with_options`` with another timeout).
+    The URL is made absolute and the timeout is set per request, and so are the auth
+    header and User-Agent, so the request is the same whatever httpx client sends it (the
+    user's, or one shared by ``with_options`` with another timeout). ``client_headers``:
+    the httpx client already carries those two (one this client made from ``config``
+    itself), so httpx need not merge them into every request again.
     """
     request = dict(kwargs)
     request["url"] = config.base_url + kwargs["url"]
-    request["headers"] = {
-        **kwargs.get("headers", {}),
-        API_KEY_HEADER: config.api_key,
-        "User-Agent": USER_AGENT,
-    }
+    if client_headers:
+        request["headers"] = kwargs.get("headers", {})
+    else:
+        request["headers"] = {
+            **kwargs.get("headers", {}),
+            API_KEY_HEADER: config.api_key,
+            "User-Agent": USER_AGENT,
+        }
     request["timeout"] = config.timeout
     return request
 
@@ -334,9 +343,33 @@ def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
     )
 
 
+_LINE_FIELDS = itemgetter("timestamp", "level", "message")
+_LINE_TYPES = (int, str, str)
+
+
 def _log_lines(value: object) -> tuple[m.LogLine, ...]:
+    """A page of lines, built and type-checked in C, a page at a time.
+
+    Per line only C code runs: ``itemgetter`` takes the three fields (an item that is no
+    object, or lacks one, raises), the tuple constructor makes the ``LogLine``, and one
+    comparison checks the types of all fields of the page at once (``type(x) is int``:
+    a JSON ``true`` is no timestamp). Anything unexpected is then located and worded by
+    :func:`_log_lines_one_by_one`.
+    """
+    items = _list(value, "lines")
+    try:
+        fields = map(_LINE_FIELDS, items)
+        lines: tuple[m.LogLine, ...] = tuple(map(tuple.__new__, repeat(m.LogLine), fields))
+    except (KeyError, TypeError):
+        return _log_lines_one_by_one(items)
+    if tuple(map(type, chain.from_iterable(lines))) != _LINE_TYPES * len(lines):
+        return _log_lines_one_by_one(items)
+    return lines
+
+
+def _log_lines_one_by_one(items: list[Any]) -> tuple[m.LogLine, ...]:
     lines = []
-    for item in _list(value, "lines"):
+    for item in items:
         data = _object(item, "lines[]")
         lines.append(
             m.LogLine(

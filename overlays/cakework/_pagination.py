@@ -31,10 +31,12 @@ with a timestamp before the newest delivered line's second would not be seen by 
 from __future__ import annotations
 
 import logging
+import operator
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import attrs
@@ -56,6 +58,7 @@ FOLLOW_SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=5.0, jitter=0.2)
 It restarts at the first delay whenever new lines arrive."""
 
 _KeyT: TypeAlias = tuple[int, str, str]
+_TIMESTAMP = itemgetter(0)
 
 
 def format_log_time(value: datetime | str | None) -> str | None:
@@ -226,6 +229,29 @@ class _Window:
         self.counts[key] += 1
         self.poll_counts[key] += 1
 
+    def record_many(self, lines: Sequence[LogLine]) -> None:
+        """:meth:`record` each of ``lines`` in turn, in C over the page.
+
+        The window moves at most to the newest second among them, and it gets there at
+        the first line of that second: lines before it are older than that second and
+        would be dropped by the move, so only the lines from there on are counted (all
+        of them, as :meth:`record` counts a line older than the window too).
+        """
+        if not lines:
+            return
+        newest = max(map(_TIMESTAMP, lines))
+        second = _second_start(newest)
+        if self.start is None or second > self.start:
+            self.start = second
+            self.counts = Counter({k: n for k, n in self.counts.items() if k[0] >= second})
+            self.poll_counts = Counter(
+                {k: n for k, n in self.poll_counts.items() if k[0] >= second}
+            )
+            lines = lines[list(map(second.__le__, map(_TIMESTAMP, lines))).index(True) :]
+        # A LogLine is the tuple (timestamp_ms, level, message): its own key.
+        self.counts.update(lines)
+        self.poll_counts.update(lines)
+
     def is_new(self, line: LogLine) -> bool:
         """Whether ``line`` (seen in a follow poll) was not yielded before.
 
@@ -248,6 +274,10 @@ class Source(Protocol[T_co]):
         """Return the next buffered item, or ``None`` if the buffer is empty."""
         ...
 
+    def run(self) -> Iterator[T_co]:
+        """Buffered items that can go out as they are (each counted as popped by then)."""
+        ...
+
     def fill(self) -> Flow[bool]:
         """Fetch until an item is buffered (``True``) or the source is finished (``False``)."""
         ...
@@ -265,6 +295,12 @@ class LogStream:
     """The one log-reading core: paging, ``max_items``, follow mode, resume position.
 
     Memory is one page of lines plus the follow window (lines of one second).
+
+    The work is per page, not per line, wherever lines need no check: a page's lines go
+    out through :meth:`run` (or :meth:`pop`) with nothing done per line, and the window
+    and ``max_items`` catch up with what went out when the page ends or the position is
+    asked for (:meth:`_sync`). Only the lines of a follow poll are checked one by one
+    against the window.
 
     Args:
         fetch: Returns the flow that fetches one page for a request.
@@ -302,6 +338,13 @@ class LogStream:
         self._lines: tuple[LogLine, ...] = ()
         self._page_request: LogRequest | None = None
         self._index = 0
+        # The fast path hands out lines[_index:_run_end] with no bookkeeping per line:
+        # _run iterates over their indices (shared by pop() and run()), and _sync()
+        # brings _index up to it and accounts for the lines from _synced on (window,
+        # max_items). _run_end is -1 while there is no run.
+        self._run: Iterator[int] = iter(())
+        self._run_end = -1
+        self._synced = 0
         self._head: LogLine | None = None
         self._window = _Window()
         # The first query is trusted as the server pages it; only follow polls (which
@@ -319,13 +362,32 @@ class LogStream:
 
     def close(self) -> None:
         """Stop the stream now; buffered lines are dropped."""
+        self._sync()
         self._closed = True
+        self._open_fast_path()
         self.finished = True
         self._lines = ()
         self._head = None
 
     def pop(self) -> LogLine | None:
         """Return the next line, or ``None`` when the buffer holds no more."""
+        index = next(self._run, None)
+        if index is not None:
+            return self._lines[index]
+        return self._pop_one()
+
+    def run(self) -> Iterator[LogLine]:
+        """The buffered lines that need no check, one by one, each counted as delivered.
+
+        An iterator of C code only (``map`` over the shared index run): a driver yields
+        from it and calls :meth:`pop` once it is exhausted.
+        """
+        return map(self._lines.__getitem__, self._run)
+
+    def _pop_one(self) -> LogLine | None:
+        # Past the fast path: follow polls (each line checked against the window) and
+        # page ends.
+        self._sync()
         line = self._peek()
         if line is None:
             return None
@@ -335,16 +397,43 @@ class LogStream:
             self._remaining -= 1
         self._window.record(line)
         self._fresh_lines = True
+        self._synced = self._index
+        self._open_fast_path()
         return line
+
+    def _open_fast_path(self) -> None:
+        """Let pop() hand out the rest of the page as is, unless lines need checking."""
+        if self._dedupe or self._closed or self._head is not None:
+            self._run, self._run_end = iter(()), -1
+            return
+        end = len(self._lines)
+        if self._remaining is not None:
+            end = min(end, self._index + self._remaining)
+        self._run, self._run_end = iter(range(self._index, end)), end
+
+    def _sync(self) -> None:
+        """Account for the lines the fast path handed out: max_items and the window."""
+        if self._run_end >= 0:
+            self._index = self._run_end - operator.length_hint(self._run)
+        start, end = self._synced, self._index
+        if end > start:
+            if self._remaining is not None:
+                self._remaining -= end - start
+            self._window.record_many(self._lines[start:end])
+            self._fresh_lines = True
+        self._synced = end
 
     def _peek(self) -> LogLine | None:
         if self._closed or self._remaining == 0:
             return None
         if self._head is not None:
             return self._head
+        if not self._dedupe:
+            return self._lines[self._index] if self._index < len(self._lines) else None
         while self._index < len(self._lines):
             line = self._lines[self._index]
-            if not self._dedupe or self._window.is_new(line):
+            # is_new counts the sighting: the verdict is kept until the line is popped.
+            if self._window.is_new(line):
                 self._head = line
                 return line
             self._index += 1
@@ -359,6 +448,7 @@ class LogStream:
         from the newest line's second, skipping the lines of that second already
         delivered, so a later read gets only lines written since.
         """
+        self._sync()
         if self._page_request is not None and self._index < len(self._lines):
             return LogPosition(self._page_request, self._index)
         if self._cursor.request is not None:
@@ -374,6 +464,7 @@ class LogStream:
         return attrs.evolve(self._base, from_=_format_second(start))
 
     def _take_page(self, request: LogRequest, page: LogPage) -> None:
+        self._sync()
         self._cursor.update(page)
         self._page_request = request
         self._lines = page.lines
@@ -381,11 +472,14 @@ class LogStream:
         if self._skip:
             self._index = min(self._skip, len(page.lines))
             self._skip = 0
+        self._synced = self._index
+        self._open_fast_path()
 
     # -- the flow ---------------------------------------------------------------------
 
     def fill(self) -> Flow[bool]:
         """Fetch until a line is buffered (``True``) or the stream is finished (``False``)."""
+        self._sync()
         while True:
             if self._peek() is not None:
                 return True
@@ -438,13 +532,16 @@ class LogStream:
         """
         if self._closed:
             return
+        self._sync()
         self._cursor = LogCursor(self._poll_request())
         self._dedupe = True
         self._window.new_poll()
         self._page_request = None
         self._lines = ()
         self._index = 0
+        self._synced = 0
         self._head = None
+        self._open_fast_path()
         self.finished = False
 
 
@@ -498,6 +595,10 @@ class VMListStream:
         """Stop listing."""
         self._cursor.request = None
         self._vms = ()
+
+    def run(self) -> Iterator[VM]:
+        """Nothing: VMs come out through :meth:`pop`, a page holds a few."""
+        return iter(())
 
     def pop(self) -> VM | None:
         """Return the next VM of the buffered page, or ``None``."""
@@ -576,6 +677,10 @@ class CachedLogSource:
         self._fetch = fetch
         self._lines: tuple[LogLine, ...] | None = None
         self._index = 0
+
+    def run(self) -> Iterator[LogLine]:
+        """Nothing: the lines come out through :meth:`pop`."""
+        return iter(())
 
     def pop(self) -> LogLine | None:
         if self._lines is None or self._index >= len(self._lines):

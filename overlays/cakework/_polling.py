@@ -1,15 +1,15 @@
 """The poll schedule and the wait deadline, as pure values.
 
 Rule of this module: it never sleeps and never reads a clock. :func:`poll_delays` is a
-pure generator of delays (first 1 s, x1.5, capped at 15 s, each jittered ±20 % with an
-injected ``random.Random``) and :class:`Deadline` decides, from times it is handed, how
-long the next sleep may be. The flows in ``_waiting`` and ``_pagination`` turn those
-decisions into ``Sleep``/``Now`` effects.
+pure generator of delays (first 1 s, x1.5, each jittered ±20 % with an injected
+``random.Random`` and never longer than the 15 s cap) and :class:`Deadline` decides,
+from times it is handed, how long the next sleep may be. The flows in ``_waiting`` and
+``_pagination`` turn those decisions into ``Sleep``/``Now`` effects.
 
 Why these numbers: the vendor's example polled every 2 s forever (300 getBuild calls
 for a 10-minute build). Growing to 15 s brings that under 50 while a short build is
-still noticed within about a second; the jitter keeps many waiting clients from polling
-in lockstep.
+still noticed within about a second, and capping the jittered delay keeps the worst-case
+detection lag at 15 s; the jitter keeps many waiting clients from polling in lockstep.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FIRST_DELAY = 1.0
 FACTOR = 1.5
 """Each delay is this many times the previous one, until :data:`MAX_DELAY`."""
 MAX_DELAY = 15.0
-"""Cap of the un-jittered delay."""
+"""Cap of every delay, jittered or not: the longest a state change can go unseen."""
 JITTER = 0.2
 """Each delay is multiplied by a uniform factor in ``[1 - JITTER, 1 + JITTER]``."""
 
@@ -46,6 +46,8 @@ BUILD_TIMEOUT = 1800.0
 """Default deadline of ``images.wait_for_build`` (30 min)."""
 VM_STATE_TIMEOUT = 300.0
 """Default deadline of ``vms.wait_for_state`` (5 min)."""
+POOL_START_TIMEOUT = 300.0
+"""Seconds a VM handed out by a cached-VM pool may take to reach ``started`` (default)."""
 
 
 @attrs.frozen
@@ -55,7 +57,7 @@ class PollSchedule:
     Attributes:
         first: Un-jittered first delay in seconds.
         factor: Growth factor between consecutive delays.
-        cap: Largest un-jittered delay.
+        cap: Largest delay (after jitter).
         jitter: Relative jitter, ``0.2`` meaning ±20 %.
     """
 
@@ -84,15 +86,18 @@ def poll_delays(
 ) -> Iterator[float]:
     """Yield poll delays forever: ``first``, x``factor`` up to ``cap``, each jittered.
 
-    The jitter is applied to the capped base, so delays stay within
-    ``[base x (1 - jitter), base x (1 + jitter)]`` and their mean is the base: a long
-    wait costs as many polls on average as the un-jittered schedule.
+    Each delay is the base times a uniform factor in ``[1 - jitter, 1 + jitter]``, then
+    limited to ``cap``: below the cap the mean delay is the base, and no gap between two
+    polls ever exceeds ``cap``, so a state change is seen at most ``cap`` seconds late
+    (the jitter above the cap would otherwise stretch that to ``cap x (1 + jitter)``).
+    At the cap half the delays are exactly ``cap`` and half spread below it, which still
+    drifts clients that started together apart, at a mean of ``cap x (1 - jitter / 4)``.
 
     Args:
         rng: Source of the jitter (inject a seeded ``random.Random`` for determinism).
         first: Un-jittered first delay in seconds.
         factor: Growth factor between consecutive delays.
-        cap: Largest un-jittered delay.
+        cap: Largest delay (after jitter).
         jitter: Relative jitter in ``[0, 1)``.
 
     Yields:
@@ -100,7 +105,7 @@ def poll_delays(
     """
     base = first
     while True:
-        yield base * rng.uniform(1.0 - jitter, 1.0 + jitter)
+        yield min(base * rng.uniform(1.0 - jitter, 1.0 + jitter), cap)
         base = min(base * factor, cap)
 
 

@@ -62,6 +62,9 @@ class ApiCall(Generic[T]):
     operation: str
     request: dict[str, Any]
     parse: Callable[[httpx.Response], T] = attrs.field(repr=False)
+    secrets: tuple[Secret, ...] = attrs.field(default=(), repr=False)
+    """Secrets to scrub from errors besides those in ``request`` (the API key when the
+    httpx client, not the request, carries it)."""
 
 
 def request_flow(
@@ -133,7 +136,7 @@ def _parse(call: ApiCall[T], response: httpx.Response) -> T:
         return call.parse(response)
     except Exception as exc:
         # KeyError, TypeError, JSONDecodeError, ... from a body the spec does not allow.
-        secrets = secrets_in(call.request)
+        secrets = secrets_in(call.request) + call.secrets
         raise ResponseValidationError(
             operation=call.operation,
             body=redact(response.text, secrets),
@@ -142,7 +145,7 @@ def _parse(call: ApiCall[T], response: httpx.Response) -> T:
 
 
 def _final_error(call: ApiCall[Any], outcome: httpx.Response | httpx.HTTPError) -> Exception:
-    secrets = secrets_in(call.request)
+    secrets = secrets_in(call.request) + call.secrets
     if isinstance(outcome, httpx.Response):
         return status_error(call.operation, outcome, secrets)
     cls = APITimeoutError if isinstance(outcome, httpx.TimeoutException) else APIConnectionError
@@ -324,24 +327,32 @@ class Api:
         *,
         rng: Callable[[], float] = random.random,
         wall_clock: Callable[[], float] = time.time,
+        client_headers: bool = False,
     ) -> None:
         self.config = config
         self._rng = rng
         self._wall_clock = wall_clock
+        self._client_headers = client_headers
+        self._secrets = (config.api_key,)
 
     def __repr__(self) -> str:
         return f"Api({self.config!r})"
 
     def with_config(self, config: ClientConfig) -> Api:
         """The same API with another config."""
-        return Api(config, rng=self._rng, wall_clock=self._wall_clock)
+        return Api(
+            config,
+            rng=self._rng,
+            wall_clock=self._wall_clock,
+            client_headers=self._client_headers,
+        )
 
     def call(self, operation: str, *args: Any) -> Flow[Any]:
         """The flow of ``operation`` (an operationId in the table) with ``args``."""
         row = OPERATIONS[operation]
-        request = prepare(self.config, row.build(*args))
+        request = prepare(self.config, row.build(*args), client_headers=self._client_headers)
         return request_flow(
-            ApiCall(operation, request, row.parse),
+            ApiCall(operation, request, row.parse, self._secrets),
             max_retries=self.config.max_retries,
             rng=self._rng,
             wall_clock=self._wall_clock,

@@ -8,7 +8,7 @@ from cakework.testing import ManualClock, Timings
 from cakework.testing._dockerfile import apply_dockerignore, context_path, plan_build
 from cakework.testing._errors import EmulatorError
 from cakework.testing._logs import LogRequest
-from cakework.testing._routes import Call, _accepts_any
+from cakework.testing._routes import Call
 from cakework.testing._state import Backend, GithubBranch, format_timestamp
 
 from .conftest import DOCKERFILE, ECR_URI
@@ -197,23 +197,6 @@ def test_unknown_key_is_401() -> None:
     assert caught.value.status == 401
 
 
-@pytest.mark.parametrize(
-    ("schema", "expected"),
-    [
-        ({"type": "string", "minLength": 1, "description": "Id"}, True),
-        ({"type": "string"}, True),
-        ({"type": "string", "minLength": 2}, False),
-        ({"type": "string", "pattern": "^[a-f0-9]+$"}, False),
-        ({"type": "integer"}, False),
-        ({"type": "string", "enum": ["a"]}, False),
-    ],
-)
-def test_validation_memo_ignores_path_values_only_when_safe(
-    schema: dict[str, object], expected: bool
-) -> None:
-    assert _accepts_any(schema) is expected
-
-
 def test_stop_never_rewrites_lines_already_written() -> None:
     # A line due exactly at ``now`` is written; stopping at that instant must keep it,
     # or a reader's cursor (timestamp, index) would skip the stop line that takes its place.
@@ -280,3 +263,50 @@ def test_reprs_hold_no_secrets() -> None:
     call = Call("key-secret", {}, {}, {"imageUri": ECR_URI, "password": "pw-secret"})
     branch = GithubBranch({"app.py": ""}, "ghp-secret")
     assert "secret" not in repr(call) + repr(branch)
+
+
+def test_destroyed_vms_are_forgotten_beyond_the_retention() -> None:
+    # 10 rounds of 25 VMs started and stopped (one-time) or cached and destroyed: the
+    # tenant keeps the 20 most recently destroyed, however many came before.
+    b = Backend(("a",), ManualClock(), retain_destroyed=20)
+    image = b.import_image("a", image_uri=ECR_URI, password="pw")["imageId"]
+    ids: list[str] = []
+    for _ in range(10):
+        for n in range(25):
+            if n % 5 == 0:
+                vm_id = b.cache_vm("a", image_id=image)["id"]
+                b.destroy_cached_vm("a", vm_id)
+            else:
+                vm_id = b.start_vm("a", image_id=image)["id"]
+                b.stop_vm("a", vm_id)
+            ids.append(vm_id)
+            b.clock.advance(b.timings.destroy + 1)
+        assert len(b.tenant("a").vms) <= 2 * 20 + 1
+    running = b.start_vm("a", image_id=image)["id"]
+    # The most recent ones are still there, destroyed, with their logs; the oldest are 404.
+    for vm_id in ids[-20:]:
+        assert b.get_vm("a", vm_id)["state"] == "destroyed"
+        assert b.get_vm_logs("a", vm_id, LogRequest())["lines"][-1]["message"] == "VM destroyed"
+    with pytest.raises(EmulatorError) as caught:
+        b.get_vm("a", ids[0])
+    assert caught.value.status == 404
+    assert b.get_vm("a", running)["state"] == "created"
+    # Counts still mean "ever": forgetting a VM does not rewrite history.
+    counts = b.resources("a")
+    assert (counts["vms"], counts["cached_vms"]) == (201, 50)
+    assert counts["running_vms"] == 1
+
+
+def test_live_vms_are_never_forgotten() -> None:
+    b = Backend(("a",), ManualClock(), retain_destroyed=5)
+    image = b.import_image("a", image_uri=ECR_URI, password="pw")["imageId"]
+    live = [b.start_vm("a", image_id=image)["id"] for _ in range(30)]
+    stopped = [b.cache_vm("a", image_id=image)["id"] for _ in range(30)]
+    for _ in range(30):
+        b.stop_vm("a", b.start_vm("a", image_id=image)["id"])  # stopped, not yet destroyed
+    b.clock.advance(b.timings.destroy + 1)
+    for _ in range(30):
+        b.stop_vm("a", b.start_vm("a", image_id=image)["id"])
+    assert all(b.get_vm("a", vm_id)["state"] == "started" for vm_id in live)
+    assert all(b.get_vm("a", vm_id)["state"] == "stopped" for vm_id in stopped)
+    assert len(b.tenant("a").vms) <= 30 + 30 + 30 + 2 * 5 + 1

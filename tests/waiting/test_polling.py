@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,13 +18,50 @@ def test_schedule_without_jitter_is_1s_times_1_5_capped_at_15s() -> None:
     )
 
 
-def test_jitter_stays_within_20_percent_of_the_capped_base() -> None:
+def test_jitter_stays_within_20_percent_of_the_base_and_never_passes_the_cap() -> None:
     bases = [min(1.0 * 1.5**i, 15.0) for i in range(200)]
     delays = list(itertools.islice(DEFAULT_SCHEDULE.delays(random.Random(7)), 200))
     for base, delay in zip(bases, delays, strict=True):
-        assert 0.8 * base <= delay <= 1.2 * base
-    # jitter really varies the delays (a constant schedule would fail here)
-    assert len({round(d / b, 6) for d, b in zip(delays, bases, strict=True)}) > 100
+        assert 0.8 * base <= delay <= min(1.2 * base, 15.0)
+    # jitter really varies the delays (a constant schedule would fail here), also at the cap
+    assert len({round(d / b, 6) for d, b in zip(delays, bases, strict=True)}) > 50
+    assert len({round(d, 6) for d in delays[10:]}) > 50
+
+
+class _Extreme(random.Random):
+    """A jitter source that always answers one end of the interval it is asked for."""
+
+    def __init__(self, high: bool) -> None:
+        super().__init__(0)
+        self.high = high
+
+    def uniform(self, a: float, b: float) -> float:
+        return b if self.high else a
+
+
+def _polls_until(delays: Iterator[float], seconds: float) -> tuple[int, float]:
+    """Polls a wait of ``seconds`` makes, and the longest gap between two of them."""
+    elapsed, polls, longest = 0.0, 0, 0.0
+    while elapsed < seconds:
+        delay = next(delays)
+        elapsed, polls, longest = elapsed + delay, polls + 1, max(longest, delay)
+    return polls, longest
+
+
+@pytest.mark.parametrize("high", [False, True])
+def test_worst_case_detection_lag_is_the_cap_at_either_jitter_extreme(high: bool) -> None:
+    # A change is seen at the first poll after it: at most one gap late.
+    _, longest = _polls_until(DEFAULT_SCHEDULE.delays(_Extreme(high)), 3600.0)
+    assert longest == (15.0 if high else 15.0 * 0.8)
+
+
+def test_a_ten_minute_build_costs_at_most_50_polls() -> None:
+    counts = [
+        _polls_until(DEFAULT_SCHEDULE.delays(random.Random(seed)), 600.0)[0] for seed in range(500)
+    ]
+    assert max(counts) <= 50
+    # The vendor's example polled every 2 s: 300 polls.
+    assert _polls_until(DEFAULT_SCHEDULE.delays(_Extreme(True)), 600.0)[0] < 50
 
 
 def test_same_seed_same_schedule() -> None:

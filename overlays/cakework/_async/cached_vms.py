@@ -10,6 +10,7 @@ for a body the spec does not allow.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from .. import _polling
 from .. import _validate as check
@@ -19,8 +20,10 @@ from .._params import VMSpec
 from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
 from .iterators import AsyncPager
-from .pool import DEFAULT_START_TIMEOUT, AsyncCachedVMPool
 from .pump import AsyncPump
+
+if TYPE_CHECKING:
+    from .pool import AsyncCachedVMPool
 
 
 class AsyncCachedVMs:
@@ -174,12 +177,15 @@ class AsyncCachedVMs:
         max_size: int | None = None,
         adopt: Sequence[str] | None = None,
         destroy_adopted: bool = False,
-        start_timeout: float | None = DEFAULT_START_TIMEOUT,
+        start_timeout: float | None = _polling.POOL_START_TIMEOUT,
     ) -> AsyncCachedVMPool:
         """A pool of warm cached VMs; nothing is created until it is opened.
 
         See :class:`~cakework.CachedVMPool` for the arguments and behaviour.
         """
+        # The pool machinery is loaded when a pool is made, not with every client.
+        from .pool import AsyncCachedVMPool
+
         spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return AsyncCachedVMPool(
             self._api,

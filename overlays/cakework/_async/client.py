@@ -73,6 +73,12 @@ class AsyncCakework:
                 "http_client", shown, "an httpx.AsyncClient for AsyncCakework"
             )
         configure_logging_from_env()
+        # unasync: async-only
+        # httpcore would search sys.path for a missing sniffio on every request.
+        from .._sniffio import skip_missing_sniffio_search
+
+        skip_missing_sniffio_search()
+        # unasync: end
         config = ClientConfig.resolve(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
@@ -82,13 +88,16 @@ class AsyncCakework:
             pump = attrs.evolve(pump, clock=clock)
         if sleep is not None:
             pump = attrs.evolve(pump, sleep=sleep)
-        self._setup(config, pump, owns_http=http_client is None)
+        # A client made here from config carries key and User-Agent itself: requests then
+        # need not (and with_options clones share it, with the same key).
+        self._setup(config, pump, owns_http=http_client is None, own=http_client is None)
 
-    def _setup(self, config: ClientConfig, pump: AsyncPump, *, owns_http: bool) -> None:
+    def _setup(self, config: ClientConfig, pump: AsyncPump, *, owns_http: bool, own: bool) -> None:
         self._config = config
         self._pump = pump
         self._owns_http = owns_http
-        self._api = Api(config)
+        self._own_http_client = own
+        self._api = Api(config, client_headers=own)
         self.images = AsyncImages(self._api, pump)
         self.vms = AsyncVMs(self._api, pump)
         self.cached_vms = AsyncCachedVMs(self._api, pump)
@@ -125,7 +134,7 @@ class AsyncCakework:
         """
         config = self._config.with_options(timeout=timeout, max_retries=max_retries)
         clone = object.__new__(type(self))
-        clone._setup(config, self._pump, owns_http=False)
+        clone._setup(config, self._pump, owns_http=False, own=self._own_http_client)
         return clone
 
     def __repr__(self) -> str:

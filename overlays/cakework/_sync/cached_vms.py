@@ -12,6 +12,7 @@ for a body the spec does not allow.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from .. import _polling
 from .. import _validate as check
@@ -21,8 +22,10 @@ from .._params import VMSpec
 from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
 from .iterators import Pager
-from .pool import DEFAULT_START_TIMEOUT, CachedVMPool
 from .pump import SyncPump
+
+if TYPE_CHECKING:
+    from .pool import CachedVMPool
 
 
 class CachedVMs:
@@ -176,12 +179,15 @@ class CachedVMs:
         max_size: int | None = None,
         adopt: Sequence[str] | None = None,
         destroy_adopted: bool = False,
-        start_timeout: float | None = DEFAULT_START_TIMEOUT,
+        start_timeout: float | None = _polling.POOL_START_TIMEOUT,
     ) -> CachedVMPool:
         """A pool of warm cached VMs; nothing is created until it is opened.
 
         See :class:`~cakework.CachedVMPool` for the arguments and behaviour.
         """
+        # The pool machinery is loaded when a pool is made, not with every client.
+        from .pool import CachedVMPool
+
         spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return CachedVMPool(
             self._api,

@@ -19,6 +19,7 @@ from typing import Any, Self, TypeVar, cast
 
 import attrs
 
+from .. import _polling
 from .. import _validate as check
 from .._concurrency import (
     all_done_sync,
@@ -54,7 +55,7 @@ S = TypeVar("S", bound=Signal)
 DEFAULT_ACQUIRE_TIMEOUT = 300.0
 """Seconds ``acquire`` waits for a free VM by default."""
 
-DEFAULT_START_TIMEOUT = 300.0
+DEFAULT_START_TIMEOUT = _polling.POOL_START_TIMEOUT
 """Seconds a handed-out VM may take to reach ``started`` (the VM-state wait default)."""
 
 

@@ -11,6 +11,10 @@ Rules of this module:
   clock produces the same ids, timestamps and log lines every time.
 * Each API key is a tenant that sees only its own resources; another tenant's id is
   answered exactly like an unknown id (404).
+* State stays bounded under load: a tenant keeps its :data:`RETAINED_DESTROYED_VMS` most
+  recently destroyed VMs (one-time or cached) and forgets older ones, which are then
+  answered like an unknown id (404). Log lines are never stored: a VM's lines are
+  computed from its transitions when read, so they go with it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,12 @@ GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 """``owner/name``: the pattern openapi.yaml allows for ``buildImageFromGithub``'s repository."""
 MAX_APP_LINES_PER_RUN = 20_000
 """Bound on the periodic lines one VM run writes, so a fast clock cannot exhaust memory."""
+RETAINED_DESTROYED_VMS = 1000
+"""Destroyed VMs a tenant keeps, the most recently destroyed; older ones are forgotten.
+
+Enough for any test to look at the VMs it destroyed (state ``destroyed``, their logs);
+without a bound, a long-running emulator would keep every VM it ever ran (about 1 KB each).
+"""
 
 
 def _duration(instance: object, attribute: Any, value: Any) -> None:
@@ -280,11 +290,23 @@ class VMRecord:
 
 @attrs.define
 class Tenant:
-    """What one API key owns."""
+    """What one API key owns.
+
+    Attributes:
+        images: Images by id.
+        builds: Builds by id.
+        vms: VMs (one-time and cached) by id, except the destroyed ones forgotten.
+        forgotten_vms: How many destroyed one-time VMs were forgotten.
+        forgotten_cached_vms: How many destroyed cached VMs were forgotten.
+        sweep_at: ``vms`` is swept for destroyed VMs to forget once it holds this many.
+    """
 
     images: dict[str, ImageRecord] = attrs.Factory(dict)
     builds: dict[str, BuildRecord] = attrs.Factory(dict)
     vms: dict[str, VMRecord] = attrs.Factory(dict)
+    forgotten_vms: int = 0
+    forgotten_cached_vms: int = 0
+    sweep_at: int = 0
 
 
 @attrs.frozen
@@ -306,6 +328,7 @@ class Backend:
         page_size: int = 5,
         log_quirk: bool = False,
         timings: Timings | None = None,
+        retain_destroyed: int = RETAINED_DESTROYED_VMS,
     ) -> None:
         if not api_keys:
             raise ValueError("at least one API key is needed")
@@ -323,6 +346,7 @@ class Backend:
         self.page_size = page_size
         self.log_quirk = log_quirk
         self.timings = timings or Timings()
+        self.retain_destroyed = retain_destroyed
         self._lock = threading.RLock()
         self._github: dict[tuple[str, str], GithubBranch] = {}
         self._reset_tenants()
@@ -544,8 +568,32 @@ class Backend:
             transitions=[],
         )
         vm.schedule(now, "cache" if cached else "boot", self.timings)
+        self._forget_destroyed(tenant, now)
         tenant.vms[vm.vm_id] = vm
         return vm
+
+    def _forget_destroyed(self, tenant: Tenant, now: float) -> None:
+        """Forget all but the ``retain_destroyed`` most recently destroyed VMs.
+
+        A sweep looks at every VM, so it runs only once ``retain_destroyed`` VMs were
+        added since the last one: O(1) per new VM on average, and ``tenant.vms`` never
+        holds more than the live VMs plus twice ``retain_destroyed``.
+        """
+        if len(tenant.vms) < tenant.sweep_at:
+            return
+        destroyed = []
+        for vm in tenant.vms.values():
+            since, state = vm.current(now)
+            if state == "destroyed":
+                destroyed.append((since, vm.seq, vm))
+        destroyed.sort(key=lambda entry: entry[:2])
+        for _, _, vm in destroyed[: max(len(destroyed) - self.retain_destroyed, 0)]:
+            del tenant.vms[vm.vm_id]
+            if vm.cached:
+                tenant.forgotten_cached_vms += 1
+            else:
+                tenant.forgotten_vms += 1
+        tenant.sweep_at = len(tenant.vms) + self.retain_destroyed
 
     def start_vm(
         self,
@@ -704,9 +752,10 @@ class Backend:
         """Count what a tenant holds now.
 
         Returns:
-            ``images`` (usable images), ``builds``, ``vms`` (one-time, ever started),
-            ``cached_vms`` (ever created), ``running_vms`` (either kind, ``created`` or
-            ``started``) and ``live_cached_vms`` (cached, not destroyed).
+            ``images`` (usable images), ``builds``, ``vms`` (one-time, ever started,
+            also those forgotten since), ``cached_vms`` (ever created, likewise),
+            ``running_vms`` (either kind, ``created`` or ``started``) and
+            ``live_cached_vms`` (cached, not destroyed).
 
         Raises:
             ValueError: unknown API key (the key itself is not repeated).
@@ -720,8 +769,9 @@ class Backend:
             return {
                 "images": sum(1 for image in tenant.images.values() if image.ready_at <= now),
                 "builds": len(tenant.builds),
-                "vms": sum(1 for cached, _ in states if not cached),
-                "cached_vms": sum(1 for cached, _ in states if cached),
+                "vms": tenant.forgotten_vms + sum(1 for cached, _ in states if not cached),
+                "cached_vms": tenant.forgotten_cached_vms
+                + sum(1 for cached, _ in states if cached),
                 "running_vms": sum(1 for _, state in states if state in _RUNNING),
                 "live_cached_vms": sum(1 for c, s in states if c and s != "destroyed"),
             }

@@ -1,0 +1,330 @@
+"""Client overhead against raw httpx, over ``httpx.MockTransport`` (no network at all).
+
+Both sides share one transport handler that answers from bytes prepared in advance, so
+what differs is exactly the client: ours (request building, retries, parsing into our
+models) against ``httpx`` plus ``json.loads``. Sync is compared with ``httpx.Client``,
+async with ``httpx.AsyncClient``. Nothing waits (no network, no sleep), so each side is
+timed by the CPU time of this process (:func:`bench.harness.clock`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import httpx
+
+from cakework import AsyncCakework, Cakework
+
+from .harness import Row, clock, interleave, interleave_async, micros, millis, ratio_row, timed
+
+BASE_URL = "http://bench.invalid/v1"
+API_KEY = "bench-key"
+VM_ID = "e784996f346483"
+VM_BODY = json.dumps(
+    {
+        "id": VM_ID,
+        "hostname": "01gtzhks9czhq1nkzca3lg0h4d.vm.cakework.localhost",
+        "cpu": 1,
+        "memory": 256,
+        "imageId": "01GTZHKS9CZHQ1NKZCA3LG0H4D",
+        "state": "started",
+        "createdAt": "2023-03-03T20:22:39.096Z",
+        "updatedAt": "2023-03-03T20:22:42.096Z",
+        "port": 8080,
+    }
+).encode()
+_JSON_HEADERS = {"content-type": "application/json"}
+
+
+def vm_handler(request: httpx.Request) -> httpx.Response:
+    """getVM, always the same VM."""
+    return httpx.Response(200, content=VM_BODY, headers=_JSON_HEADERS)
+
+
+@attrs.frozen
+class LogPages:
+    """``lines`` log lines cut into pages of ``batch``, as prepared response bodies."""
+
+    lines: int
+    batch: int
+    bodies: tuple[bytes, ...] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        bodies: list[bytes] = []
+        start_ms = 1_676_625_938_460
+        for first in range(0, self.lines, self.batch):
+            count = min(self.batch, self.lines - first)
+            page: dict[str, Any] = {
+                "lines": [
+                    {
+                        "timestamp": start_ms + (first + n) * 7,
+                        "level": "warn" if (first + n) % 5 == 0 else "info",
+                        "message": f"[app] handled request #{first + n}: GET /health 200",
+                    }
+                    for n in range(count)
+                ]
+            }
+            if first + count < self.lines:
+                page["pagination"] = f"page-{len(bodies) + 1}"
+                page["from"] = "2023-02-17 09:25:38 UTC"
+                page["to"] = "2023-02-17 19:25:38 UTC"
+            bodies.append(json.dumps(page).encode())
+        object.__setattr__(self, "bodies", tuple(bodies))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        """getVMLogs: the page the ``pagination`` parameter points at."""
+        cursor = request.url.params.get("pagination")
+        index = int(cursor.removeprefix("page-")) if cursor else 0
+        return httpx.Response(200, content=self.bodies[index], headers=_JSON_HEADERS)
+
+
+def _raw_log_lines(http: httpx.Client, batch: int) -> int:
+    """Every line through raw httpx: the same requests, ``json.loads``, each line visited."""
+    params: dict[str, Any] = {"batch": batch}
+    count = 0
+    while True:
+        page = json.loads(http.get(f"/vm/{VM_ID}/logs", params=params).content)
+        for line in page["lines"]:
+            count += bool(line["message"])
+        if "pagination" not in page:
+            return count
+        params = {
+            "batch": batch,
+            "pagination": page["pagination"],
+            "from": page["from"],
+            "to": page["to"],
+        }
+
+
+async def _araw_log_lines(http: httpx.AsyncClient, batch: int) -> int:
+    params: dict[str, Any] = {"batch": batch}
+    count = 0
+    while True:
+        page = json.loads((await http.get(f"/vm/{VM_ID}/logs", params=params)).content)
+        for line in page["lines"]:
+            count += bool(line["message"])
+        if "pagination" not in page:
+            return count
+        params = {
+            "batch": batch,
+            "pagination": page["pagination"],
+            "from": page["from"],
+            "to": page["to"],
+        }
+
+
+# Ours is the client as users make it (its own httpx client, which carries key and
+# User-Agent like the raw client's headers do), its transport swapped for the shared
+# MockTransport: httpx has no public way to do that to a client it made.
+
+
+def _sync_pair(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[Cakework, httpx.Client]:
+    ours = Cakework(api_key=API_KEY, base_url=BASE_URL)
+    ours._pump.http._transport = httpx.MockTransport(handler)
+    raw = httpx.Client(
+        transport=httpx.MockTransport(handler), base_url=BASE_URL, headers={"X-Api-Key": API_KEY}
+    )
+    return ours, raw
+
+
+def _async_pair(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> tuple[AsyncCakework, httpx.AsyncClient]:
+    ours = AsyncCakework(api_key=API_KEY, base_url=BASE_URL)
+    ours._pump.http._transport = httpx.MockTransport(handler)
+    raw = httpx.AsyncClient(
+        transport=httpx.MockTransport(handler), base_url=BASE_URL, headers={"X-Api-Key": API_KEY}
+    )
+    return ours, raw
+
+
+def sync_get(rounds: int, calls: int) -> Row:
+    """``Cakework.vms.get`` against ``httpx.Client.get`` + ``json.loads``."""
+    ours, raw = _sync_pair(vm_handler)
+    with ours, raw:
+        ours.vms.get(VM_ID)  # both warm
+        json.loads(raw.get(f"/vm/{VM_ID}").content)
+        spread = interleave(
+            timed(lambda: ours.vms.get(VM_ID), calls),
+            timed(lambda: json.loads(raw.get(f"/vm/{VM_ID}").content), calls),
+            rounds,
+        )
+    return ratio_row(
+        "`Cakework.vms.get`, MockTransport",
+        spread,
+        unit=micros,
+        goal=1.10,
+        direction="at_most",
+        note=f"per call; {rounds} rounds of {calls} calls",
+    )
+
+
+def async_get(rounds: int, calls: int) -> Row:
+    """``AsyncCakework.vms.get`` against ``httpx.AsyncClient.get`` + ``json.loads``."""
+
+    async def run() -> Row:
+        ours, raw = _async_pair(vm_handler)
+        async with ours, raw:
+
+            async def mine() -> float:
+                started = clock()
+                for _ in range(calls):
+                    await ours.vms.get(VM_ID)
+                return (clock() - started) / calls
+
+            async def theirs() -> float:
+                started = clock()
+                for _ in range(calls):
+                    json.loads((await raw.get(f"/vm/{VM_ID}")).content)
+                return (clock() - started) / calls
+
+            await mine()
+            await theirs()
+            spread = await interleave_async(mine, theirs, rounds)
+        return ratio_row(
+            "`AsyncCakework.vms.get`, MockTransport",
+            spread,
+            unit=micros,
+            goal=1.10,
+            direction="at_most",
+            note=f"per call; {rounds} rounds of {calls} calls",
+        )
+
+    return asyncio.run(run())
+
+
+def sync_logs(rounds: int, lines: int, batch: int = 1000) -> Row:
+    """``Cakework.vms.logs`` over ``lines`` lines against raw paging with ``json.loads``."""
+    pages = LogPages(lines, batch)
+    ours, raw = _sync_pair(pages.handler)
+
+    def mine() -> float:
+        started = clock()
+        count = 0
+        for line in ours.vms.logs(VM_ID, batch=batch):
+            count += bool(line.message)
+        assert count == lines, count
+        return clock() - started
+
+    def theirs() -> float:
+        started = clock()
+        assert _raw_log_lines(raw, batch) == lines
+        return clock() - started
+
+    with ours, raw:
+        spread = interleave(mine, theirs, rounds)
+    return ratio_row(
+        f"{lines:,} log lines via `vms.logs`, batch {batch}",
+        spread,
+        unit=millis,
+        goal=1.3,
+        direction="at_most",
+        note=f"whole read, each line's message read; {rounds} rounds",
+    )
+
+
+def async_logs(rounds: int, lines: int, batch: int = 1000) -> Row:
+    """``AsyncCakework.vms.logs`` against raw ``httpx.AsyncClient`` paging."""
+    pages = LogPages(lines, batch)
+
+    async def run() -> Row:
+        ours, raw = _async_pair(pages.handler)
+        async with ours, raw:
+
+            async def mine() -> float:
+                started = clock()
+                count = 0
+                async for line in ours.vms.logs(VM_ID, batch=batch):
+                    count += bool(line.message)
+                assert count == lines, count
+                return clock() - started
+
+            async def theirs() -> float:
+                started = clock()
+                assert await _araw_log_lines(raw, batch) == lines
+                return clock() - started
+
+            spread = await interleave_async(mine, theirs, rounds)
+        return ratio_row(
+            f"{lines:,} log lines via `AsyncCakework.vms.logs`, batch {batch}",
+            spread,
+            unit=millis,
+            goal=1.3,
+            direction="at_most",
+            note=f"whole read; {rounds} rounds",
+        )
+
+    return asyncio.run(run())
+
+
+def gather(rounds: int, width: int) -> Row:
+    """``width`` concurrent ``AsyncCakework.vms.get`` against raw ``AsyncClient`` gets."""
+
+    async def run() -> Row:
+        ours, raw = _async_pair(vm_handler)
+        async with ours, raw:
+
+            async def mine() -> float:
+                started = clock()
+                await asyncio.gather(*(ours.vms.get(VM_ID) for _ in range(width)))
+                return clock() - started
+
+            async def one_raw() -> Any:
+                return json.loads((await raw.get(f"/vm/{VM_ID}")).content)
+
+            async def theirs() -> float:
+                started = clock()
+                await asyncio.gather(*(one_raw() for _ in range(width)))
+                return clock() - started
+
+            await mine()
+            await theirs()
+            spread = await interleave_async(mine, theirs, rounds)
+        ours_rate = width / spread.median_ours()
+        raw_rate = width / spread.median_baseline()
+        row = ratio_row(
+            f"{width:,}-way `gather` of `AsyncCakework.vms.get`, MockTransport",
+            spread,
+            unit=millis,
+            goal=0.90,
+            direction="at_least",
+            invert=True,
+            note=f"whole gather; {rounds} rounds",
+        )
+        return attrs.evolve(row, ours=f"{ours_rate:,.0f} req/s", baseline=f"{raw_rate:,.0f} req/s")
+
+    return asyncio.run(run())
+
+
+def log_memory(small: int, large: int, batch: int = 1000) -> Row:
+    """Peak memory of reading ``large`` lines minus that of reading ``small`` lines."""
+
+    def peak(lines: int) -> int:
+        pages = LogPages(lines, batch)
+        ours, _ = _sync_pair(pages.handler)
+        with ours:
+            tracemalloc.start()
+            try:
+                for _ in ours.vms.logs(VM_ID, batch=batch):
+                    pass
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+    grown = (peak(large) - peak(small)) / 2**20
+    return Row(
+        metric=f"memory, {small:,} -> {large:,} log lines",
+        ours=f"{grown:+.2f} MB",
+        baseline="",
+        ratio=grown,
+        ratio_min=None,
+        ratio_max=None,
+        goal="< 10 MB",
+        met=grown < 10,
+        note="growth of the peak of traced Python allocations while iterating",
+    )

@@ -1,0 +1,249 @@
+"""The emulator as a server people load: getVM throughput, and memory after many VMs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable, Iterator
+
+import attrs
+import httpx
+
+from cakework._sniffio import skip_missing_sniffio_search
+from cakework.testing._clock import ManualClock
+from cakework.testing._state import RETAINED_DESTROYED_VMS, Backend
+
+from .harness import Row
+
+ECR_URI = "123456789012.dkr.ecr.us-west-2.amazonaws.com/bench:latest"
+API_KEY = "test-key"
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far; Linux only, else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def _server() -> Iterator[tuple[str, int]]:
+    """An emulator in its own process (``python -m cakework.testing``): base URL and pid."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cakework.testing", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    with process.stdout:
+        try:
+            yield process.stdout.readline().rsplit(" ", 1)[1].strip(), process.pid
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+def _setup(base_url: str, vms: int) -> list[str]:
+    """Start ``vms`` VMs; their ids."""
+    with httpx.Client(base_url=base_url, headers={"X-Api-Key": API_KEY}) as http:
+        imported = http.post("/image/import", json={"imageUri": ECR_URI, "password": "x"})
+        image_id = imported.json()["imageId"]
+        return [http.post("/vm/start", json={"imageId": image_id}).json()["id"] for _ in range(vms)]
+
+
+def _paths(vm_ids: list[str]) -> Iterator[str]:
+    # Every request differs (VM and query): nothing on the server can be answered from
+    # a memo of an earlier request.
+    n = 0
+    while True:
+        yield f"/v1/vm/{vm_ids[n % len(vm_ids)]}?n={n}"
+        n += 1
+
+
+async def _lean_worker(host: str, port: int, paths: Iterator[str], deadline: float) -> int:
+    """One keep-alive connection, one request at a time, read by Content-Length."""
+    reader, writer = await asyncio.open_connection(host, port)
+    done = 0
+    try:
+        while time.perf_counter() < deadline:
+            request = f"GET {next(paths)} HTTP/1.1\r\nHost: {host}\r\nX-Api-Key: {API_KEY}\r\n\r\n"
+            writer.write(request.encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 200 "):
+                raise SystemExit(f"unexpected answer: {head!r}")
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+            done += 1
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return done
+
+
+async def _httpx_worker(http: httpx.AsyncClient, paths: Iterator[str], deadline: float) -> int:
+    done = 0
+    while time.perf_counter() < deadline:
+        response = await http.get(next(paths))
+        if response.status_code != 200:
+            raise SystemExit(f"unexpected {response.status_code}: {response.text}")
+        done += 1
+    return done
+
+
+@attrs.frozen
+class _Load:
+    requests: int
+    seconds: float
+    client_ms: float
+    server_ms: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def describe(self) -> str:
+        text = f"{self.requests:,} requests in {self.seconds:.1f} s; client CPU "
+        text += f"{self.client_ms:.2f} ms/request"
+        if self.server_ms:
+            text += f", server CPU {self.server_ms:.2f} ms/request"
+            text += f" = {1000 / self.server_ms:,.0f}/s per core"
+        return text
+
+
+async def _measure(
+    pid: int, seconds: float, workers: int, worker: Callable[[float], Awaitable[int]]
+) -> _Load:
+    # Warm: every connection open, the server's code paths hot.
+    await asyncio.gather(*(worker(time.perf_counter() + 0.3) for _ in range(workers)))
+    server_before = _cpu_seconds(pid)
+    client_before = time.process_time()
+    started = time.perf_counter()
+    counts = await asyncio.gather(*(worker(started + seconds) for _ in range(workers)))
+    elapsed = time.perf_counter() - started
+    client = time.process_time() - client_before
+    server_after = _cpu_seconds(pid)
+    total = sum(counts)
+    server_ms = None
+    if server_before is not None and server_after is not None:
+        server_ms = (server_after - server_before) * 1000 / total
+    return _Load(total, elapsed, client * 1000 / total, server_ms)
+
+
+def throughput(seconds: float, vms: int = 200, workers: int = 8) -> list[Row]:
+    """Requests per second (getVM) the emulator serves one client process.
+
+    Two load generators, each with ``workers`` keep-alive connections and one request
+    in flight per connection: a lean HTTP/1.1 client (a few lines on asyncio streams,
+    so the figure is the server's), and ``httpx.AsyncClient`` (what tests use; its own
+    CPU per request is then most of the cost).
+    """
+    with _server() as (base_url, pid):
+        url = httpx.URL(base_url)
+        host, port = url.host, url.port
+        assert port is not None
+        paths = _paths(_setup(base_url, vms))
+
+        async def lean() -> _Load:
+            return await _measure(
+                pid, seconds, workers, lambda deadline: _lean_worker(host, port, paths, deadline)
+            )
+
+        async def through_httpx() -> _Load:
+            # Without this, when sniffio is not installed, httpcore searches sys.path for
+            # it four times per request (AsyncCakework does the same for its users).
+            skip_missing_sniffio_search()
+            limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+            async with httpx.AsyncClient(
+                base_url=str(url.copy_with(path="/")),
+                headers={"X-Api-Key": API_KEY},
+                limits=limits,
+            ) as http:
+                return await _measure(
+                    pid, seconds, workers, lambda deadline: _httpx_worker(http, paths, deadline)
+                )
+
+        by_lean = asyncio.run(lean())
+        by_httpx = asyncio.run(through_httpx())
+    metric = "emulator getVM, distinct requests, one client process, loopback"
+    return [
+        Row(
+            metric=metric,
+            ours=f"{by_lean.rate:,.0f} req/s",
+            baseline="",
+            ratio=by_lean.rate,
+            ratio_min=None,
+            ratio_max=None,
+            goal=">= 1,000 req/s",
+            met=by_lean.rate >= 1000,
+            note=f"emulator in its own process; lean client, {workers} connections; "
+            + by_lean.describe(),
+        ),
+        Row(
+            metric=metric + ", httpx.AsyncClient as the client",
+            ours=f"{by_httpx.rate:,.0f} req/s",
+            baseline="",
+            ratio=by_httpx.rate,
+            ratio_min=None,
+            ratio_max=None,
+            goal="(informational)",
+            met=None,
+            note=f"{workers} connections kept alive; " + by_httpx.describe(),
+        ),
+    ]
+
+
+def memory(cycles: int) -> Row:
+    """Traced memory of the emulator's state after ``cycles`` VMs started and stopped.
+
+    The state is driven directly (no HTTP: the figure is about what the state keeps);
+    the clock advances through boot and destruction as a real run would.
+    """
+    backend = Backend((API_KEY,), ManualClock())
+    image = backend.import_image(API_KEY, image_uri=ECR_URI, password="x")["imageId"]
+
+    def run(count: int) -> int:
+        for _ in range(count):
+            vm_id = backend.start_vm(API_KEY, image_id=image)["id"]
+            backend.clock.advance(backend.timings.boot)
+            backend.stop_vm(API_KEY, vm_id)
+            backend.clock.advance(backend.timings.destroy)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        before = run(0)
+        first = run(cycles)
+        second = run(cycles)
+    finally:
+        tracemalloc.stop()
+    per_vm = (second - first) / cycles
+    return Row(
+        metric=f"emulator memory after {cycles:,} VMs started and stopped",
+        ours=f"{(first - before) / 2**20:+.2f} MB; next {cycles:,}: {per_vm:+.0f} B/VM",
+        baseline="",
+        ratio=None,
+        ratio_min=None,
+        ratio_max=None,
+        goal="bounded",
+        # Bounded: the second batch adds nothing per VM (a few bytes of counters at most).
+        met=per_vm < 16,
+        note=(
+            f"traced allocations of the state; the {RETAINED_DESTROYED_VMS:,} most recently "
+            "destroyed VMs are kept, older ones forgotten"
+        ),
+    )

@@ -1,0 +1,34 @@
+"""``make bench`` works: every benchmark runs in a tiny configuration (no timed assertions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.__main__ import QUICK, benchmarks, main
+from bench.harness import Row, table
+
+
+def test_every_benchmark_gives_its_rows(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    assert main(["--quick", "--json", str(out)]) == 0
+    document = json.loads(out.read_text())
+    rows = document["rows"]
+    # One row per goal of the issue (the quick run has one gather width, the full run
+    # 1,000 and 10,000) and the emulator with httpx as its client, each with a verdict;
+    # the figures mean nothing here.
+    assert len(QUICK.gather_widths) == 1
+    assert len(rows) == 12
+    assert {row["verdict"] for row in rows} <= {"meets", "MISSES", "-"}
+    assert all(row["goal"] for row in rows)
+    assert document["config"]["log_lines"] == QUICK.log_lines
+    assert set(benchmarks(QUICK)) == {
+        *("get", "logs", "gather", "import", "emulator", "polling", "memory")
+    }
+
+
+def test_table_lists_each_row_once() -> None:
+    row = Row("m", "1 us", "2 us", 0.5, 0.4, 0.6, "<= 1.1x", True)
+    lines = table([row, row]).splitlines()
+    assert lines[2] == "| m | 1 us | 2 us | 0.50 (0.40-0.60) | <= 1.1x | meets |"
+    assert len(lines) == 4
