@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
-	@echo "make generate   regenerate generated/cakework_api from openapi.yaml"
+	@echo "make generate   regenerate generated/cakework_api and the sync edge (_sync)"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
 	@echo "make bench      benchmarks (ratios measured side by side)"
@@ -35,9 +35,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 generate: $(VENV_STAMP)
 	$(PY) scripts/generate.py
+	$(PY) scripts/unasync.py
 
 drift: $(VENV_STAMP)
 	$(PY) scripts/generate.py --check
+	$(PY) scripts/unasync.py --check
 
 lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml

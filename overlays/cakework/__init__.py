@@ -7,17 +7,15 @@
 
 import logging
 
-from ._client import AsyncCakework, Cakework
+from ._async.client import AsyncCakework
+from ._async.iterators import AsyncLogIterator, AsyncVMIterator
+from ._async.pool import AsyncCachedVMPool
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
-from ._pagination import (
-    AsyncLogIterator,
-    AsyncVMIterator,
-    LogIterator,
-    LogPosition,
-    VMIterator,
-)
-from ._pool import AsyncCachedVMPool, CachedVMPool
+from ._pagination import LogPosition
 from ._pool_state import PoolStats
+from ._sync.client import Cakework
+from ._sync.iterators import LogIterator, VMIterator
+from ._sync.pool import CachedVMPool
 from ._version import __version__
 from .errors import (
     APIConnectionError,

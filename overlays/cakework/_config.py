@@ -96,8 +96,8 @@ def resolve_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     Raises:
         InvalidParameterError: ``None``, a non-positive, infinite or NaN number, or a phase
             set to ``None`` (a request without a timeout can hang forever). Infinity and
-            NaN used to pass here and fail every request later with ``OverflowError`` /
-            ``ValueError`` from the socket layer.
+            NaN are refused here because the socket layer would fail every request with
+            ``OverflowError`` / ``ValueError``.
     """
     if isinstance(timeout, httpx.Timeout):
         phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)

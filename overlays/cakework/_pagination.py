@@ -3,10 +3,9 @@
 Rule of this module: the continuation logic lives once, in :class:`LogCursor` /
 :class:`VMListCursor` (a pure ``update(page)`` that decides the next request or stop) and
 in :class:`LogStream` / :class:`VMListStream` (the buffered reader with follow mode,
-whose only I/O is the flow returned by ``fill()``). :class:`LogIterator` and
-:class:`AsyncLogIterator` (and the VM-list twins) are thin drivers: they pop buffered
-items and, when the buffer is empty, run one ``fill()`` flow through the client's sync or
-async pump. No copy of the logic exists per client.
+whose only I/O is the flow returned by ``fill()``). The public iterators
+(``_async/iterators.py`` and its generated twin) are thin drivers: they pop buffered
+items and, when the buffer is empty, run one ``fill()`` flow through the client's pump.
 
 Continuation rule (``api-ground-truth.md``, openapi.yaml ``getBuildLogs``): the next page
 is requested with the same ``query``/``batch``/``order`` and the returned ``pagination``,
@@ -34,15 +33,17 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
+from . import _validate as check
 from ._flow import Flow, Sleep
 from ._models import VM, LogLine, LogPage, VMPage
 from ._polling import TRANSIENT_ERRORS, PollSchedule
+from .errors import InvalidParameterError, PaginationError
 
 logger = logging.getLogger("cakework")
 
@@ -86,7 +87,8 @@ class LogRequest:
     Attributes:
         query: Case-insensitive substring filter.
         batch: Lines per page (50-1000), ``None`` for the server default.
-        order: ``oldest_first`` or ``newest_first``.
+        order: ``oldest_first`` or ``newest_first`` (``None``: not sent, the server's
+            default, which is ``oldest_first``).
         pagination: Continuation token from the previous page.
         from_: Start of the window (the previous page's ``from`` when continuing).
         to: End of the window (the previous page's ``to`` when continuing).
@@ -94,7 +96,7 @@ class LogRequest:
 
     query: str | None = None
     batch: int | None = None
-    order: str = "oldest_first"
+    order: str | None = "oldest_first"
     pagination: str | None = None
     from_: str | None = None
     to: str | None = None
@@ -165,7 +167,7 @@ class LogCursor:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
-            raise RuntimeError("update() called on a finished cursor")
+            raise PaginationError(f"the cursor stopped ({self.stop_reason}); it cannot advance")
         reason = self._rules.check(page.pagination, empty=not page.lines)
         if reason is not None or not page.pagination:
             logger.debug("log pagination stops: %s", reason)
@@ -471,7 +473,7 @@ class VMListCursor:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
-            raise RuntimeError("update() called on a finished cursor")
+            raise PaginationError(f"the cursor stopped ({self.stop_reason}); it cannot advance")
         reason = self._rules.check(page.pagination, empty=not page.vms)
         if reason is not None or not page.pagination:
             self.request = None
@@ -518,121 +520,74 @@ class VMListStream:
         return True
 
 
-# -- drivers ------------------------------------------------------------------------
+def open_log_stream(
+    fetch: Callable[[LogRequest], Flow[LogPage]],
+    is_finished: Callable[[], Flow[bool]],
+    *,
+    query: str | None,
+    order: str,
+    batch: int | None,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    max_items: int | None,
+    follow: bool,
+    cursor: LogPosition | None,
+    rng: random.Random,
+) -> LogStream:
+    """Check the arguments of ``build_logs``/``logs`` (once) and build the one log core."""
+    check.one_of("order", order, check.LOG_ORDERS)
+    check.int_in_range("batch", batch, check.BATCH_RANGE)
+    check.optional_non_empty("query", query)
+    if cursor is not None and not isinstance(cursor, LogPosition):
+        raise InvalidParameterError("cursor", cursor, "a LogPosition (an iterator's .cursor)")
+    check.max_items(max_items)
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and not isinstance(value, datetime | str):
+            raise InvalidParameterError(name, value, "a datetime or an ISO 8601 string")
+    if follow and order != "oldest_first":
+        raise InvalidParameterError("order", order, "'oldest_first' when follow=True")
+    if cursor is not None:
+        if cursor.request.order != "oldest_first" and follow:
+            raise InvalidParameterError("cursor", cursor, "an oldest_first cursor to follow")
+        first, offset = cursor.request, cursor.offset
+    else:
+        first = LogRequest(
+            query=query,
+            batch=batch,
+            order=order,
+            from_=format_log_time(since),
+            to=format_log_time(until),
+        )
+        offset = 0
+    return LogStream(
+        fetch,
+        first,
+        max_items=max_items,
+        follow=is_finished if follow else None,
+        rng=rng,
+        offset=offset,
+    )
 
-RunSync: TypeAlias = Callable[[Flow[bool]], bool]
-RunAsync: TypeAlias = Callable[[Flow[bool]], Awaitable[bool]]
 
+class CachedLogSource:
+    """getCachedVMLogs has no paging: one request, then its lines one by one."""
 
-class SyncPager(Generic[T]):
-    """Blocking iterator over a :class:`Source`: pops, and refills through the sync pump."""
+    def __init__(self, fetch: Callable[[], Flow[tuple[LogLine, ...]]]) -> None:
+        self._fetch = fetch
+        self._lines: tuple[LogLine, ...] | None = None
+        self._index = 0
 
-    def __init__(self, source: Source[T], run: RunSync) -> None:
-        self._source = source
-        self._run = run
+    def pop(self) -> LogLine | None:
+        if self._lines is None or self._index >= len(self._lines):
+            return None
+        line = self._lines[self._index]
+        self._index += 1
+        return line
 
-    def __iter__(self) -> Iterator[T]:
-        return self
-
-    def __next__(self) -> T:
-        while True:
-            item = self._source.pop()
-            if item is not None:
-                return item
-            if not self._run(self._source.fill()):
-                raise StopIteration
+    def fill(self) -> Flow[bool]:
+        if self._lines is None:
+            self._lines = yield from self._fetch()
+        return self._index < len(self._lines)
 
     def close(self) -> None:
-        """Stop iterating (e.g. end a follow); later ``next()`` calls raise StopIteration."""
-        self._source.close()
-
-    def __enter__(self) -> SyncPager[T]:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class AsyncPager(Generic[T]):
-    """``async for`` iterator over a :class:`Source`: refills through the async pump."""
-
-    def __init__(self, source: Source[T], run: RunAsync) -> None:
-        self._source = source
-        self._run = run
-
-    def __aiter__(self) -> AsyncIterator[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        while True:
-            item = self._source.pop()
-            if item is not None:
-                return item
-            if not await self._run(self._source.fill()):
-                raise StopAsyncIteration
-
-    def close(self) -> None:
-        """Stop iterating (e.g. end a follow); later ``anext()`` calls raise StopAsyncIteration."""
-        self._source.close()
-
-    async def aclose(self) -> None:
-        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
-        self.close()
-
-    async def __aenter__(self) -> AsyncPager[T]:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class LogIterator(SyncPager[LogLine]):
-    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
-
-    Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
-    many lines flow through. ``close()`` ends it at any time (also a ``follow``);
-    :attr:`cursor` tells where to continue later.
-
-    ``next()`` raises the errors of the page request it makes (``APIError`` subclasses);
-    iterating again re-sends that same request, so no line is skipped or repeated.
-    """
-
-    def __init__(self, stream: LogStream, run: RunSync) -> None:
-        super().__init__(stream, run)
-        self._stream = stream
-
-    @property
-    def cursor(self) -> LogPosition | None:
-        """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
-        return self._stream.position
-
-    def __enter__(self) -> LogIterator:
-        return self
-
-
-class AsyncLogIterator(AsyncPager[LogLine]):
-    """``async for`` iterator of :class:`~cakework.LogLine`; see :class:`LogIterator`."""
-
-    def __init__(self, stream: LogStream, run: RunAsync) -> None:
-        super().__init__(stream, run)
-        self._stream = stream
-
-    @property
-    def cursor(self) -> LogPosition | None:
-        """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
-        return self._stream.position
-
-    async def __aenter__(self) -> AsyncLogIterator:
-        return self
-
-
-class VMIterator(SyncPager[VM]):
-    """Iterator of VMs across all listVMs pages (``vms.list``).
-
-    ``next()`` raises the errors of the page request it makes (``APIError`` subclasses);
-    iterating again re-sends that same request.
-    """
-
-
-class AsyncVMIterator(AsyncPager[VM]):
-    """``async for`` iterator of VMs across all listVMs pages (``vms.list``)."""
+        self._lines = ()

@@ -153,8 +153,7 @@ def bounded(flow: Flow[T], deadline: Deadline) -> Flow[T]:
 
     Every effect passes through, except a ``Sleep`` that would end past the deadline:
     then ``flow`` is closed and :class:`DeadlineReached` raised, so no sleep started
-    during a wait ever outlasts it (issue: "a sleep that would end past the deadline is
-    not started"), including the request layer's own retry sleeps.
+    during a wait ever outlasts it, including the request layer's own retry sleeps.
     """
     if deadline.timeout is None:
         return (yield from flow)

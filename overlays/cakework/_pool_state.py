@@ -13,14 +13,17 @@ tested by stepping them by hand (``tests/pool/test_pool_state.py``).
 
 Effects a pool flow yields, and what it receives back:
 
-* ``Call(op, vm_id, flow)`` -> the result of an API flow (``Api``'s ``cache_vm`` ...),
+* ``RunFlow(op, vm_id, flow)`` -> the result of an API flow (``Api``'s ``cache_vm`` ...),
   run by the client's pump; its exception is thrown into the pool flow.
-* ``Wait(ticket, timeout)`` -> ``None`` once the ticket is ready or ``timeout`` seconds
+* ``WaitTurn(ticket, timeout)`` -> ``None`` once the ticket is ready or ``timeout`` seconds
   have passed (the flow checks which).
 * ``Parallel(flows)`` -> a tuple of :class:`Outcome`, one per pool flow, after *all* of
   them have finished (also when the waiting side is interrupted: a VM created by a flow
   still running must be known before anything is cleaned up).
-* ``Now()`` -> monotonic seconds.
+* ``Now()`` -> monotonic seconds, from the client's clock (the same ``Now`` as in ``_flow``).
+
+They extend the request flows' vocabulary (``Send``/``Sleep``/``Now``) with what only a
+pool needs: running a whole request flow, waiting for a turn, and running side by side.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ class Ticket:
 
 
 @attrs.frozen
-class Call:
+class RunFlow:
     """Run one API flow. ``op`` and ``vm_id`` say what it is, for drivers and tests."""
 
     op: Literal["create", "start", "wait_started", "stop", "destroy"]
@@ -96,7 +99,7 @@ class Call:
 
 
 @attrs.frozen
-class Wait:
+class WaitTurn:
     """Wait until ``ticket.ready`` or ``timeout`` seconds (``None``: no limit)."""
 
     ticket: Ticket
@@ -118,7 +121,7 @@ class Outcome:
     error: BaseException | None = None
 
 
-PoolEffect: TypeAlias = Call | Wait | Parallel | Now
+PoolEffect: TypeAlias = RunFlow | WaitTurn | Parallel | Now
 PoolFlow: TypeAlias = Generator[PoolEffect, Any, T]
 """A generator yielding pool effects and returning ``T``."""
 
@@ -501,7 +504,7 @@ def close_flow(state: PoolState, ops: PoolOps) -> PoolFlow[None]:
     # A create that was in flight destroys its VM itself when it sees the pool closed;
     # wait for it so that "closed" means "nothing left on the server".
     while (ticket := state.drain_ticket()) is not None:
-        yield Wait(ticket, None)
+        yield WaitTurn(ticket, None)
 
 
 def acquire_flow(
@@ -526,8 +529,8 @@ def acquire_flow(
             # Inside the try: an interrupt held back while this VM was being created
             # arrives here, and the VM must leave rotation rather than stay "in use".
             start_at = yield Now()
-            yield Call("start", vm_id, ops.start(vm_id))
-            vm = cast(VM, (yield Call("wait_started", vm_id, ops.wait_started(vm_id))))
+            yield RunFlow("start", vm_id, ops.start(vm_id))
+            vm = cast(VM, (yield RunFlow("wait_started", vm_id, ops.wait_started(vm_id))))
         except Exception as exc:
             if not state.holds(vm_id):
                 raise PoolClosedError("the pool was closed while a VM was starting") from exc
@@ -558,7 +561,7 @@ def release_flow(state: PoolState, ops: PoolOps, vm_id: str) -> PoolFlow[None]:
     if not state.holds(vm_id):
         return  # the pool was closed meanwhile and has destroyed it
     try:
-        yield Call("stop", vm_id, ops.stop(vm_id))
+        yield RunFlow("stop", vm_id, ops.stop(vm_id))
     except Exception as exc:
         if state.holds(vm_id):
             logger.warning("cached VM %s failed to stop; replacing it: %s", vm_id, exc)
@@ -582,7 +585,7 @@ def _take(
             now = yield Now()
             if deadline is not None and now >= deadline:
                 break
-            yield Wait(ticket, None if deadline is None else deadline - now)
+            yield WaitTurn(ticket, None if deadline is None else deadline - now)
     except BaseException:
         state.withdraw(ticket)
         raise
@@ -607,7 +610,7 @@ def _create(
 ) -> PoolFlow[str]:
     """Create one VM for a reservation already made in ``state``; return its id."""
     try:
-        cached = cast(CachedVM, (yield Call("create", None, ops.create())))
+        cached = cast(CachedVM, (yield RunFlow("create", None, ops.create())))
     except Exception as exc:
         state.create_failed(counted=True)
         logger.warning("could not create a cached VM for the pool: %s", exc)
@@ -626,7 +629,7 @@ def _create(
 def _destroy(state: PoolState, ops: PoolOps, vm_id: str) -> PoolFlow[None]:
     """Destroy a retiring VM; a failure is logged and counted, never raised."""
     try:
-        yield Call("destroy", vm_id, ops.destroy(vm_id))
+        yield RunFlow("destroy", vm_id, ops.destroy(vm_id))
     except (NotFoundError, ConflictError):
         # 404: it is gone; 409: it is already destroyed (the only conflict destroy has).
         state.destroyed(vm_id, ok=True)

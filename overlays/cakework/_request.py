@@ -1,29 +1,46 @@
 """One API request with retries, as a flow: the only request loop in the package.
 
-``request_flow`` yields ``Send`` for each attempt and ``Sleep`` between attempts, asks
-``_retry.retry_delay`` whether to go on, and ends in exactly one of: the parsed model, or
-one of our exceptions (``APIStatusError`` subclass, ``APIConnectionError``,
-``APITimeoutError``, ``ResponseValidationError``). Both clients drive it through the pumps
-in ``_flow``; tests drive it with ``next``/``send``/``throw``.
+:class:`Api` makes one flow per operation from the operation table (``_operations``):
+the row's builder makes the request, :func:`request_flow` sends it, and the row's parser
+reads the answer. ``request_flow`` yields ``Send`` for each attempt and ``Sleep``
+between attempts, asks ``_retry.retry_delay`` whether to go on, and ends in exactly one
+of: the parsed model, or one of our exceptions (``APIStatusError`` subclass,
+``APIConnectionError``, ``APITimeoutError``, ``ResponseValidationError``). Both clients
+drive it through the pumps in ``_flow``; tests drive it with
+``next``/``send``/``throw``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 import httpx
 
-from ._adapter import redact, secrets_in, status_error
+from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._retry import DONE_IF_CONFLICT_ON_RETRY, retry_delay
-from .errors import APIConnectionError, APITimeoutError, ResponseValidationError
+from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
+from ._operations import OPERATIONS, prepare
+from ._pagination import LogRequest, VMListRequest
+from ._params import VMSpec
+from ._retry import parse_retry_after, retry_delay
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    RateLimitError,
+    ResponseValidationError,
+    status_error_class,
+)
 
 T = TypeVar("T")
 
@@ -32,12 +49,12 @@ LOG_ENV: Final = "CAKEWORK_LOG"
 
 
 @attrs.frozen
-class Call(Generic[T]):
+class ApiCall(Generic[T]):
     """One prepared API call.
 
     Attributes:
         operation: The operationId.
-        request: Complete ``httpx.Client.build_request`` kwargs (see ``_adapter``).
+        request: Complete ``httpx.Client.build_request`` kwargs (``_operations.prepare``).
         parse: Turns a 2xx response into the result; may raise anything, which becomes
             ``ResponseValidationError``.
     """
@@ -48,7 +65,7 @@ class Call(Generic[T]):
 
 
 def request_flow(
-    call: Call[T],
+    call: ApiCall[T],
     *,
     max_retries: int,
     rng: Callable[[], float] = random.random,
@@ -91,7 +108,7 @@ def request_flow(
             if (
                 outcome.status_code == 409
                 and attempt > 1
-                and call.operation in DONE_IF_CONFLICT_ON_RETRY
+                and OPERATIONS[call.operation].done_if_conflict_on_retry
             ):
                 # An earlier attempt stopped it and we never heard (api-ground-truth: 409
                 # means "already stopped"), so the caller's wish is fulfilled.
@@ -111,7 +128,7 @@ def request_flow(
         yield Sleep(delay)
 
 
-def _parse(call: Call[T], response: httpx.Response) -> T:
+def _parse(call: ApiCall[T], response: httpx.Response) -> T:
     try:
         return call.parse(response)
     except Exception as exc:
@@ -124,7 +141,7 @@ def _parse(call: Call[T], response: httpx.Response) -> T:
         ) from exc
 
 
-def _final_error(call: Call[Any], outcome: httpx.Response | httpx.HTTPError) -> Exception:
+def _final_error(call: ApiCall[Any], outcome: httpx.Response | httpx.HTTPError) -> Exception:
     secrets = secrets_in(call.request)
     if isinstance(outcome, httpx.Response):
         return status_error(call.operation, outcome, secrets)
@@ -138,6 +155,90 @@ def _final_error(call: Call[Any], outcome: httpx.Response | httpx.HTTPError) -> 
     )
     error.__cause__ = outcome
     return error
+
+
+def secrets_in(value: object) -> tuple[Secret, ...]:
+    """Every :class:`Secret` inside request kwargs (for scrubbing echoes from errors).
+
+    They stay wrapped, so a traceback's locals show ``('***',)``; ``str.replace`` still
+    matches their real value.
+    """
+    if isinstance(value, Secret):
+        return (value,)
+    if isinstance(value, Mapping):
+        return tuple(s for v in value.values() for s in secrets_in(v))
+    if isinstance(value, list | tuple):
+        return tuple(s for v in value for s in secrets_in(v))
+    return ()
+
+
+SHORT_SECRET: Final = 8
+"""Secrets shorter than this are only redacted where they stand alone (see :func:`redact`)."""
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``***`` (a server may echo a request back).
+
+    A short secret (a test key such as ``"k"``) is replaced only where it stands alone,
+    not inside a word: replacing it everywhere would turn "Name or service not known" into
+    "not ***nown". Real keys, tokens and registry passwords are long, and those are
+    replaced wherever they occur.
+    """
+    for secret in secrets:
+        value = str.__str__(secret)  # the real text, also for a Secret
+        if not value:
+            continue
+        if len(value) >= SHORT_SECRET:
+            text = text.replace(value, "***")
+        else:
+            alone = rf"(?<![\w-]){re.escape(value)}(?![\w-])"
+            text = re.sub(alone, "***", text)
+    return text
+
+
+def error_message(response: httpx.Response) -> str:
+    """The message of an error response.
+
+    Taken from ``error``, then ``message``, then a bare string body, then the status
+    phrase (``api-ground-truth.md``, "Errors").
+    """
+    try:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json can parse
+        data = None
+    if isinstance(data, dict):
+        for key in ("error", "message"):
+            if isinstance(data.get(key), str) and data[key]:
+                return str(data[key])
+    if isinstance(data, str) and data:
+        return data
+    if response.reason_phrase:
+        return response.reason_phrase
+    try:
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return f"HTTP {response.status_code}"
+
+
+def status_error(
+    operation: str, response: httpx.Response, secrets: Iterable[str] = ()
+) -> APIStatusError:
+    """The exception for a non-2xx response, with secrets scrubbed from body and message."""
+    secrets = tuple(secrets)
+    status = response.status_code
+    fields: dict[str, Any] = {
+        "operation": operation,
+        "status_code": status,
+        "body": redact(response.text, secrets),
+        "headers": response.headers,
+    }
+    message = redact(error_message(response), secrets)
+    cls = status_error_class(status)
+    if cls is RateLimitError:
+        return RateLimitError(
+            message, retry_after=parse_retry_after(response.headers.get("Retry-After")), **fields
+        )
+    return cls(message, **fields)
 
 
 def _where(request: Mapping[str, Any]) -> str:
@@ -203,3 +304,120 @@ def configure_logging_from_env(environ: Mapping[str, str] | None = None) -> None
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         handler._cakework_env = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+
+
+class Api:
+    """The API operations as flows, one method per operation. Drive them with a pump.
+
+    Arguments arrive checked (the resources check them, once, before calling); a method
+    only looks its row up in the operation table and makes the request flow.
+
+    Args:
+        config: Where and how to send requests.
+        rng: Jitter source for retries.
+        wall_clock: Unix time, for an HTTP-date ``Retry-After`` without a ``Date`` header.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        rng: Callable[[], float] = random.random,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self._rng = rng
+        self._wall_clock = wall_clock
+
+    def __repr__(self) -> str:
+        return f"Api({self.config!r})"
+
+    def with_config(self, config: ClientConfig) -> Api:
+        """The same API with another config."""
+        return Api(config, rng=self._rng, wall_clock=self._wall_clock)
+
+    def call(self, operation: str, *args: Any) -> Flow[Any]:
+        """The flow of ``operation`` (an operationId in the table) with ``args``."""
+        row = OPERATIONS[operation]
+        request = prepare(self.config, row.build(*args))
+        return request_flow(
+            ApiCall(operation, request, row.parse),
+            max_retries=self.config.max_retries,
+            rng=self._rng,
+            wall_clock=self._wall_clock,
+        )
+
+    # images
+
+    def import_image(self, image_uri: str, password: str) -> Flow[Image]:
+        """``importImage``: import an image from AWS ECR."""
+        return self.call("importImage", image_uri, password)
+
+    def build_from_files(self, dockerfile: str, files: Sequence[BuildFile]) -> Flow[Build]:
+        """``buildImageFromFiles``: start a build from a Dockerfile and file contents."""
+        return self.call("buildImageFromFiles", dockerfile, files)
+
+    def build_from_github(
+        self,
+        dockerfile: str,
+        repository: str,
+        branch: str,
+        token: str,
+        dockerignore: str | None = None,
+    ) -> Flow[Build]:
+        """``buildImageFromGithub``: start a build from a GitHub repository."""
+        return self.call(
+            "buildImageFromGithub", dockerfile, repository, branch, token, dockerignore
+        )
+
+    def get_build(self, build_id: str) -> Flow[Build]:
+        """``getBuild``: one build's status."""
+        return self.call("getBuild", build_id)
+
+    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogPage]:
+        """``getBuildLogs``: one page of a build's logs."""
+        return self.call("getBuildLogs", build_id, request)
+
+    # VMs
+
+    def start_vm(self, spec: VMSpec) -> Flow[VM]:
+        """``startVM``: create and boot a one-time VM."""
+        return self.call("startVM", spec)
+
+    def stop_vm(self, vm_id: str) -> Flow[None]:
+        """``stopVM``: stop (and destroy) a one-time VM."""
+        return self.call("stopVM", vm_id)
+
+    def get_vm(self, vm_id: str) -> Flow[VM]:
+        """``getVM``: one VM."""
+        return self.call("getVM", vm_id)
+
+    def list_vms(self, request: VMListRequest) -> Flow[VMPage]:
+        """``listVMs``: one page of the caller's VMs, optionally filtered."""
+        return self.call("listVMs", request)
+
+    def get_vm_logs(self, vm_id: str, request: LogRequest) -> Flow[LogPage]:
+        """``getVMLogs``: one page of a VM's logs."""
+        return self.call("getVMLogs", vm_id, request)
+
+    # cached VMs
+
+    def cache_vm(self, spec: VMSpec) -> Flow[CachedVM]:
+        """``cacheVM``: create a cached VM (stopped until started)."""
+        return self.call("cacheVM", spec)
+
+    def start_cached_vm(self, id: str) -> Flow[None]:
+        """``startCachedVM``: start a cached VM."""
+        return self.call("startCachedVM", id)
+
+    def stop_cached_vm(self, id: str) -> Flow[None]:
+        """``stopCachedVM``: stop a cached VM (it can be started again)."""
+        return self.call("stopCachedVM", id)
+
+    def destroy_cached_vm(self, id: str) -> Flow[None]:
+        """``destroyCachedVM``: destroy a cached VM for good."""
+        return self.call("destroyCachedVM", id)
+
+    def get_cached_vm_logs(self, id: str) -> Flow[tuple[LogLine, ...]]:
+        """``getCachedVMLogs``: all log lines of a cached VM."""
+        return self.call("getCachedVMLogs", id)

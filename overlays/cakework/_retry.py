@@ -2,9 +2,10 @@
 
 Nothing here sleeps or reads a clock; randomness and the wall-clock time (only needed for
 an HTTP-date ``Retry-After``) come in as arguments. Both clients use this module through
-the request flow in ``_request``.
+the request flow in ``_request``; which class an operation belongs to is a column of the
+operation table (``_operations``).
 
-Which requests may be repeated is the whole point (DESIGN.md "Defaults"): GETs and the
+Which requests may be repeated is the whole point: GETs and the
 state-transition POSTs are safe to resend; a POST that creates something (a build, an
 image, a VM) is resent only when the server certainly never saw it, or refused it with
 429, because a duplicate VM or build costs the user money.
@@ -19,6 +20,8 @@ from typing import Final
 
 import httpx
 
+from ._operations import OPERATIONS, Retry
+
 BACKOFF_BASE: Final = 0.5
 """Seconds; the first retry waits up to this long."""
 BACKOFF_CAP: Final = 8.0
@@ -28,33 +31,26 @@ RETRY_AFTER_CAP: Final = 120.0
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
-SAFE_OPERATIONS: Final = frozenset(
-    {
-        # GETs
-        "getBuild",
-        "getBuildLogs",
-        "getVM",
-        "listVMs",
-        "getVMLogs",
-        "getCachedVMLogs",
-        # State transitions: repeating one lands in the same state (or a 409, see below).
-        "stopVM",
-        "startCachedVM",
-        "stopCachedVM",
-        "destroyCachedVM",
-    }
-)
-"""Operations that may be resent after any retryable failure."""
+SAFE_OPERATIONS: Final = frozenset(op for op, row in OPERATIONS.items() if row.retry is Retry.SAFE)
+"""Operations that may be resent after any retryable failure (from the operation table)."""
 
 CREATING_OPERATIONS: Final = frozenset(
-    {"importImage", "buildImageFromFiles", "buildImageFromGithub", "startVM", "cacheVM"}
+    op for op, row in OPERATIONS.items() if row.retry is Retry.CREATING
 )
 """Operations resent only if the request never reached the server, or on 429."""
 
-DONE_IF_CONFLICT_ON_RETRY: Final = frozenset({"stopVM", "stopCachedVM", "destroyCachedVM"})
+DONE_IF_CONFLICT_ON_RETRY: Final = frozenset(
+    op for op, row in OPERATIONS.items() if row.done_if_conflict_on_retry
+)
 """A retried stop/destroy answering 409 ("already stopped/destroyed") means an earlier
-attempt worked. Not startCachedVM: there a 409 may also mean "destroyed", which is no
-success."""
+attempt worked."""
+
+
+def is_safe(operation: str) -> bool:
+    """Whether ``operation`` may be resent after any retryable failure (table lookup)."""
+    row = OPERATIONS.get(operation)
+    return row is not None and row.retry is Retry.SAFE
+
 
 # httpx errors raised before a single byte of the request left: resending cannot duplicate.
 _NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -103,10 +99,10 @@ def is_retryable(operation: str, outcome: Outcome) -> bool:
     if isinstance(outcome, httpx.Response):
         if outcome.status_code not in RETRYABLE_STATUSES:
             return False
-        return operation in SAFE_OPERATIONS or outcome.status_code == 429
+        return is_safe(operation) or outcome.status_code == 429
     if isinstance(outcome, _NOT_SENT_ERRORS):
         return True
-    return operation in SAFE_OPERATIONS and isinstance(outcome, _TRANSIENT_ERRORS)
+    return is_safe(operation) and isinstance(outcome, _TRANSIENT_ERRORS)
 
 
 def retry_delay(

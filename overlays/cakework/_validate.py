@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from ._models import VM_STATES, BuildFile
@@ -208,6 +208,76 @@ def id_list(name: str, value: Sequence[str] | None) -> tuple[str, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise InvalidParameterError(name, _shown(value), "a sequence of ids")
     return tuple(resource_id(name, item) for item in value)
+
+
+def ident(name: str, value: str) -> str:
+    """Check an id (image, build, VM, cached VM): see :func:`resource_id`."""
+    return resource_id(name, value)
+
+
+def encodable(value: object, where: str) -> None:
+    """Refuse text that cannot become UTF-8 (JSON body, URL), before anything is sent.
+
+    A lone surrogate (``os.environ`` or ``os.listdir`` values that were not UTF-8 come
+    back as those) would otherwise fail inside the pump with ``UnicodeEncodeError``.
+
+    Raises:
+        InvalidParameterError: Names the field, never the value (it may be secret).
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidParameterError(
+                    where, "<text>", "text that can be encoded as UTF-8 (no lone surrogates)"
+                ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            encodable(key, where)
+            encodable(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            encodable(item, f"{where}[{index}]")
+
+
+def timeout(value: float | None, name: str = "timeout") -> float | None:
+    """Check a wait's deadline: ``None`` (wait forever) or a number of seconds >= 0."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or math.isnan(value)
+        or value < 0
+    ):
+        raise InvalidParameterError(name, _shown(value), "a number of seconds >= 0, or None")
+    return value
+
+
+def check_timeout(value: float | None, name: str = "timeout") -> None:
+    """Like :func:`timeout`, for callers that only need the check."""
+    timeout(value, name)
+
+
+def vm_state(value: str) -> str:
+    """Check a state to wait for."""
+    if not isinstance(value, str) or value not in VM_STATES:
+        raise InvalidParameterError("state", _shown(value), " / ".join(VM_STATES))
+    return value
+
+
+def callback(name: str, value: Callable[..., object] | None) -> None:
+    """Check an optional callback, so a wrong one fails now, not in the middle of a wait."""
+    if value is not None and not callable(value):
+        raise InvalidParameterError(name, _shown(value), "a callable or None")
+
+
+def max_items(value: int | None) -> int | None:
+    """Check a log iterator's ``max_items``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidParameterError("max_items", value, "an integer >= 0, or None")
+    return value
 
 
 def build_files(value: Sequence[BuildFile | BuildFileParam]) -> tuple[BuildFile, ...]:

@@ -8,10 +8,9 @@ from typing import Any
 
 import httpx
 
-from cakework._adapter import build_generated_client
-from cakework._api import Api
 from cakework._config import ClientConfig, Secret
 from cakework._flow import Flow, Now, Send, Sleep
+from cakework._request import Api
 
 API_KEY = "sk-flow-secret-123"
 BASE_URL = "http://flow.test/v1"
@@ -30,9 +29,7 @@ VM_BODY: dict[str, Any] = {
 
 def make_api(max_retries: int = 2, rng_value: float = 0.5) -> Api:
     config = ClientConfig(api_key=Secret(API_KEY), base_url=BASE_URL, max_retries=max_retries)
-    return Api(
-        config, build_generated_client(config), rng=lambda: rng_value, wall_clock=lambda: 0.0
-    )
+    return Api(config, rng=lambda: rng_value, wall_clock=lambda: 0.0)
 
 
 def response(

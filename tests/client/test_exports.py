@@ -71,6 +71,6 @@ def test_error_tree() -> None:
 
 
 def test_version_is_the_user_agent_version() -> None:
-    from cakework._adapter import USER_AGENT
+    from cakework._operations import USER_AGENT
 
     assert f"cakework-python/{cakework.__version__}" == USER_AGENT

@@ -21,10 +21,10 @@ from cakework import (
     RateLimitError,
     ResponseValidationError,
 )
-from cakework._adapter import build_generated_client
-from cakework._api import Api
 from cakework._config import ClientConfig, Secret
 from cakework._flow import Send, Sleep
+from cakework._params import VMSpec
+from cakework._request import Api
 
 from ._fakes import API_KEY, VM_BODY, drive, make_api, response, sends, sleeps
 
@@ -32,7 +32,7 @@ REQ = httpx.Request("POST", "http://flow.test/v1")
 
 
 def test_first_effect_is_the_generated_request_completed() -> None:
-    flow = make_api().start_vm(image_id="img-1", cpu=2, env_vars={"A": "b"})
+    flow = make_api().start_vm(VMSpec(image_id="img-1", cpu=2, env_vars={"A": "b"}))
     effect = next(flow)
     assert isinstance(effect, Send)
     assert effect.operation == "startVM"
@@ -75,13 +75,15 @@ def test_max_retries_zero_disables_retries() -> None:
 
 def test_creating_post_is_not_resent_after_a_5xx() -> None:
     with pytest.raises(InternalServerError) as info:
-        drive(make_api().start_vm(image_id="i"), [response(502)])
+        drive(make_api().start_vm(VMSpec(image_id="i")), [response(502)])
     assert sends(info.value.effects) == 1  # type: ignore[attr-defined]
 
 
 def test_creating_post_is_resent_after_connect_error() -> None:
     refused = httpx.ConnectError("refused", request=REQ)
-    vm, effects = drive(make_api().start_vm(image_id="i"), [refused, response(200, VM_BODY)])
+    vm, effects = drive(
+        make_api().start_vm(VMSpec(image_id="i")), [refused, response(200, VM_BODY)]
+    )
     assert vm.id == VM_BODY["id"]
     assert sends(effects) == 2
 
@@ -89,7 +91,7 @@ def test_creating_post_is_resent_after_connect_error() -> None:
 def test_creating_post_read_timeout_raises_at_once_with_cause() -> None:
     timeout = httpx.ReadTimeout("timed out", request=REQ)
     with pytest.raises(APITimeoutError) as info:
-        drive(make_api().start_vm(image_id="i"), [timeout])
+        drive(make_api().start_vm(VMSpec(image_id="i")), [timeout])
     assert info.value.__cause__ is timeout
     assert info.value.operation == "startVM"
     assert sends(info.value.effects) == 1  # type: ignore[attr-defined]
@@ -98,7 +100,7 @@ def test_creating_post_read_timeout_raises_at_once_with_cause() -> None:
 def test_creating_post_dropped_connection_is_a_connection_error() -> None:
     dropped = httpx.RemoteProtocolError("Server disconnected", request=REQ)
     with pytest.raises(APIConnectionError) as info:
-        drive(make_api().cache_vm(image_id="i"), [dropped])
+        drive(make_api().cache_vm(VMSpec(image_id="i")), [dropped])
     assert not isinstance(info.value, APITimeoutError)
     assert info.value.__cause__ is dropped
 
@@ -109,7 +111,7 @@ def test_connection_error_message_says_where_the_request_went() -> None:
     config = ClientConfig(
         api_key=Secret(API_KEY), base_url="http://user:pw-secret@flow.test:8080/v1", max_retries=0
     )
-    api = Api(config, build_generated_client(config))
+    api = Api(config)
     with pytest.raises(APIConnectionError) as info:
         drive(api.get_vm("v-1"), [httpx.ConnectError("Connection refused", request=REQ)])
     assert str(info.value) == (
@@ -119,7 +121,9 @@ def test_connection_error_message_says_where_the_request_went() -> None:
 
 def test_429_retry_after_is_slept() -> None:
     limited = response(429, {"error": "slow down"}, headers={"Retry-After": "4"})
-    _vm, effects = drive(make_api().start_vm(image_id="i"), [limited, response(200, VM_BODY)])
+    _vm, effects = drive(
+        make_api().start_vm(VMSpec(image_id="i")), [limited, response(200, VM_BODY)]
+    )
     assert sleeps(effects) == [4.0]
 
 
@@ -190,7 +194,10 @@ def test_error_statuses_map_to_classes_and_messages(
     status: int, cls: type[APIStatusError], content: bytes, message: str | None
 ) -> None:
     with pytest.raises(APIStatusError) as info:
-        drive(make_api(max_retries=0).cache_vm(image_id="i"), [response(status, content=content)])
+        drive(
+            make_api(max_retries=0).cache_vm(VMSpec(image_id="i")),
+            [response(status, content=content)],
+        )
     error = info.value
     assert type(error) is cls
     assert error.status_code == status
@@ -249,7 +256,7 @@ def test_secrets_echoed_by_the_server_are_scrubbed() -> None:
 def test_a_short_secret_is_scrubbed_where_it_stands_alone_not_inside_words() -> None:
     # A test key such as "k" used to turn "not known" into "not ***nown".
     config = ClientConfig(api_key=Secret("k"), base_url="http://flow.test/v1", max_retries=0)
-    api = Api(config, build_generated_client(config))
+    api = Api(config)
     with pytest.raises(APIConnectionError) as info:
         drive(api.get_vm("v"), [httpx.ConnectError("Name or service not known", request=REQ)])
     assert "Name or service not known" in str(info.value)

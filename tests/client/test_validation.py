@@ -1,4 +1,8 @@
-"""Client-side validation in ``Api``: the error names parameter, value and range."""
+"""Client-side validation (``_validate``, ``_params``): the error names parameter, value and range.
+
+Every case goes through a client whose server does not exist: the check must fail before
+anything is sent.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +11,61 @@ from typing import Any
 
 import pytest
 
-from cakework import BuildFile, CakeworkError, InvalidParameterError
-from cakework._api import Api
+from cakework import BuildFile, Cakework, CakeworkError, InvalidParameterError
+from cakework import _validate as check
+from cakework._params import VMSpec, log_request, vm_list_request
 
-from ._fakes import make_api
+NOWHERE = "http://127.0.0.1:9/v1"
 
-CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
-    ("cpu low", lambda a: a.start_vm(image_id="i", cpu=0), "cpu", 0, "1 to 8"),
-    ("cpu high", lambda a: a.cache_vm(image_id="i", cpu=9), "cpu", 9, "1 to 8"),
-    ("cpu bool", lambda a: a.start_vm(image_id="i", cpu=True), "cpu", True, "1 to 8"),
-    ("memory", lambda a: a.start_vm(image_id="i", memory=255), "memory", 255, "256 to 16384"),
-    ("memory hi", lambda a: a.cache_vm(image_id="i", memory=16385), "memory", 16385, "16384"),
-    ("volume", lambda a: a.start_vm(image_id="i", volume_gb=501), "volume_gb", 501, "1 to 500"),
-    ("disk", lambda a: a.cache_vm(image_id="i", disk_size=0), "disk_size", 0, "1 to 500"),
-    ("batch low", lambda a: a.get_build_logs("b", batch=49), "batch", 49, "50 to 1000"),
-    ("batch high", lambda a: a.get_vm_logs("v", batch=1001), "batch", 1001, "50 to 1000"),
-    ("order", lambda a: a.get_vm_logs("v", order="newest"), "order", "newest", "newest_first"),
-    ("status", lambda a: a.list_vms(status="running"), "status", "running", "'started'"),
-    ("vm id", lambda a: a.get_vm(""), "vm_id", "", "non-empty"),
-    ("stop id", lambda a: a.stop_vm(""), "vm_id", "", "non-empty"),
-    ("build id", lambda a: a.get_build(""), "build_id", "", "non-empty"),
-    ("cached id", lambda a: a.destroy_cached_vm(""), "id", "", "non-empty"),
-    ("image id", lambda a: a.start_vm(image_id=""), "image_id", "", "non-empty"),
-    ("port", lambda a: a.start_vm(image_id="i", port="80"), "port", "80", "integer"),  # type: ignore[arg-type]
-    ("port low", lambda a: a.start_vm(image_id="i", port=0), "port", 0, "1 to 65535"),
-    ("port high", lambda a: a.cache_vm(image_id="i", port=65536), "port", 65536, "1 to 65535"),
-    ("uri", lambda a: a.import_image(image_uri="", password="p"), "image_uri", "", "non-empty"),
-    ("password", lambda a: a.import_image(image_uri="u", password=""), "password", "", "non-empty"),
+CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
+    ("cpu low", lambda a: a.vms.start(image_id="i", cpu=0), "cpu", 0, "1 to 8"),
+    ("cpu high", lambda a: a.cached_vms.create(image_id="i", cpu=9), "cpu", 9, "1 to 8"),
+    ("cpu bool", lambda a: a.vms.start(image_id="i", cpu=True), "cpu", True, "1 to 8"),
+    ("memory", lambda a: a.vms.start(image_id="i", memory=255), "memory", 255, "256 to 16384"),
+    (
+        "memory hi",
+        lambda a: a.cached_vms.create(image_id="i", memory=16385),
+        "memory",
+        16385,
+        "16384",
+    ),
+    ("volume", lambda a: a.vms.start(image_id="i", volume_gb=501), "volume_gb", 501, "1 to 500"),
+    ("disk", lambda a: a.cached_vms.create(image_id="i", disk_size=0), "disk_size", 0, "1 to 500"),
+    ("batch low", lambda a: a.images.get_build_logs("b", batch=49), "batch", 49, "50 to 1000"),
+    ("batch high", lambda a: a.vms.get_logs("v", batch=1001), "batch", 1001, "50 to 1000"),
+    ("order", lambda a: a.vms.get_logs("v", order="newest"), "order", "newest", "newest_first"),
+    ("status", lambda a: a.vms.list_page(status="running"), "status", "running", "'started'"),
+    ("vm id", lambda a: a.vms.get(""), "vm_id", "", "non-empty"),
+    ("stop id", lambda a: a.vms.stop(""), "vm_id", "", "non-empty"),
+    ("build id", lambda a: a.images.get_build(""), "build_id", "", "non-empty"),
+    ("cached id", lambda a: a.cached_vms.destroy(""), "id", "", "non-empty"),
+    ("image id", lambda a: a.vms.start(image_id=""), "image_id", "", "non-empty"),
+    ("port", lambda a: a.vms.start(image_id="i", port="80"), "port", "80", "integer"),  # type: ignore[arg-type]
+    ("port low", lambda a: a.vms.start(image_id="i", port=0), "port", 0, "1 to 65535"),
+    (
+        "port high",
+        lambda a: a.cached_vms.create(image_id="i", port=65536),
+        "port",
+        65536,
+        "1 to 65535",
+    ),
+    (
+        "uri",
+        lambda a: a.images.import_image(image_uri="", password="p"),
+        "image_uri",
+        "",
+        "non-empty",
+    ),
+    (
+        "password",
+        lambda a: a.images.import_image(image_uri="u", password=""),
+        "password",
+        "",
+        "non-empty",
+    ),
     (
         "files",
-        lambda a: a.build_from_files(dockerfile="FROM x", files="abc"),  # type: ignore[arg-type]
+        lambda a: a.images.build_from_files(dockerfile="FROM x", files="abc"),  # type: ignore[arg-type]
         "files",
         "<files>",
         "BuildFile",
@@ -44,7 +73,7 @@ CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
     (
         # bytes content used to escape as a TypeError from JSON encoding inside the pump
         "file bytes",
-        lambda a: a.build_from_files(
+        lambda a: a.images.build_from_files(
             dockerfile="FROM x",
             files=[BuildFile(".", "app.py", b"print()")],  # type: ignore[arg-type]
         ),
@@ -56,23 +85,25 @@ CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
     # UnicodeEncodeError from JSON or URL encoding; the value itself is never shown.
     (
         "surrogate env",
-        lambda a: a.start_vm(image_id="i", env_vars={"A": "ok\udcff"}),
+        lambda a: a.vms.start(image_id="i", env_vars={"A": "ok\udcff"}),
         "body.envVars.A",
         "<text>",
         "UTF-8",
     ),
-    ("surrogate id", lambda a: a.get_vm("vm-\udcff"), "id", "<text>", "UTF-8"),
-    ("surrogate query", lambda a: a.get_vm_logs("v", query="\udc80"), "query", "<text>", "UTF-8"),
+    ("surrogate id", lambda a: a.vms.get("vm-\udcff"), "vm_id", "<text>", "UTF-8"),
+    ("surrogate query", lambda a: a.vms.get_logs("v", query="\udc80"), "query", "<text>", "UTF-8"),
     (
         "token",
-        lambda a: a.build_from_github(dockerfile="FROM x", repository="o/r", branch="m", token=""),
+        lambda a: a.images.build_from_github(
+            dockerfile="FROM x", repository="o/r", branch="m", token=""
+        ),
         "token",
         "",
         "non-empty",
     ),
     (
         "env",
-        lambda a: a.start_vm(image_id="i", env_vars={"A": 1}),  # type: ignore[dict-item]
+        lambda a: a.vms.start(image_id="i", env_vars={"A": 1}),  # type: ignore[dict-item]
         "env_vars",
         "<mapping>",
         "str to str",
@@ -84,10 +115,13 @@ CASES: list[tuple[str, Callable[[Api], Any], str, object, str]] = [
     ("name", "call", "parameter", "value", "allowed"), CASES, ids=[c[0] for c in CASES]
 )
 def test_invalid_arguments_raise_before_any_flow_exists(
-    name: str, call: Callable[[Api], Any], parameter: str, value: object, allowed: str
+    name: str, call: Callable[[Cakework], Any], parameter: str, value: object, allowed: str
 ) -> None:
-    with pytest.raises(InvalidParameterError) as info:
-        call(make_api())
+    with (
+        Cakework(api_key="k", base_url=NOWHERE, max_retries=0) as client,
+        pytest.raises(InvalidParameterError) as info,
+    ):
+        call(client)
     error = info.value
     assert isinstance(error, CakeworkError)
     assert isinstance(error, ValueError)
@@ -100,15 +134,15 @@ def test_invalid_arguments_raise_before_any_flow_exists(
 @pytest.mark.parametrize(
     "call",
     [
-        lambda a: a.start_vm(image_id="i", cpu=1, memory=256, volume_gb=1),
-        lambda a: a.start_vm(image_id="i", cpu=8, memory=16384, volume_gb=500),
-        lambda a: a.start_vm(image_id="i", port=1),
-        lambda a: a.cache_vm(image_id="i", port=65535),
-        lambda a: a.get_build_logs("b", batch=50, order="newest_first"),
-        lambda a: a.get_vm_logs("v", batch=1000, order="oldest_first"),
-        lambda a: a.list_vms(status="destroyed"),
-        lambda a: a.build_from_files(dockerfile="FROM x", files=[BuildFile(".", "a", "")]),
+        lambda: VMSpec.checked(image_id="i", cpu=1, memory=256, disk_gb=1),
+        lambda: VMSpec.checked(image_id="i", cpu=8, memory=16384, disk_gb=500),
+        lambda: VMSpec.checked(image_id="i", port=1),
+        lambda: VMSpec.checked(image_id="i", port=65535),
+        lambda: log_request(batch=50, order="newest_first"),
+        lambda: log_request(batch=1000, order="oldest_first"),
+        lambda: vm_list_request(status="destroyed"),
+        lambda: check.build_files([BuildFile(".", "a", "")]),
     ],
 )
-def test_boundary_values_are_accepted(call: Callable[[Api], Any]) -> None:
-    call(make_api()).close()
+def test_boundary_values_are_accepted(call: Callable[[], Any]) -> None:
+    assert call() is not None

@@ -49,7 +49,7 @@ async def test_with_options_shares_the_connection_pool(
 ) -> None:
     client = make_client(base_url=stub.base_url)
     fast = client.derive(timeout=3.0, max_retries=0)
-    assert fast.c._http is client.c._http
+    assert fast.c._pump.http is client.c._pump.http
     assert fast.c.timeout.read == 3.0
     assert fast.c.max_retries == 0
     assert client.c.timeout.read == 60.0
@@ -59,10 +59,10 @@ async def test_with_options_shares_the_connection_pool(
     # One keep-alive connection served both clients: same client port at the server.
     assert len({r.client_port for r in stub.requests}) == 1
     await fast.close()  # a derived client does not own the pool ...
-    assert not client.c._http.is_closed
+    assert not client.c._pump.http.is_closed
     await client.call(client.c.vms.get("v1"))
     await client.close()  # ... the original does
-    assert fast.c._http.is_closed
+    assert fast.c._pump.http.is_closed
 
 
 async def test_closed_client_raises_cakework_error(
@@ -77,13 +77,13 @@ async def test_closed_client_raises_cakework_error(
 def test_context_managers_close_the_pool(stub: StubServer) -> None:
     with cakework.Cakework(api_key="k", base_url=stub.base_url) as client:
         client.vms.get("v1")
-    assert client._http.is_closed
+    assert client._pump.http.is_closed
 
 
 async def test_async_context_manager_closes_the_pool(stub: StubServer) -> None:
     async with cakework.AsyncCakework(api_key="k", base_url=stub.base_url) as client:
         await client.vms.get("v1")
-    assert client._http.is_closed
+    assert client._pump.http.is_closed
     client2 = cakework.AsyncCakework(api_key="k", base_url=stub.base_url)
     await client2.close()  # awaitable alias of aclose()
-    assert client2._http.is_closed
+    assert client2._pump.http.is_closed

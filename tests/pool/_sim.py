@@ -1,8 +1,8 @@
 """A deterministic scheduler for pool flows: no threads, no clock, no server.
 
-It plays the role of the drivers in ``cakework._pool``: it steps many pool flows in a
+It plays the role of the drivers in ``cakework._async.pool``: it steps many pool flows in a
 seeded random interleaving (each step is atomic, as under the pool's lock), answers
-``Call`` effects from a fake API that can inject failures, parks ``Wait`` effects until
+``RunFlow`` effects from a fake API that can inject failures, parks ``WaitTurn`` effects until
 their ticket is ready, and moves a fake clock only when every flow is parked.
 """
 
@@ -19,13 +19,13 @@ import attrs
 from cakework._flow import Flow, Now
 from cakework._models import VM, CachedVM
 from cakework._pool_state import (
-    Call,
     Outcome,
     Parallel,
     PoolFlow,
     PoolState,
+    RunFlow,
     Ticket,
-    Wait,
+    WaitTurn,
     acquire_flow,
     release_flow,
 )
@@ -38,13 +38,13 @@ class FakeAPIError(Exception):
 
 
 def _unused() -> Flow[Any]:
-    """Stands in for an API flow; the simulator answers the Call itself and closes it."""
+    """Stands in for an API flow; the simulator answers the RunFlow itself and closes it."""
     yield Now()
     raise AssertionError("the simulator never runs API flows")
 
 
 class FakeOps:
-    """PoolOps whose flows are placeholders: the simulator looks at Call.op / Call.vm_id."""
+    """PoolOps whose flows are placeholders: the simulator looks at RunFlow.op / RunFlow.vm_id."""
 
     def create(self) -> Flow[CachedVM]:
         return _unused()
@@ -73,7 +73,7 @@ class FakeServer:
     calls: Counter[str] = attrs.field(factory=Counter)
     next_id: int = 0
 
-    def answer(self, call: Call, sim: Sim) -> Any:
+    def answer(self, call: RunFlow, sim: Sim) -> Any:
         self.calls[call.op] += 1
         fault = self.faults.get(call.op, {}).get(self.calls[call.op])
         if fault is not None:
@@ -118,7 +118,7 @@ class _Task:
     flow: PoolFlow[Any]
     parent: _Task | None = None
     inbox: tuple[bool, Any] | None = (True, None)  # (ok, value-or-exception), None = parked
-    waiting: Wait | None = None
+    waiting: WaitTurn | None = None
     deadline: float = float("inf")
     pending_children: int = 0
     outcomes: list[Outcome] = attrs.field(factory=list)
@@ -188,13 +188,13 @@ class Sim:
             return []
         if isinstance(effect, Now):
             task.inbox = (True, self.now)
-        elif isinstance(effect, Call):
+        elif isinstance(effect, RunFlow):
             effect.flow.close()
             try:
                 task.inbox = (True, self.server.answer(effect, self))
             except BaseException as exc:
                 task.inbox = (False, exc)
-        elif isinstance(effect, Wait):
+        elif isinstance(effect, WaitTurn):
             if effect.ticket.ready:
                 task.inbox = (True, None)
             else:
@@ -240,7 +240,7 @@ def user(
     for _ in range(hold):
         yield Now()
     if hold_seconds is not None:
-        yield Wait(Ticket(), hold_seconds)  # a ticket nobody readies: pure passage of time
+        yield WaitTurn(Ticket(), hold_seconds)  # a ticket nobody readies: pure passage of time
     holders[vm.id] -= 1
     yield from release_flow(state, ops, vm.id)
     return vm.id
@@ -248,7 +248,7 @@ def user(
 
 def later(seconds: float, flow: PoolFlow[Any]) -> PoolFlow[Any]:
     """Run ``flow`` after ``seconds`` of fake time (to order events in a test)."""
-    yield Wait(Ticket(), seconds)
+    yield WaitTurn(Ticket(), seconds)
     return (yield from flow)
 
 

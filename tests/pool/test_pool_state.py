@@ -8,12 +8,12 @@ from collections import Counter, deque
 import pytest
 
 from cakework._pool_state import (
-    Call,
     Outcome,
     Parallel,
     PoolState,
     PoolStats,
-    Wait,
+    RunFlow,
+    WaitTurn,
     acquire_flow,
     close_flow,
     open_flow,
@@ -210,10 +210,10 @@ def test_interrupt_during_start_destroys_the_vm_without_replacing_it() -> None:
 def test_interrupt_while_waiting_gives_the_turn_back() -> None:
     state, _server, _sim = _opened(1)
     holder = acquire_flow(state, FakeOps(), image_id="img", timeout=None)
-    start = drive_until(holder, Call)
+    start = drive_until(holder, RunFlow)
     assert start.op == "start"
     waiter = acquire_flow(state, FakeOps(), image_id="img", timeout=None)
-    wait = drive_until(waiter, Wait)
+    wait = drive_until(waiter, WaitTurn)
     assert state._queue == deque([wait.ticket])
     with pytest.raises(KeyboardInterrupt):
         waiter.throw(KeyboardInterrupt())
@@ -241,7 +241,7 @@ def test_close_wakes_waiters_with_pool_closed() -> None:
 def test_acquire_before_open_or_after_close_is_refused() -> None:
     state = PoolState(size=1)
     with pytest.raises(PoolClosedError, match="not open"):
-        drive_until(acquire_flow(state, FakeOps(), image_id="img", timeout=1.0), Wait)
+        drive_until(acquire_flow(state, FakeOps(), image_id="img", timeout=1.0), WaitTurn)
     sim = Sim(state, FakeServer())
     sim.run(open_flow(state, FakeOps()))
     _close(state, sim)

@@ -17,6 +17,8 @@ import attrs
 
 from cakework._flow import Flow, Now, Sleep
 from cakework._models import VM, Build, LogLine, LogPage, VMPage
+from cakework._pagination import LogRequest, VMListRequest
+from cakework._params import VMSpec
 from cakework.errors import APIConnectionError, ConflictError, InternalServerError
 
 T = TypeVar("T")
@@ -259,18 +261,18 @@ class FakeApi:
             return raising_flow(exc)
         return value_flow(make_build(self.build_status(self.clock.t), build_id))
 
-    def get_build_logs(self, build_id: str, **kwargs: Any) -> Flow[LogPage]:
+    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogPage]:
         exc = self._maybe_fail("getBuildLogs")
-        self.log_kwargs.append(kwargs)
+        self.log_kwargs.append({k: v for k, v in request.kwargs().items() if v is not None})
         if exc is not None:
             return raising_flow(exc)
-        return value_flow(self.logs.page(**kwargs))
+        return value_flow(self.logs.page(**request.kwargs()))
 
-    def get_vm_logs(self, vm_id: str, **kwargs: Any) -> Flow[LogPage]:
+    def get_vm_logs(self, vm_id: str, request: LogRequest) -> Flow[LogPage]:
         exc = self._maybe_fail("getVMLogs")
         if exc is not None:
             return raising_flow(exc)
-        return value_flow(self.logs.page(**kwargs))
+        return value_flow(self.logs.page(**request.kwargs()))
 
     def get_vm(self, vm_id: str) -> Flow[VM]:
         exc = self._maybe_fail("getVM")
@@ -278,7 +280,7 @@ class FakeApi:
             return raising_flow(exc)
         return value_flow(make_vm(self.vm_state(self.clock.t), vm_id))
 
-    def start_vm(self, **kwargs: Any) -> Flow[VM]:
+    def start_vm(self, spec: VMSpec) -> Flow[VM]:
         exc = self._maybe_fail("startVM")
         if exc is not None:
             return raising_flow(exc)
@@ -291,5 +293,5 @@ class FakeApi:
         self.stopped.append(vm_id)
         return value_flow(None)
 
-    def list_vms(self, **kwargs: Any) -> Flow[VMPage]:
+    def list_vms(self, request: VMListRequest) -> Flow[VMPage]:
         raise NotImplementedError

@@ -9,17 +9,14 @@ from collections.abc import Callable
 
 import pytest
 
+from cakework import AsyncLogIterator, AsyncVMIterator, LogIterator, PaginationError, VMIterator
 from cakework._flow import Flow
 from cakework._models import LogLine, LogPage, VMPage
 from cakework._pagination import (
-    AsyncLogIterator,
-    AsyncVMIterator,
     LogCursor,
-    LogIterator,
     LogPosition,
     LogRequest,
     LogStream,
-    VMIterator,
     VMListCursor,
     VMListRequest,
     VMListStream,
@@ -61,7 +58,7 @@ def test_stop_on_missing_cursor() -> None:
     cursor = LogCursor(LogRequest())
     assert cursor.update(LogPage((line(1),))) is None
     assert cursor.stop_reason == "no cursor"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(PaginationError, match="no cursor"):
         cursor.update(LogPage(()))
 
 
@@ -441,7 +438,7 @@ def test_follow_rides_out_transient_errors(clock: SimClock) -> None:
     api = FakeApi(clock, vm_state=lambda t: "stopped" if t >= 30 else "started", logs=logs)
 
     def fetch(request: LogRequest) -> Flow[LogPage]:
-        return api.get_vm_logs("vm-1", **request.kwargs())
+        return api.get_vm_logs("vm-1", request)
 
     def finished() -> Flow[bool]:
         vm = yield from api.get_vm("vm-1")
@@ -464,7 +461,7 @@ def test_first_read_errors_are_raised(clock: SimClock) -> None:
     api.failures["getVMLogs"] = [connection_error("getVMLogs")]
 
     def fetch(request: LogRequest) -> Flow[LogPage]:
-        return api.get_vm_logs("vm-1", **request.kwargs())
+        return api.get_vm_logs("vm-1", request)
 
     it = LogIterator(
         LogStream(fetch, LogRequest(), follow=lambda: value_flow(False)),

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from cakework._async.vms import run_vm as arun_vm
 from cakework._flow import Flow
-from cakework._run import arun_vm, run_vm
+from cakework._params import VMSpec
+from cakework._sync.vms import run_vm
 from cakework.errors import APIConnectionError, UnreachableStateError, WaitTimeoutError
 
 from ._fakes import FakeApi, SimClock, adrive, conflict, connection_error, drive
@@ -27,7 +29,7 @@ def make_api(clock: SimClock, boot: float = 3.0) -> FakeApi:
 def test_run_starts_waits_yields_and_stops(clock: SimClock) -> None:
     api = make_api(clock)
     with run_vm(
-        sync_runner(clock), api, image_id="img-1", timeout=300.0, rng=random.Random(0)
+        sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)
     ) as vm:
         assert vm.state == "started"
         assert api.stopped == []
@@ -38,7 +40,9 @@ def test_run_stops_after_an_exception_in_the_body(clock: SimClock) -> None:
     api = make_api(clock)
     with (
         pytest.raises(ZeroDivisionError),
-        run_vm(sync_runner(clock), api, image_id="img-1", timeout=300.0, rng=random.Random(0)),
+        run_vm(
+            sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)
+        ),
     ):
         _ = 1 / 0
     assert api.stopped == ["vm-1"]
@@ -48,7 +52,9 @@ def test_run_stops_on_keyboard_interrupt(clock: SimClock) -> None:
     api = make_api(clock)
     with (
         pytest.raises(KeyboardInterrupt),
-        run_vm(sync_runner(clock), api, image_id="img-1", timeout=300.0, rng=random.Random(0)),
+        run_vm(
+            sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)
+        ),
     ):
         raise KeyboardInterrupt
     assert api.stopped == ["vm-1"]
@@ -64,7 +70,9 @@ def test_run_stops_when_the_wait_fails(clock: SimClock, state: str) -> None:
         expected = WaitTimeoutError
     with (
         pytest.raises(expected),
-        run_vm(sync_runner(clock), api, image_id="img-1", timeout=30.0, rng=random.Random(0)),
+        run_vm(
+            sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=30.0, rng=random.Random(0)
+        ),
     ):
         pytest.fail("the body must not run")  # pragma: no cover
     assert api.calls["stopVM"] == 1
@@ -78,7 +86,9 @@ def test_failed_stop_is_logged_and_does_not_mask_the_body_error(
     with (
         caplog.at_level(logging.ERROR, logger="cakework"),
         pytest.raises(ZeroDivisionError),
-        run_vm(sync_runner(clock), api, image_id="img-1", timeout=300.0, rng=random.Random(0)),
+        run_vm(
+            sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)
+        ),
     ):
         _ = 1 / 0
     assert any("could not stop VM vm-1" in r.getMessage() for r in caplog.records)
@@ -92,7 +102,9 @@ def test_failed_stop_after_a_clean_body_is_raised(
     with (
         caplog.at_level(logging.ERROR, logger="cakework"),
         pytest.raises(APIConnectionError),
-        run_vm(sync_runner(clock), api, image_id="img-1", timeout=300.0, rng=random.Random(0)),
+        run_vm(
+            sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)
+        ),
     ):
         pass
     assert any("could not stop VM vm-1" in r.getMessage() for r in caplog.records)
@@ -101,7 +113,9 @@ def test_failed_stop_after_a_clean_body_is_raised(
 def test_already_stopped_is_fine(clock: SimClock) -> None:
     api = make_api(clock)
     api.failures["stopVM"] = [conflict()]
-    with run_vm(sync_runner(clock), api, image_id="img-1", timeout=300.0, rng=random.Random(0)):
+    with run_vm(
+        sync_runner(clock), api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)
+    ):
         pass
     assert api.calls["stopVM"] == 1
 
@@ -114,8 +128,8 @@ async def test_async_run_stops_on_cancellation(clock: SimClock) -> None:
         async with arun_vm(
             lambda flow: adrive(flow, clock),
             api,
-            image_id="img-1",
-            start_timeout=300.0,
+            VMSpec(image_id="img-1"),
+            timeout=300.0,
             rng=random.Random(0),
         ):
             entered.set()
@@ -135,16 +149,16 @@ async def test_async_run_exception_and_clean_exit(clock: SimClock) -> None:
         async with arun_vm(
             lambda flow: adrive(flow, clock),
             api,
-            image_id="img-1",
-            start_timeout=300.0,
+            VMSpec(image_id="img-1"),
+            timeout=300.0,
             rng=random.Random(0),
         ):
             _ = 1 / 0
     async with arun_vm(
         lambda flow: adrive(flow, clock),
         api,
-        image_id="img-1",
-        start_timeout=300.0,
+        VMSpec(image_id="img-1"),
+        timeout=300.0,
         rng=random.Random(0),
     ) as vm:
         assert vm.state == "started"
@@ -164,7 +178,7 @@ async def test_async_cancel_during_start_still_stops_the_new_vm(clock: SimClock)
         return await adrive(flow, clock)
 
     async def body() -> None:
-        async with arun_vm(run, api, image_id="img-1", start_timeout=300.0, rng=random.Random(0)):
+        async with arun_vm(run, api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)):
             pytest.fail("the body must not run")  # pragma: no cover
 
     task = asyncio.create_task(body())

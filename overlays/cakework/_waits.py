@@ -1,9 +1,10 @@
 """Waiting for a build or a VM state, written once as flows for both clients.
 
-Rule of this module: time is read only through the ``Now`` effect and passes only
-through ``Sleep`` effects (so a wait is tested with no clock and no server, and async
-waits are cancelled at any ``await`` of the pump); delays come from ``_polling``'s
-schedule and a sleep never ends past the deadline.
+Arguments arrive checked (``_validate``, by the resources). Rule of this module: time is
+read only through the ``Now`` effect and passes only through ``Sleep`` effects (so a
+wait is tested with no clock and no server, and async waits are cancelled at any
+``await`` of the pump); delays come from ``_polling``'s schedule and a sleep never ends
+past the deadline.
 
 What counts as the end of a wait is data: :data:`VM_REACHED` and :data:`VM_DEAD_STATES`
 for VMs, ``BUILD_TERMINAL_STATUSES`` for builds. Transient failures (connection
@@ -15,14 +16,13 @@ error (404, 401, ...) ends the wait at once.
 from __future__ import annotations
 
 import logging
-import math
 import random
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
 from ._flow import Flow, Now, Sleep
-from ._models import VM, VM_STATES, Build, LogLine, LogPage
+from ._models import VM, Build, LogLine, LogPage
 from ._pagination import LogRequest, LogStream
 from ._polling import (
     DEFAULT_SCHEDULE,
@@ -32,12 +32,7 @@ from ._polling import (
     PollSchedule,
     bounded,
 )
-from .errors import (
-    BuildFailedError,
-    InvalidParameterError,
-    UnreachableStateError,
-    WaitTimeoutError,
-)
+from .errors import BuildFailedError, UnreachableStateError, WaitTimeoutError
 
 logger = logging.getLogger("cakework")
 
@@ -76,54 +71,23 @@ CACHED_VM_DEAD_STATES: frozenset[str] = frozenset({"destroyed"})
 
 
 class BuildApi(Protocol):
-    """The part of ``Api`` that waiting for a build uses."""
+    """What waiting for a build uses (``Api``; tests pass a fake)."""
 
     def get_build(self, build_id: str) -> Flow[Build]:
         """Flow of getBuild."""
         ...
 
-    def get_build_logs(
-        self,
-        build_id: str,
-        *,
-        query: str | None = None,
-        batch: int | None = None,
-        order: str | None = None,
-        pagination: str | None = None,
-        from_: str | None = None,
-        to: str | None = None,
-    ) -> Flow[LogPage]:
+    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogPage]:
         """Flow of getBuildLogs."""
         ...
 
 
 class VMApi(Protocol):
-    """The part of ``Api`` that waiting for a VM state uses."""
+    """What waiting for a VM state uses (``Api``; tests pass a fake)."""
 
     def get_vm(self, vm_id: str) -> Flow[VM]:
         """Flow of getVM."""
         ...
-
-
-def check_timeout(timeout: float | None, name: str = "timeout") -> None:
-    """Reject a negative, NaN or non-numeric timeout before anything is sent.
-
-    Args:
-        timeout: The value to check.
-        name: The parameter name to report.
-
-    Raises:
-        InvalidParameterError: ``timeout`` is not ``None`` or a number >= 0.
-    """
-    if timeout is None:
-        return
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or math.isnan(timeout)
-        or timeout < 0
-    ):
-        raise InvalidParameterError(name, timeout, "a number of seconds >= 0, or None")
 
 
 def wait_for_vm_state(
@@ -156,11 +120,7 @@ def wait_for_vm_state(
     Raises:
         UnreachableStateError: The VM reached a state in ``dead_states``.
         WaitTimeoutError: The deadline passed first.
-        InvalidParameterError: ``state`` or ``timeout`` is not valid.
     """
-    if state not in VM_REACHED:
-        raise InvalidParameterError("state", state, " / ".join(VM_STATES))
-    check_timeout(timeout)
     reached = VM_REACHED[state]
     dead = frozenset(dead_states) if dead_states is not None else VM_DEAD_STATES[state]
     deadline = Deadline((yield Now()), timeout)
@@ -201,7 +161,7 @@ class BuildLogFeed:
         self, api: BuildApi, build_id: str, on_log: Callable[[LogLine], object] | None
     ) -> None:
         def fetch(request: LogRequest) -> Flow[LogPage]:
-            return api.get_build_logs(build_id, **request.kwargs())
+            return api.get_build_logs(build_id, request)
 
         self._on_log = on_log
         self._stream = LogStream(fetch, LogRequest(batch=LOG_FEED_BATCH, order="oldest_first"))
@@ -233,7 +193,8 @@ def fetch_log_tail(api: BuildApi, build_id: str) -> Flow[tuple[LogLine, ...]]:
     must not be replaced by an error about its logs.
     """
     try:
-        page = yield from api.get_build_logs(build_id, order="newest_first", batch=LOG_TAIL_LINES)
+        request = LogRequest(order="newest_first", batch=LOG_TAIL_LINES)
+        page = yield from api.get_build_logs(build_id, request)
     except TRANSIENT_ERRORS as exc:
         logger.warning("could not read the log of failed build %s: %s", build_id, exc)
         return ()
@@ -273,9 +234,7 @@ def wait_for_build(
     Raises:
         BuildFailedError: The build failed; carries the Build and its last 50 log lines.
         WaitTimeoutError: The deadline passed first.
-        InvalidParameterError: ``timeout`` is not valid.
     """
-    check_timeout(timeout)
     deadline = Deadline((yield Now()), timeout)
     delays = schedule.delays(rng)
     feed = BuildLogFeed(api, build_id, on_log) if on_log is not None else None

@@ -1,0 +1,84 @@
+"""The public iterators: pop what a source buffered, refill it through the client's pump.
+
+All paging, stop rules and follow logic live in the sources (``_pagination``); an
+iterator only drives one ``fill()`` flow when its buffer is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Generic, TypeVar
+
+from .._flow import AsyncRunner
+from .._models import VM, LogLine
+from .._pagination import LogPosition, LogStream, Source
+
+T = TypeVar("T")
+
+
+class AsyncPager(Generic[T]):
+    """Iterator over a :class:`~cakework._pagination.Source`, refilled through the pump."""
+
+    def __init__(self, source: Source[T], pump: AsyncRunner) -> None:
+        self._source = source
+        self._pump = pump
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while True:
+            item = self._source.pop()
+            if item is not None:
+                return item
+            if not await self._pump(self._source.fill()):
+                raise StopAsyncIteration
+
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        self._source.close()
+
+    # unasync: async-only
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
+        self.close()
+
+    # unasync: end
+    async def __aenter__(self) -> AsyncPager[T]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncLogIterator(AsyncPager[LogLine]):
+    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
+
+    Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
+    many lines flow through. ``close()`` ends it at any time (also a ``follow``);
+    :attr:`cursor` tells where to continue later.
+
+    Getting the next line raises the errors of the page request it makes (``APIError``
+    subclasses); iterating again re-sends that same request, so no line is skipped or
+    repeated.
+    """
+
+    def __init__(self, stream: LogStream, pump: AsyncRunner) -> None:
+        super().__init__(stream, pump)
+        self._stream = stream
+
+    @property
+    def cursor(self) -> LogPosition | None:
+        """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
+        return self._stream.position
+
+    async def __aenter__(self) -> AsyncLogIterator:
+        return self
+
+
+class AsyncVMIterator(AsyncPager[VM]):
+    """Iterator of VMs across all listVMs pages (``vms.list``).
+
+    Getting the next VM raises the errors of the page request it makes (``APIError``
+    subclasses); iterating again re-sends that same request.
+    """

@@ -1,0 +1,424 @@
+"""The operation table: the one hand-written module that imports ``cakework_api``.
+
+Each API operation is one :class:`Operation` row in :data:`OPERATIONS`, keyed by its
+operationId in ``openapi.yaml``:
+
+* ``retry`` -- which failures may be resent (read by ``_retry``);
+* ``build`` -- checked parameters -> ``httpx.Client.build_request`` kwargs with a URL
+  relative to the base URL, made by the generated endpoint module's ``_get_kwargs``;
+* ``parse`` -- a 2xx ``httpx.Response`` -> our ``_models`` value, read straight from the
+  JSON with our own type checks (any exception it raises becomes
+  ``ResponseValidationError`` in the request flow);
+* ``done_if_conflict_on_retry`` -- a 409 on a retried attempt means an earlier attempt
+  already did it.
+
+Arguments reach the builders already checked (``_validate``, ``_params``); the only
+check left here is that a JSON body can be encoded, since it is made here. The
+generated request models and endpoint modules are imported below and nowhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import Any, Final, TypeVar
+
+import attrs
+import httpx
+
+from cakework_api import models as wire
+from cakework_api.api.cached_v_ms import (
+    cache_vm,
+    destroy_cached_vm,
+    get_cached_vm_logs,
+    start_cached_vm,
+    stop_cached_vm,
+)
+from cakework_api.api.images import (
+    build_image_from_files,
+    build_image_from_github,
+    get_build,
+    get_build_logs,
+    import_image,
+)
+from cakework_api.api.v_ms import get_vm, get_vm_logs, list_v_ms, start_vm, stop_vm
+from cakework_api.client import AuthenticatedClient
+from cakework_api.types import UNSET
+
+from . import _models as m
+from ._config import ClientConfig, Secret
+from ._pagination import LogRequest, VMListRequest
+from ._params import VMSpec
+from ._validate import encodable
+from ._version import __version__
+
+T = TypeVar("T")
+
+USER_AGENT: Final = f"cakework-python/{__version__}"
+API_KEY_HEADER: Final = "X-Api-Key"
+
+
+class Retry(enum.Enum):
+    """Which failures of an operation may be resent."""
+
+    SAFE = "safe"
+    """A GET or a state transition: resent after any retryable failure."""
+    CREATING = "creating"
+    """Creates something that costs money: resent only if the request certainly never
+    reached the server, or on 429."""
+
+
+@attrs.frozen
+class Operation:
+    """One row of the operation table.
+
+    Attributes:
+        operation_id: The operationId in ``openapi.yaml``.
+        retry: Which failures may be resent.
+        module: The generated endpoint module (``cakework_api.api.<tag>.<name>``).
+        parse: A 2xx response -> the result.
+        builder: Checked parameters -> ``build_request`` kwargs, when they are more
+            than path parameters (it calls ``module._get_kwargs``).
+        done_if_conflict_on_retry: A 409 answering a retried attempt means success.
+    """
+
+    operation_id: str
+    retry: Retry
+    module: ModuleType = attrs.field(repr=False)
+    parse: Callable[[httpx.Response], Any] = attrs.field(repr=False)
+    builder: Callable[..., dict[str, Any]] | None = attrs.field(default=None, repr=False)
+    done_if_conflict_on_retry: bool = False
+
+    def build(self, *args: Any) -> dict[str, Any]:
+        """``build_request`` kwargs (URL relative to the base) for checked ``args``.
+
+        Path parameters go straight to the endpoint module's ``_get_kwargs``; an
+        operation with a body or query parameters has a ``builder`` that makes them.
+        """
+        if self.builder is not None:
+            return self.builder(*args)
+        kwargs: dict[str, Any] = self.module._get_kwargs(*args)
+        return kwargs
+
+
+def build_generated_client(
+    config: ClientConfig,
+    *,
+    http_client: httpx.Client | None = None,
+    async_http_client: httpx.AsyncClient | None = None,
+) -> AuthenticatedClient:
+    """The generated client, used as the factory of our own httpx clients.
+
+    Its httpx clients get base URL, headers and timeout from ``config``; a client passed
+    in by the user is used as is, because :func:`prepare` puts the absolute URL, the
+    headers and the timeout on every request anyway.
+    """
+    generated = AuthenticatedClient(
+        base_url=config.base_url,
+        token=config.api_key,  # a Secret: the header gets the value, reprs get '***'
+        prefix="",
+        auth_header_name=API_KEY_HEADER,
+        headers={"User-Agent": USER_AGENT},
+        timeout=config.timeout,
+        raise_on_unexpected_status=False,
+    )
+    if http_client is not None:
+        generated.set_httpx_client(http_client)
+    if async_http_client is not None:
+        generated.set_async_httpx_client(async_http_client)
+    return generated
+
+
+def prepare(config: ClientConfig, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Complete a builder's kwargs into self-contained ``build_request`` kwargs.
+
+    The URL is made absolute and the auth header, User-Agent and timeout are set per
+    request, so the request is the same whatever httpx client sends it (ours, the user's,
+    or one shared by ``with_options`` with another timeout).
+    """
+    request = dict(kwargs)
+    request["url"] = config.base_url + kwargs["url"]
+    request["headers"] = {
+        **kwargs.get("headers", {}),
+        API_KEY_HEADER: config.api_key,
+        "User-Agent": USER_AGENT,
+    }
+    request["timeout"] = config.timeout
+    return request
+
+
+# -- builders: checked parameters -> generated _get_kwargs --------------------------------
+
+
+def _or_unset(value: Any) -> Any:
+    return UNSET if value is None else value
+
+
+def _with_body(make: Callable[..., dict[str, Any]], body: Any) -> dict[str, Any]:
+    kwargs = make(body=body)
+    encodable(kwargs.get("json"), "body")
+    return kwargs
+
+
+def _env(env_vars: Mapping[str, str] | None) -> Any:
+    if env_vars is None:
+        return UNSET
+    model = wire.EnvVars()
+    model.additional_properties = dict(env_vars)
+    return model
+
+
+def _log_params(request: LogRequest) -> dict[str, Any]:
+    return {
+        "query": _or_unset(request.query),
+        "batch": _or_unset(request.batch),
+        "order": UNSET if request.order is None else wire.LogOrder(request.order),
+        "pagination": _or_unset(request.pagination),
+        "from_": _or_unset(request.from_),
+        "to": _or_unset(request.to),
+    }
+
+
+def _build_import_image(image_uri: str, password: str) -> dict[str, Any]:
+    body = wire.ImportImageRequest(image_uri=image_uri, password=Secret(password))
+    return _with_body(import_image._get_kwargs, body)
+
+
+def _build_from_files(dockerfile: str, files: Sequence[m.BuildFile]) -> dict[str, Any]:
+    body = wire.BuildFromFilesRequest(
+        dockerfile=dockerfile,
+        files=[wire.BuildFile(dir_=f.dir, name=f.name, content=f.content) for f in files],
+    )
+    return _with_body(build_image_from_files._get_kwargs, body)
+
+
+def _build_from_github(
+    dockerfile: str, repository: str, branch: str, token: str, dockerignore: str | None
+) -> dict[str, Any]:
+    body = wire.BuildFromGithubRequest(
+        dockerfile=dockerfile,
+        repository=repository,
+        branch=branch,
+        token=Secret(token),
+        dockerignore=_or_unset(dockerignore),
+    )
+    return _with_body(build_image_from_github._get_kwargs, body)
+
+
+def _build_start_vm(spec: VMSpec) -> dict[str, Any]:
+    body = wire.StartVMRequest(
+        image_id=spec.image_id,
+        cpu=_or_unset(spec.cpu),
+        memory=_or_unset(spec.memory),
+        port=_or_unset(spec.port),
+        env_vars=_env(spec.env_vars),
+        volume_gb=_or_unset(spec.disk_gb),
+    )
+    return _with_body(start_vm._get_kwargs, body)
+
+
+def _build_cache_vm(spec: VMSpec) -> dict[str, Any]:
+    body = wire.CacheVMRequest(
+        image_id=spec.image_id,
+        cpu=_or_unset(spec.cpu),
+        memory=_or_unset(spec.memory),
+        port=_or_unset(spec.port),
+        env_vars=_env(spec.env_vars),
+        disk_size=_or_unset(spec.disk_gb),
+    )
+    return _with_body(cache_vm._get_kwargs, body)
+
+
+def _build_list_vms(request: VMListRequest) -> dict[str, Any]:
+    return list_v_ms._get_kwargs(
+        image_id=_or_unset(request.image_id),
+        status=UNSET if request.status is None else wire.KnownVMState(request.status),
+        pagination=_or_unset(request.pagination),
+    )
+
+
+def _build_build_logs(build_id: str, request: LogRequest) -> dict[str, Any]:
+    return get_build_logs._get_kwargs(build_id, **_log_params(request))
+
+
+def _build_vm_logs(vm_id: str, request: LogRequest) -> dict[str, Any]:
+    return get_vm_logs._get_kwargs(vm_id, **_log_params(request))
+
+
+# -- parsers: JSON -> our models, each field type-checked once ----------------------------
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    # Only the documented 200 carries the body; another 2xx has none we could read.
+    if response.status_code != 200:
+        raise TypeError(f"expected a 200 body, got status {response.status_code}")
+    return _object(response.json(), "body")
+
+
+def _object(value: object, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"{name}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _str(value: object, name: str) -> str:
+    if type(value) is not str:
+        raise TypeError(f"{name}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _int(value: object, name: str) -> int:
+    if type(value) is not int:
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _list(value: object, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"{name}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _opt(check: Callable[[object, str], T], data: Mapping[str, Any], key: str) -> T | None:
+    value = data.get(key)
+    return None if value is None else check(value, key)
+
+
+def _time(value: object, name: str) -> Any:
+    return m.parse_timestamp(_str(value, name))
+
+
+def _image(data: Mapping[str, Any]) -> m.Image:
+    return m.Image(image_id=_str(data["imageId"], "imageId"))
+
+
+def _build(data: Mapping[str, Any]) -> m.Build:
+    return m.Build(
+        build_id=_str(data["buildId"], "buildId"),
+        status=_str(data["status"], "status"),
+        created_at=_time(data["createdAt"], "createdAt"),
+        updated_at=_time(data["updatedAt"], "updatedAt"),
+        image_id=_opt(_str, data, "imageId"),
+    )
+
+
+def _vm(value: object) -> m.VM:
+    data = _object(value, "vm")
+    return m.VM(
+        id=_str(data["id"], "id"),
+        hostname=_str(data["hostname"], "hostname"),
+        cpu=_int(data["cpu"], "cpu"),
+        memory=_int(data["memory"], "memory"),
+        image_id=_str(data["imageId"], "imageId"),
+        state=_str(data["state"], "state"),
+        created_at=_time(data["createdAt"], "createdAt"),
+        updated_at=_time(data["updatedAt"], "updatedAt"),
+        port=_opt(_int, data, "port"),
+        volume_gb=_opt(_int, data, "volumeGB"),
+    )
+
+
+def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
+    return m.CachedVM(
+        id=_str(data["id"], "id"),
+        hostname=_str(data["hostname"], "hostname"),
+        cpu=_opt(_int, data, "cpu"),
+        memory=_opt(_int, data, "memory"),
+        image_id=_opt(_str, data, "imageId"),
+        state=_opt(_str, data, "state"),
+        port=_opt(_int, data, "port"),
+        disk_size=_opt(_int, data, "diskSize"),
+        created_at=_opt(_time, data, "createdAt"),
+        updated_at=_opt(_time, data, "updatedAt"),
+    )
+
+
+def _log_lines(value: object) -> tuple[m.LogLine, ...]:
+    lines = []
+    for item in _list(value, "lines"):
+        data = _object(item, "lines[]")
+        lines.append(
+            m.LogLine(
+                timestamp_ms=_int(data["timestamp"], "timestamp"),
+                level=_str(data["level"], "level"),
+                message=_str(data["message"], "message"),
+            )
+        )
+    return tuple(lines)
+
+
+def _log_page(data: Mapping[str, Any]) -> m.LogPage:
+    return m.LogPage(
+        lines=_log_lines(data["lines"]),
+        pagination=_opt(_str, data, "pagination"),
+        from_=_opt(_str, data, "from"),
+        to=_opt(_str, data, "to"),
+    )
+
+
+def _vm_page(data: Mapping[str, Any]) -> m.VMPage:
+    return m.VMPage(
+        vms=tuple(_vm(vm) for vm in _list(data["vms"], "vms")),
+        pagination=_opt(_str, data, "pagination"),
+    )
+
+
+def parses(convert: Callable[[dict[str, Any]], T]) -> Callable[[httpx.Response], T]:
+    """A parser for a documented 200 JSON body: decode once, then ``convert``."""
+
+    def parse(response: httpx.Response) -> T:
+        return convert(_json(response))
+
+    return parse
+
+
+def no_body(response: httpx.Response) -> None:
+    """The parser of operations answered by 204 No Content: any 2xx is success."""
+    return None
+
+
+_ROWS: tuple[Operation, ...] = (
+    Operation("importImage", Retry.CREATING, import_image, parses(_image), _build_import_image),
+    Operation(
+        "buildImageFromFiles",
+        Retry.CREATING,
+        build_image_from_files,
+        parses(_build),
+        _build_from_files,
+    ),
+    Operation(
+        "buildImageFromGithub",
+        Retry.CREATING,
+        build_image_from_github,
+        parses(_build),
+        _build_from_github,
+    ),
+    Operation("getBuild", Retry.SAFE, get_build, parses(_build)),
+    Operation("getBuildLogs", Retry.SAFE, get_build_logs, parses(_log_page), _build_build_logs),
+    Operation("startVM", Retry.CREATING, start_vm, parses(_vm), _build_start_vm),
+    Operation("stopVM", Retry.SAFE, stop_vm, no_body, done_if_conflict_on_retry=True),
+    Operation("getVM", Retry.SAFE, get_vm, parses(_vm)),
+    Operation("listVMs", Retry.SAFE, list_v_ms, parses(_vm_page), _build_list_vms),
+    Operation("getVMLogs", Retry.SAFE, get_vm_logs, parses(_log_page), _build_vm_logs),
+    Operation("cacheVM", Retry.CREATING, cache_vm, parses(_cached_vm), _build_cache_vm),
+    # A 409 on a retried start may also mean "destroyed", which is no success.
+    Operation("startCachedVM", Retry.SAFE, start_cached_vm, no_body),
+    Operation("stopCachedVM", Retry.SAFE, stop_cached_vm, no_body, done_if_conflict_on_retry=True),
+    Operation(
+        "destroyCachedVM",
+        Retry.SAFE,
+        destroy_cached_vm,
+        no_body,
+        done_if_conflict_on_retry=True,
+    ),
+    Operation(
+        "getCachedVMLogs",
+        Retry.SAFE,
+        get_cached_vm_logs,
+        parses(lambda data: _log_lines(data["lines"])),
+    ),
+)
+
+OPERATIONS: dict[str, Operation] = {row.operation_id: row for row in _ROWS}
+"""operationId -> its row. Code and tests derive every per-operation list from it."""
