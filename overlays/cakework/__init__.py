@@ -12,6 +12,7 @@ from ._async.iterators import AsyncLogIterator, AsyncVMIterator
 from ._async.pool import AsyncCachedVMPool
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
 from ._pagination import LogPosition
+from ._param_types import BuildFileParam
 from ._pool_state import PoolStats
 from ._sync.client import Cakework
 from ._sync.iterators import LogIterator, VMIterator
@@ -52,6 +53,7 @@ __all__ = [
     "VM",
     "Build",
     "BuildFile",
+    "BuildFileParam",
     "CachedVM",
     "Image",
     "LogLine",

@@ -10,7 +10,26 @@ The answer is a single page without a cursor, so ``batch`` changes nothing.
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from ._flow import Flow
 from ._models import LogLine, LogPage, parse_timestamp
+
+CACHED_VM_FINISHED_STATES = frozenset({"stopped", "destroyed"})
+"""A followed cached-VM log ends once the VM is in one of these states."""
+
+
+class _Request(Protocol):
+    """The fields of a ``LogRequest`` that select lines."""
+
+    @property
+    def query(self) -> str | None: ...
+    @property
+    def order(self) -> str | None: ...
+    @property
+    def from_(self) -> str | None: ...
+    @property
+    def to(self) -> str | None: ...
 
 
 def time_bound_ms(value: str | None) -> int | None:
@@ -28,7 +47,7 @@ def cached_log_page(
     lines: tuple[LogLine, ...],
     *,
     query: str | None,
-    order: str,
+    order: str | None,
     from_: str | None,
     to: str | None,
 ) -> LogPage:
@@ -37,7 +56,7 @@ def cached_log_page(
     Args:
         lines: The cached VM's whole log, as ``getCachedVMLogs`` returned it.
         query: Case-insensitive substring of the message.
-        order: ``oldest_first`` or ``newest_first``.
+        order: ``oldest_first`` (also ``None``) or ``newest_first``.
         from_: Earliest time (inclusive), ISO 8601.
         to: Latest time (inclusive), ISO 8601.
 
@@ -55,3 +74,11 @@ def cached_log_page(
     ]
     chosen.sort(key=lambda line: line.timestamp_ms, reverse=order == "newest_first")
     return LogPage(lines=tuple(chosen))
+
+
+def cached_page_flow(fetch: Flow[tuple[LogLine, ...]], request: _Request) -> Flow[LogPage]:
+    """Fetch the whole log (``fetch``: a getCachedVMLogs flow) and answer ``request``."""
+    lines = yield from fetch
+    return cached_log_page(
+        lines, query=request.query, order=request.order, from_=request.from_, to=request.to
+    )

@@ -26,17 +26,25 @@ sleep_async = asyncio.sleep
 """Asyncio sleep, the default of the asyncio pump."""
 
 
-def through_interrupt_sync(call: Callable[[], T]) -> T:
-    """``call()``; a Ctrl-C meanwhile waits for its answer and is raised after it."""
-    result, interrupt = finish_despite_interrupt(call)
+def through_interrupt_sync(call: Callable[[], T], *, patient: bool = True) -> T:
+    """``call()``; a Ctrl-C meanwhile waits for its answer and is raised after it.
+
+    With ``patient=False`` (already on the way out after a Ctrl-C) the next Ctrl-C
+    gives up at once, leaving ``call`` to finish, or not, on its own.
+    """
+    result, interrupt = finish_despite_interrupt(call, patient=patient)
     if interrupt is not None:
         raise interrupt
     return result
 
 
-async def through_interrupt_async(call: Callable[[], Awaitable[T]]) -> T:
-    """Await ``call()``; a cancellation meanwhile waits for its answer, raised after it."""
-    result, cancel = await finish_despite_cancel(call)
+async def through_interrupt_async(call: Callable[[], Awaitable[T]], *, patient: bool = True) -> T:
+    """Await ``call()``; a cancellation meanwhile waits for its answer, raised after it.
+
+    With ``patient=False`` (already on the way out after a cancellation) the next
+    cancellation gives up at once and cancels ``call``.
+    """
+    result, cancel = await finish_despite_cancel(call, patient=patient)
     if cancel is not None:
         raise cancel
     return result
@@ -118,7 +126,9 @@ async def all_done_async(jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     return [task.result() for task in tasks]
 
 
-def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | None]:
+def finish_despite_interrupt(
+    call: Callable[[], T], *, patient: bool = True
+) -> tuple[T, BaseException | None]:
     """Run ``call`` (a request that creates something) so Ctrl-C cannot lose its answer.
 
     Ctrl-C (``KeyboardInterrupt``) lands in the main thread. If that thread were reading
@@ -128,6 +138,11 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
     the answer (bounded by its timeout and retries; another Ctrl-C gives up) and hands back
     both. Off the main thread ``call`` just runs. The async client gets the same from
     ``asyncio.shield``.
+
+    Args:
+        call: The request.
+        patient: ``False`` when the caller is already handling a Ctrl-C: this one is
+            then the second, and gives up at once instead of waiting for the answer.
 
     Returns:
         ``(result, None)``; or ``(result, interrupt)`` when an interrupt arrived while
@@ -160,6 +175,8 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
         worker.start()
         done.wait()
     except BaseException as interrupt:
+        if not patient:
+            raise  # the user pressed Ctrl-C twice: the daemon worker is abandoned
         # Also when the interrupt hit inside start(): a launched worker reports in at
         # once; one that never launched sent nothing, and 1 s is plenty to tell them apart.
         if not began.wait(1.0):
@@ -173,7 +190,9 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
     return results[0], None
 
 
-async def finish_despite_cancel(call: Callable[[], Awaitable[T]]) -> tuple[T, BaseException | None]:
+async def finish_despite_cancel(
+    call: Callable[[], Awaitable[T]], *, patient: bool = True
+) -> tuple[T, BaseException | None]:
     """Await ``call`` so that a task cancellation cannot lose its answer.
 
     The async twin of :func:`finish_despite_interrupt`: ``call`` runs shielded; if the
@@ -192,6 +211,9 @@ async def finish_despite_cancel(call: Callable[[], Awaitable[T]]) -> tuple[T, Ba
     try:
         return await asyncio.shield(task), None
     except asyncio.CancelledError as cancel:
+        if not patient:
+            task.cancel()
+            raise
         try:
             result = await task
         except BaseException:  # it failed, or we were cancelled again: nothing to record

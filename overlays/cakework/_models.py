@@ -10,7 +10,7 @@ older client (``api-ground-truth.md``: "unknown values must not crash").
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import attrs
 from dateutil import parser as _dateparser
@@ -60,9 +60,17 @@ def _fast_timestamp(value: str) -> datetime | None:
         return None  # e.g. month 13: the general parser reports it
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+MIN_TIMESTAMP_MS = -62135596800000
+"""Epoch milliseconds of 0001-01-01T00:00:00Z, the earliest a ``datetime`` holds."""
+MAX_TIMESTAMP_MS = 253402300799999
+"""Epoch milliseconds of 9999-12-31T23:59:59.999Z, the latest a ``datetime`` holds."""
+
+
 def datetime_from_ms(ms: int) -> datetime:
-    """Turn Unix epoch milliseconds into an aware UTC datetime."""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    """Turn Unix epoch milliseconds into an aware UTC datetime (exact to the millisecond)."""
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 @attrs.frozen

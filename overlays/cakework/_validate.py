@@ -18,11 +18,12 @@ bytes) under httpx's 65,536-character limit.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
-from ._models import VM_STATES, BuildFile
+from ._models import VM_STATES, BuildFile, parse_timestamp
 from ._param_types import BuildFileParam
 from .errors import InvalidParameterError
 
@@ -316,3 +317,23 @@ def build_files(value: Sequence[BuildFile | BuildFileParam]) -> tuple[BuildFile,
         utf8_text(f"{where}.content", content)
         result.append(BuildFile(dir=str(fields["dir"]), name=str(fields["name"]), content=content))
     return tuple(result)
+
+
+def local_path(name: str, value: str | os.PathLike[str]) -> str:
+    """Check a local folder path: ``str`` or ``os.PathLike[str]``, without a NUL byte."""
+    if not isinstance(value, str | os.PathLike):
+        raise InvalidParameterError(name, _shown(value), "a path (str or os.PathLike)")
+    path = os.fspath(value)
+    if not isinstance(path, str) or "\x00" in path:
+        raise InvalidParameterError(name, _shown(path), "a path without NUL characters")
+    return path
+
+
+def iso_time(name: str, value: str) -> str:
+    """Check an ISO 8601 timestamp string (``since``/``until`` of a cached VM's log)."""
+    cursor(name, value)
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        raise InvalidParameterError(name, _shown(value), "an ISO 8601 timestamp") from None
+    return value

@@ -90,6 +90,7 @@ class APIError(CakeworkError):
             build, an image) failed after it may have reached the server: the resource
             may exist although its id never arrived. The message says how to find it.
         image_id: For such a create, the image it was for (else ``None``).
+        attempts: How many times the request was sent (retries included).
     """
 
     def __init__(
@@ -105,29 +106,34 @@ class APIError(CakeworkError):
         self.url = url
         self.maybe_created = False
         self.image_id: str | None = None
+        self.attempts = 1
         super().__init__(message)
 
     def _mark_maybe_created(self, image_id: str | None) -> None:
         """Flag a lost create answer and add how to find the orphan to the message."""
         self.maybe_created = True
         self.image_id = image_id
-        note = f"{self.operation} may have succeeded on the server although its answer was lost"
-        what = MAYBE_CREATED_FINDERS.get(self.operation)
-        if what is not None and image_id is not None:
-            note += f"; find what it made with {what.format(image_id=image_id)}"
-        elif what is not None:
-            note += f"; find what it made with {what.split('(')[0]}(...)"
-        self.args = (f"{self.args[0]} [{note}]", *self.args[1:])
+        note = MAYBE_CREATED_NOTES.get(self.operation, MAYBE_CREATED_NOTES[""])
+        shown = repr(image_id) if image_id is not None else "..."
+        note = note.format(operation=self.operation, image_id=shown)
+        self.args = (f"{self.args[0]}. {note}", *self.args[1:])
 
 
-MAYBE_CREATED_FINDERS: Final[Mapping[str, str]] = {
-    "startVM": "client.vms.list(image_id={image_id!r}, status='started')",
-    "cacheVM": "client.vms.list(image_id={image_id!r})",
-    "buildImageFromFiles": "a later build (the API cannot list builds); builds cost nothing",
-    "buildImageFromGithub": "a later build (the API cannot list builds); builds cost nothing",
-    "importImage": "a repeated importImage of the same image URI",
+MAYBE_CREATED_NOTES: Final[Mapping[str, str]] = {
+    "startVM": (
+        "startVM may have created a VM from image {image_id} although its answer was lost;"
+        " find it with client.vms.list(image_id={image_id}, status='started')"
+    ),
+    "cacheVM": (
+        "cacheVM may have created a cached VM from image {image_id} although its answer"
+        " was lost; find it with client.vms.list(image_id={image_id})"
+    ),
+    "": (
+        "{operation} may have been carried out although its answer was lost; the API"
+        " cannot list what it made, so repeat it if you need the id"
+    ),
 }
-"""The create operations, and how to find what a lost answer left behind."""
+"""What a lost create answer may have left behind, and how to find it, per operation."""
 
 
 def mark_maybe_created(error: APIError, image_id: str | None = None) -> APIError:
@@ -211,18 +217,26 @@ class AuthenticationError(APIStatusError):
     """401: the API key is missing or not accepted."""
 
 
+_GENERIC_NOT_FOUND: Final = frozenset({"", "not found", "404 not found", "404", "no route"})
+
+
 class NotFoundError(APIStatusError):
     """404: the resource does not exist (or belongs to another API key).
 
-    When the body is not the API's error shape, the 404 most likely came from something
-    else than the API (a base URL without ``/v1``, a proxy); the message says so.
+    When the body is not the API's error shape, or only says "Not Found" without naming
+    a resource, the path itself was not found (a base URL without ``/v1``, a proxy);
+    the message then says the base URL may be wrong.
     """
 
     def _hint(self) -> str:
-        if is_api_error_body(self.body):
+        # The API's own 404 names what is missing ("VM ... does not exist"); a bare
+        # "Not Found", or a body in another shape (HTML, a proxy's JSON), is what a
+        # server answers for a path it has no route for.
+        generic = self.message.strip().lower() in _GENERIC_NOT_FOUND
+        if is_api_error_body(self.body) and not generic:
             return ""
         return (
-            "; the response is not an API error, so the base URL may be wrong"
+            "; nothing answers this path, so the base URL may be wrong"
             " (it should end in /v1, e.g. https://api.cakework.com/v1)"
         )
 

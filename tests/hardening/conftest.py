@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -33,20 +32,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 FUZZ_COUNTS: Counter[str] = Counter()
 """Examples run, by outcome; printed after the session (see ``pytest_terminal_summary``)."""
-
-
-PHASE_B = Path(__file__).with_name("_phase_b.txt")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests listed in ``_phase_b.txt`` fail until the fixes that need the new layout land."""
-    if not PHASE_B.exists():
-        return
-    listed = set(PHASE_B.read_text(encoding="utf-8").splitlines())
-    mark = pytest.mark.xfail(strict=True, reason="fixed in phase B")
-    for item in items:
-        if item.nodeid.split("tests/hardening/", 1)[-1] in listed:
-            item.add_marker(mark)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

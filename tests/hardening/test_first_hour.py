@@ -135,14 +135,12 @@ def test_base_url_without_v1_says_the_base_url_may_be_wrong() -> None:
 
 
 def test_a_real_not_found_has_no_base_url_hint() -> None:
-    with (
-        Emulator() as emu,
-        Cakework(api_key=emu.api_key, base_url=emu.base_url) as c,
-        pytest.raises(NotFoundError) as caught,
-    ):
-        c.vms.get("e784996f346483")
+    with Emulator() as emu, Cakework(api_key=emu.api_key, base_url=emu.base_url) as c:
+        base_url = emu.base_url
+        with pytest.raises(NotFoundError) as caught:
+            c.vms.get("e784996f346483")
     assert "base URL" not in str(caught.value)
-    assert f"GET {emu.base_url}/vm/e784996f346483" in str(caught.value)
+    assert f"GET {base_url}/vm/e784996f346483" in str(caught.value)
 
 
 # --- 4. resources visible to help(), dir() and IDEs ---------------------------------------

@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from cakework import AsyncCakework, BuildFile, Cakework, InvalidParameterError
+from cakework import (
+    AsyncCakework,
+    BuildContextError,
+    BuildFile,
+    Cakework,
+    InvalidParameterError,
+)
 from cakework._validate import MAX_CURSOR_LENGTH, MAX_ID_LENGTH, MAX_QUERY_LENGTH
 
 from ._wire import BASE_URL, FakeApi, FakeClock
@@ -113,7 +119,6 @@ REFUSED: list[tuple[str, Call, str]] = [
         "destroy_adopted",
     ),
     ("nul in path", lambda c: c.images.build_from_directory("a\x00b"), "path"),
-    ("surrogate path", lambda c: c.images.build_from_directory("dir\udcff"), "path"),
     ("follow str", lambda c: c.vms.logs("vm1", follow="yes"), "follow"),
     ("on_log not callable", lambda c: c.images.wait_for_build("b1", on_log=5), "on_log"),
     ("on_status not callable", lambda c: c.images.wait_for_build("b1", on_status="x"), "on_status"),
@@ -176,6 +181,15 @@ def test_refused_before_sending(case: str, call: Call, parameter: str, is_async:
     assert len(str(caught.value)) < 400  # a 70 000-character value is not repeated
 
 
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_undecodable_folder_name_is_a_build_context_error(is_async: bool) -> None:
+    """A lone surrogate is a valid (undecodable) folder name: typed, and nothing sent."""
+    api = FakeApi()
+    with pytest.raises(BuildContextError, match="not a folder"):
+        _either(lambda c: c.images.build_from_directory("dir\udcff"), api, is_async)
+    assert api.count == 0
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -204,7 +218,7 @@ def test_build_from_files_accepts_the_api_json_shape(tmp_path: Path) -> None:
         build = c.images.build_from_files(
             dockerfile="FROM python:3.11-slim\nCOPY app.py .\n",
             files=[
-                {"dir": ".", "name": "app.py", "content": "print('hi')\n"},  # type: ignore[list-item]
+                {"dir": ".", "name": "app.py", "content": "print('hi')\n"},
                 BuildFile(dir="src", name="lib.py", content=""),
             ],
         )

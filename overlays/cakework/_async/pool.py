@@ -25,7 +25,9 @@ from .._concurrency import (
     wait_signal_async,
 )
 from .._flow import Flow, Now
-from .._models import VM, CachedVM
+from .._lost import PoolAdopter
+from .._models import VM, CachedVM, VMPage
+from .._pagination import VMListRequest
 from .._params import VMSpec
 from .._pool_state import (
     Outcome,
@@ -64,9 +66,17 @@ class PoolApi:
     spec: VMSpec
     start_timeout: float | None
     new_rng: Callable[[], Any] = attrs.field(repr=False)
+    adopter: PoolAdopter | None = attrs.field(default=None, repr=False)
 
     def create(self) -> Flow[CachedVM]:
-        return self.api.cache_vm(self.spec)
+        if self.adopter is None:
+            return self.api.cache_vm(self.spec)
+        api, image_id = self.api, self.spec.image_id
+
+        def list_page(token: str | None) -> Flow[VMPage]:
+            return api.list_vms(VMListRequest(image_id=image_id, pagination=token))
+
+        return self.adopter.create(api.cache_vm(self.spec), list_page)
 
     def start(self, vm_id: str) -> Flow[None]:
         return self.api.start_cached_vm(vm_id)
@@ -249,6 +259,10 @@ class AsyncCachedVMPool:
         destroy_adopted: Also destroy adopted VMs on close.
         start_timeout: Seconds a VM may take to reach ``started`` before it counts as
             failed (``None``: no limit).
+        adopt_lost: When a cacheVM answer is lost (``maybe_created``), find the cached
+            VM it made (listVMs of the image: one that appeared meanwhile, unknown to
+            the pool) and use it, instead of failing and leaving it behind. Costs one
+            listVMs per create.
 
     Raises:
         InvalidParameterError: A size, timeout or VM setting is out of range.
@@ -265,15 +279,17 @@ class AsyncCachedVMPool:
         adopt: Sequence[str] | None = None,
         destroy_adopted: bool = False,
         start_timeout: float | None = DEFAULT_START_TIMEOUT,
+        adopt_lost: bool = False,
     ) -> None:
         check.check_timeout(start_timeout, "start_timeout")
+        adopter = PoolAdopter() if check.flag("adopt_lost", adopt_lost) else None
         self._state = PoolState(
             size=size,
             max_size=max_size,
-            adopt=() if adopt is None else adopt,
-            destroy_adopted=destroy_adopted,
+            adopt=check.id_list("adopt", adopt),
+            destroy_adopted=check.flag("destroy_adopted", destroy_adopted),
         )
-        self._ops = PoolApi(api, spec, start_timeout, pump.new_rng)
+        self._ops = PoolApi(api, spec, start_timeout, pump.new_rng, adopter)
         # The body is built (and its encoding checked) now, in the caller's thread,
         # rather than later inside a warm-up thread.
         self._ops.create().close()
