@@ -82,12 +82,13 @@ async def wait_signal_async(event: asyncio.Event, timeout: float | None) -> None
         await asyncio.wait_for(event.wait(), timeout)
 
 
-def all_done_sync(jobs: Sequence[Callable[[], T]]) -> list[T]:
+def all_done_sync(jobs: Sequence[Callable[[], T]], *, patient: bool = True) -> list[T]:
     """Run ``jobs`` side by side on threads and return their results once all are done.
 
     Each job must catch its own errors. Interrupted while waiting, it still lets every
     job finish (a job may be creating a VM that must be known before cleanup), then the
-    interrupt goes on; a second Ctrl-C ends it.
+    interrupt goes on; a second Ctrl-C ends it. With ``patient=False`` (the caller is
+    already handling a Ctrl-C) the first one ends it: the daemon threads are abandoned.
     """
     results: list[Any] = [None] * len(jobs)
 
@@ -104,16 +105,20 @@ def all_done_sync(jobs: Sequence[Callable[[], T]]) -> list[T]:
         for thread in threads:
             thread.join()
     except BaseException:
-        for thread in threads:
-            thread.join()
+        if patient:
+            for thread in threads:
+                thread.join()
         raise
     return results
 
 
-async def all_done_async(jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+async def all_done_async(
+    jobs: Sequence[Callable[[], Awaitable[T]]], *, patient: bool = True
+) -> list[T]:
     """Run ``jobs`` side by side as tasks; see :func:`all_done_sync`.
 
-    Cancelled while waiting, the children are not cancelled: they finish first.
+    Cancelled while waiting, the children are not cancelled: they finish first (with
+    ``patient=False`` they are cancelled and the cancellation goes on at once).
     """
     if not jobs:
         return []
@@ -121,6 +126,10 @@ async def all_done_async(jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     try:
         await asyncio.wait(tasks)
     except BaseException:
+        if not patient:
+            for task in tasks:
+                task.cancel()
+            raise
         await asyncio.wait(tasks)
         raise
     return [task.result() for task in tasks]

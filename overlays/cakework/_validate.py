@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 from ._models import VM_STATES, BuildFile, parse_timestamp
@@ -202,11 +202,13 @@ def env_vars(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
     return value
 
 
-def id_list(name: str, value: Sequence[str] | None) -> tuple[str, ...]:
-    """Check an optional sequence of ids (e.g. cached VMs to adopt); a lone string is refused."""
+def id_list(name: str, value: Iterable[str] | None) -> tuple[str, ...]:
+    """Check optional ids (e.g. cached VMs to adopt); a lone string is refused."""
     if value is None:
         return ()
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+    # Any iterable of ids works (it is read once); a lone string would be read as ids of
+    # one character each, and a mapping is a mistake.
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise InvalidParameterError(name, _shown(value), "a sequence of ids")
     return tuple(resource_id(name, item) for item in value)
 

@@ -82,6 +82,37 @@ def test_second_ctrl_c_during_a_slow_stop_exits_at_once(ctrl_c: Callable[[], Non
         client.close()
 
 
+def test_second_ctrl_c_while_a_pool_closes_exits_at_once(ctrl_c: Callable[[], None]) -> None:
+    """The pool keeps the same promise: Ctrl-C in the body, a second one during close."""
+    release = threading.Event()
+    destroy_answered = threading.Event()
+
+    def respond(operation: str, request: httpx.Request, api: FakeApi) -> httpx.Response:
+        if operation == "destroyCachedVM":
+            ctrl_c()
+            release.wait(30)
+            destroy_answered.set()
+        return happy(operation, request, api)
+
+    api = FakeApi(respond=respond)
+    client = Cakework(api_key="k" * 16, base_url=BASE_URL, http_client=api.sync_client())
+
+    def body() -> None:
+        with client.cached_vms.pool(image_id="img1", size=1):
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            body()
+        assert not destroy_answered.is_set(), "close waited after a second Ctrl-C"
+        notes = "\n".join(getattr(caught.value, "__notes__", []))
+        assert "c1" in notes
+        assert "client.cached_vms.destroy" in notes
+    finally:
+        release.set()
+        client.close()
+
+
 def test_first_ctrl_c_during_stop_still_waits_for_the_answer(
     ctrl_c: Callable[[], None],
 ) -> None:

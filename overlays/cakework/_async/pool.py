@@ -9,6 +9,7 @@ through the client's pump, waiting for a turn on a signal, running flows side by
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -156,6 +157,9 @@ class _Driver:
         self.state = state
         self.lock = threading.Lock()
         self.pump = pump
+        self.patient = True
+        """False while the pool closes because of a Ctrl-C or cancellation: the next
+        one then gives up at once instead of waiting for the requests in flight."""
 
     def advance(self, flow: PoolFlow[Any], ok: bool, value: Any) -> PoolEffect:
         """One atomic step: resume ``flow`` with a result (or throw an error) under the lock.
@@ -203,7 +207,9 @@ class _Driver:
             # Interrupted during cacheVM, the new VM's id would be lost: let the request
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
-            created, interrupt = await finish_despite_cancel(lambda: self.pump(flow))
+            created, interrupt = await finish_despite_cancel(
+                lambda: self.pump(flow), patient=self.patient
+            )
             if interrupt is not None:
                 raise _InterruptedCreate(created, interrupt)
             return created
@@ -215,7 +221,7 @@ class _Driver:
                 await wait_signal_async(signal, effect.timeout)
             return None
         jobs = [lambda flow=flow: self._outcome(flow) for flow in effect.flows]
-        return tuple(await all_done_async(jobs))
+        return tuple(await all_done_async(jobs, patient=self.patient))
 
     async def _outcome(self, flow: PoolFlow[Any]) -> Outcome:
         try:
@@ -351,7 +357,25 @@ class AsyncCachedVMPool:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.close()
+        if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+            await self.close()
+            return
+        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and says
+        # which cached VMs may be left behind.
+        self._driver.patient = False
+        try:
+            await self.close()
+        except BaseException as second:
+            if second is not exc:
+                with self._driver.lock:
+                    left = self._state.held_ids()
+                if left:
+                    second.add_note(
+                        f"cakework: the pool's cached VMs {', '.join(left)} may be left"
+                        " (closing was cut short); destroy each with"
+                        " client.cached_vms.destroy(id)"
+                    )
+            raise
 
     @contextlib.asynccontextmanager
     async def acquire(

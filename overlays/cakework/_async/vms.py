@@ -113,7 +113,9 @@ class AsyncVMs:
 
         Raises:
             APIError: startVM is not re-sent after a timeout or a 5xx (it might create
-                a second VM), so such a failure may leave a VM you did not hear about.
+                a second VM), so such a failure may leave a VM you did not hear about:
+                the error then has ``maybe_created=True`` and its message says how to
+                find the VM (``vms.list(image_id=..., status="started")``).
         """
         spec = VMSpec.checked(
             image_id=image_id,

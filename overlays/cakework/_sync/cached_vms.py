@@ -62,6 +62,11 @@ class CachedVMs:
 
         Returns:
             The cached VM (``id`` and ``hostname``; other fields when the API sends them).
+
+        Raises:
+            APIError: cacheVM is not re-sent after a timeout or a 5xx (it might create a
+                second cached VM); such an error has ``maybe_created=True`` and its
+                message says how to find what it made.
         """
         spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return self._pump(self._api.cache_vm(spec))

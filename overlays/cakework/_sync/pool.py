@@ -11,6 +11,7 @@ through the client's pump, waiting for a turn on a signal, running flows side by
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -158,6 +159,9 @@ class _Driver:
         self.state = state
         self.lock = threading.Lock()
         self.pump = pump
+        self.patient = True
+        """False while the pool closes because of a Ctrl-C or cancellation: the next
+        one then gives up at once instead of waiting for the requests in flight."""
 
     def advance(self, flow: PoolFlow[Any], ok: bool, value: Any) -> PoolEffect:
         """One atomic step: resume ``flow`` with a result (or throw an error) under the lock.
@@ -205,7 +209,9 @@ class _Driver:
             # Interrupted during cacheVM, the new VM's id would be lost: let the request
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
-            created, interrupt = finish_despite_interrupt(lambda: self.pump(flow))
+            created, interrupt = finish_despite_interrupt(
+                lambda: self.pump(flow), patient=self.patient
+            )
             if interrupt is not None:
                 raise _InterruptedCreate(created, interrupt)
             return created
@@ -217,7 +223,7 @@ class _Driver:
                 wait_signal_sync(signal, effect.timeout)
             return None
         jobs = [lambda flow=flow: self._outcome(flow) for flow in effect.flows]
-        return tuple(all_done_sync(jobs))
+        return tuple(all_done_sync(jobs, patient=self.patient))
 
     def _outcome(self, flow: PoolFlow[Any]) -> Outcome:
         try:
@@ -347,7 +353,25 @@ class CachedVMPool:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+            self.close()
+            return
+        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and says
+        # which cached VMs may be left behind.
+        self._driver.patient = False
+        try:
+            self.close()
+        except BaseException as second:
+            if second is not exc:
+                with self._driver.lock:
+                    left = self._state.held_ids()
+                if left:
+                    second.add_note(
+                        f"cakework: the pool's cached VMs {', '.join(left)} may be left"
+                        " (closing was cut short); destroy each with"
+                        " client.cached_vms.destroy(id)"
+                    )
+            raise
 
     @contextlib.contextmanager
     def acquire(
