@@ -12,14 +12,22 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
+.PHONY: generate-py ts-node ts-generate ts-drift ts-test dist-ts
+.PHONY: compat release-check release-snapshot dist
 
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
-	@echo "make generate   regenerate generated/cakework_api and the sync edge (_sync)"
+	@echo "make generate   regenerate generated/cakework_api, the sync edge (_sync) and the TypeScript types"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, examples/ and generated/"
 	@echo "make bench      benchmarks (ratios measured side by side)"
+	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
+	@echo "make dist-ts    pack clients/typescript as an npm tarball into dist/"
+	@echo "make compat     classify spec changes since the latest release (BASE=file|ref|version)"
+	@echo "make release-check    version bump, changelog, snapshot and drift agree"
+	@echo "make release-snapshot copy openapi.yaml to releases/<version>/"
+	@echo "make dist       wheel, sdist, bundled spec, HTML and Python API references in dist/"
 
 venv: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
@@ -33,11 +41,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-generate: $(VENV_STAMP)
+generate: generate-py ts-generate
+
+generate-py: $(VENV_STAMP)
 	$(PY) scripts/generate.py
 	$(PY) scripts/unasync.py
 
-drift: $(VENV_STAMP)
+drift: $(VENV_STAMP) ts-drift
 	$(PY) scripts/generate.py --check
 	$(PY) scripts/unasync.py --check
 
@@ -45,6 +55,9 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
 	npx --no-install redocly lint openapi.yaml --format=stylish
 	npx --no-install spectral lint openapi.yaml --fail-severity=hint
+	$(BIN)/openapi-spec-validator emulator.yaml
+	npx --no-install redocly lint emulator.yaml --format=stylish
+	npx --no-install spectral lint emulator.yaml --fail-severity=hint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -55,13 +68,55 @@ typecheck: $(VENV_STAMP)
 pytest: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
-test: drift lint typecheck pytest
+test: drift lint typecheck pytest ts-test
 
-demo: $(VENV_STAMP) generate
+demo: $(VENV_STAMP) generate-py
 	$(PY) scripts/demo.py
 
 bench: $(VENV_STAMP)
 	$(PY) scripts/bench.py
 
+# ---- TypeScript client (clients/typescript: its own package.json and lock file) ----------
+TS_DIR := clients/typescript
+TS_STAMP := $(TS_DIR)/node_modules/.stamp-deps
+
+ts-node: $(TS_STAMP)
+$(TS_STAMP): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Types from openapi.yaml and emulator.yaml (openapi-typescript, pinned), whole-file drift check.
+ts-generate: $(TS_STAMP)
+	cd $(TS_DIR) && node scripts/generate.mjs
+
+ts-drift: $(TS_STAMP)
+	cd $(TS_DIR) && node scripts/generate.mjs --check
+
+# tsc --strict over src/ and test/, then node --test; the tests start the emulator from .venv.
+ts-test: $(TS_STAMP) $(VENV_STAMP)
+	cd $(TS_DIR) && npm test --silent
+
+# The npm tarball (cakework-client-<version>.tgz), next to the wheel in dist/.
+dist-ts: $(TS_STAMP)
+	mkdir -p dist
+	cd $(TS_DIR) && npm pack --silent --pack-destination ../../dist
+
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache dist
+	rm -rf $(TS_DIR)/node_modules $(TS_DIR)/build $(TS_DIR)/dist
+
+# Releasing: see README "Releasing". BASE is a release version, a file or a git ref.
+BASE ?=
+ARGS ?=
+compat: $(VENV_STAMP)
+	$(PY) scripts/compat.py --base "$(BASE)" $(ARGS)
+
+release-check: $(VENV_STAMP)
+	$(PY) scripts/release.py check
+
+release-snapshot: $(VENV_STAMP)
+	$(PY) scripts/release.py snapshot
+
+dist: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) scripts/dist.py
+	@if [ -f clients/typescript/package.json ]; then $(MAKE) dist-ts; fi

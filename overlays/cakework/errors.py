@@ -242,7 +242,11 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """409: the resource is not in a state that allows this, e.g. stopping a stopped VM."""
+    """409: the resource is not in a state that allows this, e.g. stopping a stopped VM.
+
+    Also a ``pagination`` cursor sent without its ``from``/``to`` or with other parameters
+    than it was issued for (the high-level iterators never do that).
+    """
 
 
 class RateLimitError(APIStatusError):

@@ -52,12 +52,40 @@ def test_cli_serves_and_stops_on_sigint() -> None:
             process.communicate()
 
 
+def test_cli_manual_clock_moves_only_when_advanced_and_stops_on_sigterm() -> None:
+    # What a non-Python suite does: --port 0, read the URL, drive /_emulator, SIGTERM.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cakework.testing", "--port", "0", "--manual-clock"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().rsplit(" ", 1)[1].strip()
+        root = base_url.removesuffix("/v1")
+        clock = httpx.get(root + "/_emulator/clock").json()
+        assert clock["manual"] is True
+        assert httpx.get(root + "/_emulator/clock").json() == clock
+        advanced = httpx.post(root + "/_emulator/clock/advance", json={"seconds": 5}).json()
+        assert advanced["now"] == clock["now"] + 5
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        _, errors = process.communicate()
+        assert "Traceback" not in errors
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--page-size", "0"], "page_size"),
         (["--speed", "0"], "speed"),
         (["--speed", "nan"], "speed"),
+        (["--manual-clock", "--speed", "5"], "--manual-clock"),
     ],
 )
 def test_cli_bad_arguments_are_usage_errors(

@@ -17,6 +17,8 @@ from cakework.testing._routes import _load_spec, _SpecRequest, find_spec
 
 from .conftest import ECR_URI
 
+ECHO_WINDOW = "from=2023-03-07+06:12:56+UTC&to=2023-03-08+06:11:56+UTC"
+
 
 @attrs.frozen
 class _SpecResponse:
@@ -88,9 +90,11 @@ def test_every_refusal_conforms(emu: Emulator, call: Checked, other: httpx.Clien
         ("POST", f"/vm/{cached_id}/stop"): 409,
         # refused cursors and bounds
         ("GET", f"/image/build/{build_id}/logs?pagination=bogus&from=x&to=y"): 400,
-        ("GET", f"/image/build/{build_id}/logs?pagination=bogus"): 400,
+        ("GET", f"/image/build/{build_id}/logs?pagination=bogus&{ECHO_WINDOW}"): 409,
+        ("GET", f"/image/build/{build_id}/logs?pagination=bogus"): 409,
         ("GET", f"/vm/{vm_id}/logs?from=yesterday"): 400,
-        ("GET", "/vms?pagination=bogus"): 400,
+        ("GET", f"/vm/{vm_id}/logs?query="): 400,
+        ("GET", "/vms?pagination=bogus"): 409,
     }
     for (method, path), status in expected.items():
         assert call(method, path).status_code == status, (method, path)
@@ -108,7 +112,7 @@ def test_every_refusal_conforms(emu: Emulator, call: Checked, other: httpx.Clien
         "from": page["from"],
         "to": page["to"],
     }
-    assert call("GET", f"/image/build/{build_id}/logs", params=changed).status_code == 400
+    assert call("GET", f"/image/build/{build_id}/logs", params=changed).status_code == 409
     call("POST", f"/vm/{vm_id}/stop")
     assert call("POST", f"/vm/{vm_id}/stop").status_code == 409
     call("POST", f"/vm/cached/{cached_id}/destroy")

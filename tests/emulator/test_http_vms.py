@@ -129,8 +129,8 @@ def test_list_vms_pages_and_filters(emu: Emulator, client: httpx.Client) -> None
     assert [vm["id"] for vm in stopped] == [ids[0]]
     first = client.get("/vms").json()
     changed = client.get("/vms", params={"pagination": first["pagination"], "status": "created"})
-    assert changed.status_code == 400
-    assert client.get("/vms", params={"pagination": "garbage!"}).status_code == 400
+    assert changed.status_code == 409
+    assert client.get("/vms", params={"pagination": "garbage!"}).status_code == 409
 
 
 def test_manual_clock_only_moves_on_advance(emu: Emulator, client: httpx.Client) -> None:

@@ -123,7 +123,7 @@ def test_cursor_with_changed_parameters_is_rejected() -> None:
     for request in changes:
         with pytest.raises(EmulatorError) as caught:
             page_logs(lines, request, scope="r", start=START, now=START + 60)
-        assert caught.value.status == 400
+        assert caught.value.status == 409
     with pytest.raises(EmulatorError):
         page_logs(lines, follow(), scope="other", start=START, now=START + 60)
 

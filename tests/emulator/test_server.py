@@ -191,7 +191,7 @@ async def test_in_process_app_drops_like_a_server(kind: str, created: int) -> No
     async with httpx.AsyncClient(
         transport=transport, base_url="http://emulator/v1", headers={"X-Api-Key": "test-key"}
     ) as http:
-        body = {"imageUri": "123456789012.dkr.ecr.us-west-2.amazonaws.com/a", "password": ""}
+        body = {"imageUri": "123456789012.dkr.ecr.us-west-2.amazonaws.com/a", "password": "pw"}
         app.add_fault("importImage", Fault(kind=kind), times=1, fraction=None)  # type: ignore[arg-type]
         with pytest.raises(httpx.RemoteProtocolError):
             await http.post("/image/import", json=body)

@@ -33,6 +33,11 @@ def test_make_demo_script_runs_the_quickstart_and_exits_0() -> None:
         "pool: size=2",
         "COPY server.py",  # the failing step of the broken build
         "Summary: all steps succeeded",
+        "$ cakework images build examples/app --wait",  # the CLI section
+        '"status": "succeeded"',
+        "hello from ",
+        "stopped",
+        "$ cakework vms list",
         "Emulator stopped. Demo succeeded.",
     ):
         assert expected in out

@@ -71,7 +71,7 @@ def test_every_model_round_trips_its_spec_examples(spec: dict[str, Any]) -> None
         "CachedVM",
         "CachedVMLogs",
         "Image",
-        "Error",
+        "ErrorBody",
         "StartVMRequest",
         "CacheVMRequest",
         "BuildFromFilesRequest",

@@ -38,6 +38,7 @@ def test_wheel_contains_both_typed_packages_and_the_spec(wheel: Path) -> None:
         "cakework_api/py.typed",
         "cakework_api/api/v_ms/start_vm.py",
         "cakework/testing/openapi.yaml",
+        "cakework/testing/emulator.yaml",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "generated/", "overlays/")) for n in names)
@@ -82,6 +83,19 @@ def test_wheel_installs_into_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "emulator" in result.stderr
+    # The console script is installed; without the `cli` extra it names the install command.
+    result = subprocess.run(
+        [str(python.parent / "cakework"), "vms", "list"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "cakework: the cakework command needs the 'cli' extra: pip install \"cakework-client[cli]\""
+    ]
 
 
 def test_emulator_runs_from_a_fresh_install_with_the_extra(wheel: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from .cache_vm_request import CacheVMRequest
 from .cached_vm import CachedVM
 from .cached_vm_logs import CachedVMLogs
 from .env_vars import EnvVars
-from .error import Error
+from .error_body import ErrorBody
 from .image import Image
 from .import_image_request import ImportImageRequest
 from .known_build_status import KnownBuildStatus
@@ -29,7 +29,7 @@ __all__ = (
     "CachedVMLogs",
     "CacheVMRequest",
     "EnvVars",
-    "Error",
+    "ErrorBody",
     "Image",
     "ImportImageRequest",
     "KnownBuildStatus",

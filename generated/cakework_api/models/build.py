@@ -17,19 +17,25 @@ class Build:
     """An image build.
 
     Attributes:
-        build_id (str): Id of the build.
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         status (KnownBuildStatus | str): Status of a build: `created` while it runs, then `succeeded` or `failed`. The
             set
             is open: a value not listed here must be accepted and treated as "still running".
         created_at (str): A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
             separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
             `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-            format; parse all three.
+            format; parse all three. The pattern states exactly these shapes: a real calendar
+            date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+            (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
         updated_at (str): A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
             separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
             `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-            format; parse all three.
-        image_id (str | Unset): Id of the built image; present only once the build has succeeded.
+            format; parse all three. The pattern states exactly these shapes: a real calendar
+            date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+            (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
+        image_id (str | Unset): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
     """
 
     build_id: str

@@ -18,11 +18,13 @@ class CachedVM:
     fields when the service sends the whole VM.
 
         Attributes:
-            id (str): Id of the cached VM.
-            hostname (str): Hostname under which the cached VM is reachable.
+            id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+                and `_` (so it travels in a URL path unescaped), at most 128 characters.
+            hostname (str): A DNS host name.
             cpu (int | Unset): Number of CPUs.
             memory (int | Unset): Memory in MB.
-            image_id (str | Unset): Image the cached VM runs.
+            image_id (str | Unset): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+                and `_` (so it travels in a URL path unescaped), at most 128 characters.
             state (KnownVMState | str | Unset): State of a VM: `created`, `started`, `stopped` or `destroyed`. The set is
                 open: a
                 value not listed here must be accepted.
@@ -31,11 +33,15 @@ class CachedVM:
             created_at (str | Unset): A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
                 separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
                 `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-                format; parse all three.
+                format; parse all three. The pattern states exactly these shapes: a real calendar
+                date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+                (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
             updated_at (str | Unset): A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
                 separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
                 `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-                format; parse all three.
+                format; parse all three. The pattern states exactly these shapes: a real calendar
+                date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+                (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
     """
 
     id: str

@@ -14,7 +14,8 @@ class Image:
     """An image VMs can be started from.
 
     Attributes:
-        image_id (str): Id of the image.
+        image_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
     """
 
     image_id: str

@@ -13,7 +13,10 @@ class ImportImageRequest:
     """An ECR image to import.
 
     Attributes:
-        image_uri (str): URI of the image in AWS ECR, `<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]`.
+        image_uri (str): URI of the image in AWS ECR:
+            `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag | @sha256:<digest>]`,
+            with a 12-digit account, a region such as `us-west-2`, a lowercase repository
+            name (path parts separated by `/`) and a Docker tag or a sha256 digest.
         password (str): Password of the ECR registry.
     """
 

@@ -23,9 +23,12 @@ class LogPage:
 
         Attributes:
             lines (list[LogLine]): The lines of this page.
-            pagination (str | Unset): Continuation token for the next page.
-            from_ (str | Unset): Continuation start of the time window, sent back verbatim.
-            to (str | Unset): Continuation end of the time window, sent back verbatim.
+            pagination (str | Unset): Opaque continuation token of a paged read; send it back unchanged, never build or
+                edit one.
+            from_ (str | Unset): A bound of a log time window as the service echoes it with a continuation, in UTC
+                to the second. Not RFC 3339: send it back verbatim, never re-format it.
+            to (str | Unset): A bound of a log time window as the service echoes it with a continuation, in UTC
+                to the second. Not RFC 3339: send it back verbatim, never re-format it.
     """
 
     lines: list[LogLine]

@@ -19,7 +19,8 @@ class StartVMRequest:
     """What to start. CPU and memory default to 1 and 256 on the service.
 
     Attributes:
-        image_id (str): Image to start.
+        image_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         cpu (int | Unset): Number of CPUs.
         memory (int | Unset): Memory in MB.
         port (int | Unset): The internal port to open.

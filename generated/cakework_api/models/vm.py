@@ -17,21 +17,27 @@ class VM:
     """A virtual machine (one-time or cached).
 
     Attributes:
-        id (str): Id of the VM.
-        hostname (str): Hostname under which the VM is reachable.
+        id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
+        hostname (str): A DNS host name.
         cpu (int): Number of CPUs.
         memory (int): Memory in MB.
-        image_id (str): Image the VM runs.
+        image_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         state (KnownVMState | str): State of a VM: `created`, `started`, `stopped` or `destroyed`. The set is open: a
             value not listed here must be accepted.
         created_at (str): A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
             separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
             `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-            format; parse all three.
+            format; parse all three. The pattern states exactly these shapes: a real calendar
+            date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+            (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
         updated_at (str): A point in time. The service sends three shapes: `2023-02-24 20:29:40.331` (space
             separator, no zone, meaning UTC), `2023-03-09T02:43:30.243-08:00` and
             `2023-03-03T20:22:39.096Z`. Not every shape is RFC 3339, hence no `date-time`
-            format; parse all three.
+            format; parse all three. The pattern states exactly these shapes: a real calendar
+            date in the years 1000 to 2999, a time of day, up to 6 fraction digits, and a zone
+            (`Z` or `+hh:mm`/`-hh:mm`) after a `T` only.
         port (int | Unset): The internal port to open.
         volume_gb (int | Unset): Attached storage in GB; 0 or absent when none.
     """

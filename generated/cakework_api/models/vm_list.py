@@ -21,7 +21,8 @@ class VMList:
 
     Attributes:
         vms (list[VM]): The VMs on this page.
-        pagination (str | Unset): Present when more VMs follow; send it back to get the next page.
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back unchanged, never build or
+            edit one.
     """
 
     vms: list[VM]

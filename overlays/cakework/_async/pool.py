@@ -233,9 +233,9 @@ class _Driver:
 class AsyncCachedVMPool:
     """A pool of warm cached VMs handed out one job at a time.
 
-    The blocking pool is thread-safe; the asyncio pool is task-safe within one event loop
-    (``async with pool:``, ``async with pool.acquire() as vm:``; cancelling a task
-    inside ``acquire`` stops and returns its VM; cancelling during a start destroys it).
+    The blocking pool is thread-safe; the asyncio pool is task-safe within one event
+    loop, and cancelling a task inside ``acquire`` stops and returns its VM (cancelling
+    during a start destroys it).
 
     Made by ``client.cached_vms.pool(...)``. ``with pool:`` (or :meth:`open`) creates
     ``size`` cached VMs side by side; leaving the block (or :meth:`close`) destroys every

@@ -5,7 +5,7 @@
 All request logic (building, retries, parsing, errors) lives in the flows of
 ``_request.Api``; the client owns what those flows must not touch -- the connection pool,
 the clock, sleep and randomness -- bundles them in a pump and hands ``(api, pump)`` to
-each resource. Close with ``close()`` (``close()`` on the blocking client).
+each resource. Close it with ``close()`` or by leaving its ``with`` block.
 """
 
 from __future__ import annotations

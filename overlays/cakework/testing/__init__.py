@@ -1,7 +1,7 @@
 """``cakework.testing``: a stateful local Cakework emulator for tests and demos.
 
 Start it as a context manager, with the pytest fixture ``cakework_emulator``, or from a
-shell: ``python -m cakework.testing --port 8080 [--speed 10] [--api-key K ...]``.
+shell: ``python -m cakework.testing --port 8080 [--speed 10 | --manual-clock] [--api-key K ...]``.
 Needs the ``emulator`` extra: ``pip install 'cakework-client[emulator]'``.
 
 Example::

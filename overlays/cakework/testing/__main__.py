@@ -26,6 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--speed", type=float, default=1.0, help="emulator clock speed vs real time (default 1)"
     )
     parser.add_argument(
+        "--manual-clock",
+        action="store_true",
+        help="stop the emulator clock; it moves only through POST /_emulator/clock/advance",
+    )
+    parser.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
@@ -39,11 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="return a log cursor on the last, empty page, like the real service did",
     )
     args = parser.parse_args(argv)
+    if args.manual_clock and args.speed != 1.0:
+        parser.error("--speed has no effect with --manual-clock: give one of them")
     options = {} if args.page_size is None else {"page_size": args.page_size}
     try:
         emulator = Emulator(
             tuple(args.api_keys or ("test-key",)),
             speed=args.speed,
+            manual_clock=args.manual_clock,
             log_quirk=args.log_quirk,
             host=args.host,
             port=args.port,

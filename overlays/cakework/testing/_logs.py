@@ -4,7 +4,9 @@ Rules reproduced here: ``query`` is a case-insensitive substring filter; ``batch
 per page; ``order`` ``oldest_first`` | ``newest_first``; ``from``/``to`` bound the window.
 A page that has more after it carries ``pagination`` plus ``from``/``to`` echo values in
 the ``2023-03-07 06:12:56 UTC`` shape; the next request must repeat ``query``, ``batch``
-and ``order`` and send all three back verbatim, otherwise it is a 400.
+and ``order`` and send all three back verbatim, otherwise it is a 409 (a cursor that does
+not belong to the request is a conflict with the read it continues; openapi.yaml cannot
+state the rule in a schema, so a schema-valid request must not get a 400 for it).
 
 The cursor encodes a *position* (timestamp and index of the last line sent), never only a
 time, so many lines within one millisecond never make a page boundary skip or repeat a
@@ -119,10 +121,10 @@ def _decode_cursor(token: str, fingerprint: str) -> tuple[int, int]:
         ts, index, sent_fingerprint = raw.split(".")
         position = (int(ts), int(index))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise EmulatorError(400, "pagination: not a cursor this service issued") from exc
+        raise EmulatorError(409, "pagination: not a cursor this service issued") from exc
     if sent_fingerprint != fingerprint:
         raise EmulatorError(
-            400,
+            409,
             "pagination: the cursor was issued for a different query, batch, order, from or "
             "to; repeat them unchanged and send pagination, from and to back verbatim",
         )
@@ -152,12 +154,12 @@ def page_logs(
         The page.
 
     Raises:
-        EmulatorError: 400 for an unparseable ``from``/``to`` or a cursor that does not
-            belong to this request.
+        EmulatorError: 400 for an unparseable ``from``/``to``; 409 for a cursor that does
+            not belong to this request.
     """
     if request.pagination is not None:
         if request.from_ is None or request.to is None:
-            raise EmulatorError(400, "pagination must be sent together with from and to")
+            raise EmulatorError(409, "pagination must be sent together with from and to")
         from_echo, to_echo = request.from_, request.to
     else:
         from_s = (

@@ -427,7 +427,7 @@ class Backend:
     def import_image(self, api_key: str | None, *, image_uri: str, password: str) -> JSON:
         """ImportImage: any ECR-shaped URI gives a new image.
 
-        The password is not checked: openapi.yaml allows any string, even an empty one.
+        The password is not checked beyond what openapi.yaml states (a non-empty string).
         """
         with self._lock:
             tenant = self.tenant(api_key)
@@ -737,7 +737,7 @@ def _decode_list_cursor(token: str, fingerprint: str) -> int:
         seq, sent = raw.split(".")
         after = int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise EmulatorError(400, "pagination: not a cursor this service issued") from exc
+        raise EmulatorError(409, "pagination: not a cursor this service issued") from exc
     if sent != fingerprint:
-        raise EmulatorError(400, "pagination: the cursor was issued for different filters")
+        raise EmulatorError(409, "pagination: the cursor was issued for different filters")
     return after

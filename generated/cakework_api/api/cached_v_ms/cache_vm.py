@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cache_vm_request import CacheVMRequest
 from ...models.cached_vm import CachedVM
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -32,36 +32,51 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CachedVM | Error | None:
+) -> CachedVM | ErrorBody | None:
     if response.status_code == 200:
         response_200 = CachedVM.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -71,7 +86,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CachedVM | Error]:
+) -> Response[CachedVM | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CacheVMRequest,
-) -> Response[CachedVM | Error]:
+) -> Response[CachedVM | ErrorBody]:
     """Create a cached VM
 
      Creates a reusable VM from an image and leaves it stopped; start it with
@@ -101,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CachedVM | Error]
+        Response[CachedVM | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -119,7 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CacheVMRequest,
-) -> CachedVM | Error | None:
+) -> CachedVM | ErrorBody | None:
     """Create a cached VM
 
      Creates a reusable VM from an image and leaves it stopped; start it with
@@ -136,7 +151,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CachedVM | Error
+        CachedVM | ErrorBody
     """
 
     return sync_detailed(
@@ -149,7 +164,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CacheVMRequest,
-) -> Response[CachedVM | Error]:
+) -> Response[CachedVM | ErrorBody]:
     """Create a cached VM
 
      Creates a reusable VM from an image and leaves it stopped; start it with
@@ -166,7 +181,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CachedVM | Error]
+        Response[CachedVM | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -182,7 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CacheVMRequest,
-) -> CachedVM | Error | None:
+) -> CachedVM | ErrorBody | None:
     """Create a cached VM
 
      Creates a reusable VM from an image and leaves it stopped; start it with
@@ -199,7 +214,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CachedVM | Error
+        CachedVM | ErrorBody
     """
 
     return (

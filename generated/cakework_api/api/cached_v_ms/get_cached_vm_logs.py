@@ -7,7 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cached_vm_logs import CachedVMLogs
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -27,36 +27,51 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CachedVMLogs | Error | None:
+) -> CachedVMLogs | ErrorBody | None:
     if response.status_code == 200:
         response_200 = CachedVMLogs.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -66,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CachedVMLogs | Error]:
+) -> Response[CachedVMLogs | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,21 +94,23 @@ def sync_detailed(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[CachedVMLogs | Error]:
+) -> Response[CachedVMLogs | ErrorBody]:
     """Get all logs of a cached VM
 
      Returns every log line the cached VM has written, across all its starts, oldest
     first. There are no filters and no pagination.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CachedVMLogs | Error]
+        Response[CachedVMLogs | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -111,21 +128,23 @@ def sync(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> CachedVMLogs | Error | None:
+) -> CachedVMLogs | ErrorBody | None:
     """Get all logs of a cached VM
 
      Returns every log line the cached VM has written, across all its starts, oldest
     first. There are no filters and no pagination.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CachedVMLogs | Error
+        CachedVMLogs | ErrorBody
     """
 
     return sync_detailed(
@@ -138,21 +157,23 @@ async def asyncio_detailed(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[CachedVMLogs | Error]:
+) -> Response[CachedVMLogs | ErrorBody]:
     """Get all logs of a cached VM
 
      Returns every log line the cached VM has written, across all its starts, oldest
     first. There are no filters and no pagination.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CachedVMLogs | Error]
+        Response[CachedVMLogs | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -168,21 +189,23 @@ async def asyncio(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> CachedVMLogs | Error | None:
+) -> CachedVMLogs | ErrorBody | None:
     """Get all logs of a cached VM
 
      Returns every log line the cached VM has written, across all its starts, oldest
     first. There are no filters and no pagination.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CachedVMLogs | Error
+        CachedVMLogs | ErrorBody
     """
 
     return (

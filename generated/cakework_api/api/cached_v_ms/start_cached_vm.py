@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -26,40 +26,55 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Error | None:
+) -> Any | ErrorBody | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorBody.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -69,7 +84,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Error]:
+) -> Response[Any | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,7 +97,7 @@ def sync_detailed(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Any | ErrorBody]:
     """Start a cached VM
 
      Starts a stopped cached VM. The call returns once the start was accepted; the VM's
@@ -90,14 +105,16 @@ def sync_detailed(
     VM answers 409. There is no response body.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Any | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -115,7 +132,7 @@ def sync(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Any | ErrorBody | None:
     """Start a cached VM
 
      Starts a stopped cached VM. The call returns once the start was accepted; the VM's
@@ -123,14 +140,16 @@ def sync(
     VM answers 409. There is no response body.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Any | ErrorBody
     """
 
     return sync_detailed(
@@ -143,7 +162,7 @@ async def asyncio_detailed(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Any | ErrorBody]:
     """Start a cached VM
 
      Starts a stopped cached VM. The call returns once the start was accepted; the VM's
@@ -151,14 +170,16 @@ async def asyncio_detailed(
     VM answers 409. There is no response body.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Any | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -174,7 +195,7 @@ async def asyncio(
     cached_vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Any | ErrorBody | None:
     """Start a cached VM
 
      Starts a stopped cached VM. The call returns once the start was accepted; the VM's
@@ -182,14 +203,16 @@ async def asyncio(
     VM answers 409. There is no response body.
 
     Args:
-        cached_vm_id (str):
+        cached_vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Any | ErrorBody
     """
 
     return (

@@ -7,7 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.build import Build
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -27,36 +27,51 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Build | Error | None:
+) -> Build | ErrorBody | None:
     if response.status_code == 200:
         response_200 = Build.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -66,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Build | Error]:
+) -> Response[Build | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,7 +94,7 @@ def sync_detailed(
     build_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Build | Error]:
+) -> Response[Build | ErrorBody]:
     """Get a build
 
      Returns the current state of a build. `imageId` is present only once the build has
@@ -87,14 +102,16 @@ def sync_detailed(
     listed here should be treated as "still running".
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Build | Error]
+        Response[Build | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -112,7 +129,7 @@ def sync(
     build_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Build | Error | None:
+) -> Build | ErrorBody | None:
     """Get a build
 
      Returns the current state of a build. `imageId` is present only once the build has
@@ -120,14 +137,16 @@ def sync(
     listed here should be treated as "still running".
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Build | Error
+        Build | ErrorBody
     """
 
     return sync_detailed(
@@ -140,7 +159,7 @@ async def asyncio_detailed(
     build_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Build | Error]:
+) -> Response[Build | ErrorBody]:
     """Get a build
 
      Returns the current state of a build. `imageId` is present only once the build has
@@ -148,14 +167,16 @@ async def asyncio_detailed(
     listed here should be treated as "still running".
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Build | Error]
+        Response[Build | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -171,7 +192,7 @@ async def asyncio(
     build_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Build | Error | None:
+) -> Build | ErrorBody | None:
     """Get a build
 
      Returns the current state of a build. `imageId` is present only once the build has
@@ -179,14 +200,16 @@ async def asyncio(
     listed here should be treated as "still running".
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Build | Error
+        Build | ErrorBody
     """
 
     return (

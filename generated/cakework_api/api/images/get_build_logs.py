@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...models.log_order import LogOrder
 from ...models.log_page import LogPage
 from ...types import UNSET, Response, Unset
@@ -56,36 +56,56 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | LogPage | None:
+) -> ErrorBody | LogPage | None:
     if response.status_code == 200:
         response_200 = LogPage.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -95,7 +115,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | LogPage]:
+) -> Response[ErrorBody | LogPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +134,7 @@ def sync_detailed(
     pagination: str | Unset = UNSET,
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
-) -> Response[Error | LogPage]:
+) -> Response[ErrorBody | LogPage]:
     """Get one page of a build's logs
 
      Returns one page of the build's log lines. Lines can be filtered with a
@@ -124,25 +144,34 @@ def sync_detailed(
     **Continuation rule.** When the response carries `pagination`, `from` and `to`,
     more lines may exist. To fetch them, repeat the request with the same `query`,
     `batch` and `order`, and pass all three returned values back verbatim (never
-    re-format `from`/`to`). A cursor used with different `query`, `batch` or `order` is
-    rejected with 400. A cursor may come back on the last, even empty, page: stop on a
+    re-format `from`/`to`). A cursor sent without `from` and `to`, or with any of
+    `query`, `batch`, `order`, `from` or `to` changed, is refused with 409. A cursor may come back on
+    the last, even empty, page: stop on a
     missing cursor, on an empty page, or on a cursor you have already sent.
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         query (str | Unset):
         batch (int | Unset):  Default: 100.
         order (LogOrder | Unset): Order of log lines by timestamp.
-        pagination (str | Unset):
-        from_ (str | Unset):
-        to (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
+        from_ (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
+        to (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | LogPage]
+        Response[ErrorBody | LogPage]
     """
 
     kwargs = _get_kwargs(
@@ -172,7 +201,7 @@ def sync(
     pagination: str | Unset = UNSET,
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
-) -> Error | LogPage | None:
+) -> ErrorBody | LogPage | None:
     """Get one page of a build's logs
 
      Returns one page of the build's log lines. Lines can be filtered with a
@@ -182,25 +211,34 @@ def sync(
     **Continuation rule.** When the response carries `pagination`, `from` and `to`,
     more lines may exist. To fetch them, repeat the request with the same `query`,
     `batch` and `order`, and pass all three returned values back verbatim (never
-    re-format `from`/`to`). A cursor used with different `query`, `batch` or `order` is
-    rejected with 400. A cursor may come back on the last, even empty, page: stop on a
+    re-format `from`/`to`). A cursor sent without `from` and `to`, or with any of
+    `query`, `batch`, `order`, `from` or `to` changed, is refused with 409. A cursor may come back on
+    the last, even empty, page: stop on a
     missing cursor, on an empty page, or on a cursor you have already sent.
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         query (str | Unset):
         batch (int | Unset):  Default: 100.
         order (LogOrder | Unset): Order of log lines by timestamp.
-        pagination (str | Unset):
-        from_ (str | Unset):
-        to (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
+        from_ (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
+        to (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | LogPage
+        ErrorBody | LogPage
     """
 
     return sync_detailed(
@@ -225,7 +263,7 @@ async def asyncio_detailed(
     pagination: str | Unset = UNSET,
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
-) -> Response[Error | LogPage]:
+) -> Response[ErrorBody | LogPage]:
     """Get one page of a build's logs
 
      Returns one page of the build's log lines. Lines can be filtered with a
@@ -235,25 +273,34 @@ async def asyncio_detailed(
     **Continuation rule.** When the response carries `pagination`, `from` and `to`,
     more lines may exist. To fetch them, repeat the request with the same `query`,
     `batch` and `order`, and pass all three returned values back verbatim (never
-    re-format `from`/`to`). A cursor used with different `query`, `batch` or `order` is
-    rejected with 400. A cursor may come back on the last, even empty, page: stop on a
+    re-format `from`/`to`). A cursor sent without `from` and `to`, or with any of
+    `query`, `batch`, `order`, `from` or `to` changed, is refused with 409. A cursor may come back on
+    the last, even empty, page: stop on a
     missing cursor, on an empty page, or on a cursor you have already sent.
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         query (str | Unset):
         batch (int | Unset):  Default: 100.
         order (LogOrder | Unset): Order of log lines by timestamp.
-        pagination (str | Unset):
-        from_ (str | Unset):
-        to (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
+        from_ (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
+        to (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | LogPage]
+        Response[ErrorBody | LogPage]
     """
 
     kwargs = _get_kwargs(
@@ -281,7 +328,7 @@ async def asyncio(
     pagination: str | Unset = UNSET,
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
-) -> Error | LogPage | None:
+) -> ErrorBody | LogPage | None:
     """Get one page of a build's logs
 
      Returns one page of the build's log lines. Lines can be filtered with a
@@ -291,25 +338,34 @@ async def asyncio(
     **Continuation rule.** When the response carries `pagination`, `from` and `to`,
     more lines may exist. To fetch them, repeat the request with the same `query`,
     `batch` and `order`, and pass all three returned values back verbatim (never
-    re-format `from`/`to`). A cursor used with different `query`, `batch` or `order` is
-    rejected with 400. A cursor may come back on the last, even empty, page: stop on a
+    re-format `from`/`to`). A cursor sent without `from` and `to`, or with any of
+    `query`, `batch`, `order`, `from` or `to` changed, is refused with 409. A cursor may come back on
+    the last, even empty, page: stop on a
     missing cursor, on an empty page, or on a cursor you have already sent.
 
     Args:
-        build_id (str):
+        build_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters,
+            digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         query (str | Unset):
         batch (int | Unset):  Default: 100.
         order (LogOrder | Unset): Order of log lines by timestamp.
-        pagination (str | Unset):
-        from_ (str | Unset):
-        to (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
+        from_ (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
+        to (str | Unset): A bound of a log time window in a request: ISO 8601 with a zone (`Z`,
+            `+hh:mm` or
+            `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | LogPage
+        ErrorBody | LogPage
     """
 
     return (

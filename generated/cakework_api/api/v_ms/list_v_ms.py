@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...models.known_vm_state import KnownVMState
 from ...models.vm_list import VMList
 from ...types import UNSET, Response, Unset
@@ -43,36 +43,56 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | VMList | None:
+) -> ErrorBody | VMList | None:
     if response.status_code == 200:
         response_200 = VMList.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -82,7 +102,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | VMList]:
+) -> Response[ErrorBody | VMList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -97,7 +117,7 @@ def sync_detailed(
     image_id: str | Unset = UNSET,
     status: KnownVMState | Unset = UNSET,
     pagination: str | Unset = UNSET,
-) -> Response[Error | VMList]:
+) -> Response[ErrorBody | VMList]:
     """List VMs
 
      Lists the caller's VMs, newest first, one page at a time, optionally filtered by
@@ -105,17 +125,21 @@ def sync_detailed(
     same filters to get the next page; a response without it is the last page.
 
     Args:
-        image_id (str | Unset):
+        image_id (str | Unset): Id of a build, image, VM or cached VM: opaque, made of ASCII
+            letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         status (KnownVMState | Unset): The VM states known to this version of the description;
             also the `listVMs` filter.
-        pagination (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | VMList]
+        Response[ErrorBody | VMList]
     """
 
     kwargs = _get_kwargs(
@@ -137,7 +161,7 @@ def sync(
     image_id: str | Unset = UNSET,
     status: KnownVMState | Unset = UNSET,
     pagination: str | Unset = UNSET,
-) -> Error | VMList | None:
+) -> ErrorBody | VMList | None:
     """List VMs
 
      Lists the caller's VMs, newest first, one page at a time, optionally filtered by
@@ -145,17 +169,21 @@ def sync(
     same filters to get the next page; a response without it is the last page.
 
     Args:
-        image_id (str | Unset):
+        image_id (str | Unset): Id of a build, image, VM or cached VM: opaque, made of ASCII
+            letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         status (KnownVMState | Unset): The VM states known to this version of the description;
             also the `listVMs` filter.
-        pagination (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | VMList
+        ErrorBody | VMList
     """
 
     return sync_detailed(
@@ -172,7 +200,7 @@ async def asyncio_detailed(
     image_id: str | Unset = UNSET,
     status: KnownVMState | Unset = UNSET,
     pagination: str | Unset = UNSET,
-) -> Response[Error | VMList]:
+) -> Response[ErrorBody | VMList]:
     """List VMs
 
      Lists the caller's VMs, newest first, one page at a time, optionally filtered by
@@ -180,17 +208,21 @@ async def asyncio_detailed(
     same filters to get the next page; a response without it is the last page.
 
     Args:
-        image_id (str | Unset):
+        image_id (str | Unset): Id of a build, image, VM or cached VM: opaque, made of ASCII
+            letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         status (KnownVMState | Unset): The VM states known to this version of the description;
             also the `listVMs` filter.
-        pagination (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | VMList]
+        Response[ErrorBody | VMList]
     """
 
     kwargs = _get_kwargs(
@@ -210,7 +242,7 @@ async def asyncio(
     image_id: str | Unset = UNSET,
     status: KnownVMState | Unset = UNSET,
     pagination: str | Unset = UNSET,
-) -> Error | VMList | None:
+) -> ErrorBody | VMList | None:
     """List VMs
 
      Lists the caller's VMs, newest first, one page at a time, optionally filtered by
@@ -218,17 +250,21 @@ async def asyncio(
     same filters to get the next page; a response without it is the last page.
 
     Args:
-        image_id (str | Unset):
+        image_id (str | Unset): Id of a build, image, VM or cached VM: opaque, made of ASCII
+            letters, digits, `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
         status (KnownVMState | Unset): The VM states known to this version of the description;
             also the `listVMs` filter.
-        pagination (str | Unset):
+        pagination (str | Unset): Opaque continuation token of a paged read; send it back
+            unchanged, never build or
+            edit one.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | VMList
+        ErrorBody | VMList
     """
 
     return (

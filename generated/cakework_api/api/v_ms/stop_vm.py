@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_body import ErrorBody
 from ...types import Response
 
 
@@ -26,40 +26,55 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Error | None:
+) -> Any | ErrorBody | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorBody.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorBody.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorBody.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorBody.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorBody.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorBody.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -69,7 +84,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Error]:
+) -> Response[Any | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,7 +97,7 @@ def sync_detailed(
     vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Any | ErrorBody]:
     """Stop (and destroy) a one-time VM
 
      Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
@@ -91,14 +106,16 @@ def sync_detailed(
     first attempt went through sees 409. There is no response body.
 
     Args:
-        vm_id (str):
+        vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits,
+            `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Any | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +133,7 @@ def sync(
     vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Any | ErrorBody | None:
     """Stop (and destroy) a one-time VM
 
      Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
@@ -125,14 +142,16 @@ def sync(
     first attempt went through sees 409. There is no response body.
 
     Args:
-        vm_id (str):
+        vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits,
+            `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Any | ErrorBody
     """
 
     return sync_detailed(
@@ -145,7 +164,7 @@ async def asyncio_detailed(
     vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Error]:
+) -> Response[Any | ErrorBody]:
     """Stop (and destroy) a one-time VM
 
      Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
@@ -154,14 +173,16 @@ async def asyncio_detailed(
     first attempt went through sees 409. There is no response body.
 
     Args:
-        vm_id (str):
+        vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits,
+            `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Any | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -177,7 +198,7 @@ async def asyncio(
     vm_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Error | None:
+) -> Any | ErrorBody | None:
     """Stop (and destroy) a one-time VM
 
      Stops a running one-time VM. Stopping destroys it: the VM goes to `stopped` and
@@ -186,14 +207,16 @@ async def asyncio(
     first attempt went through sees 409. There is no response body.
 
     Args:
-        vm_id (str):
+        vm_id (str): Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits,
+            `-`
+            and `_` (so it travels in a URL path unescaped), at most 128 characters.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Any | ErrorBody
     """
 
     return (

@@ -8,11 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="Error")
+T = TypeVar("T", bound="ErrorBody")
 
 
 @_attrs_define
-class Error:
+class ErrorBody:
     """Error body. The shape was never documented: earlier servers sent `{"error": ...}`,
     `{"message": ...}` or a bare JSON string. Clients should take the message from
     `error`, then `message`, then a string body, then the HTTP status text.
@@ -48,13 +48,13 @@ class Error:
 
         message = d.pop("message", UNSET)
 
-        error = cls(
+        error_body = cls(
             error=error,
             message=message,
         )
 
-        error.additional_properties = d
-        return error
+        error_body.additional_properties = d
+        return error_body
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,0 +1,53 @@
+"""``cakework``: the command tree assembled, and :func:`run`, which never raises SystemExit."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+import click
+
+from ._emulator import emulator
+from ._errors import ExitCode
+from ._images import images
+from ._root import cli
+from ._vms import cached_vms, vms
+
+for command in (images, vms, cached_vms, emulator):
+    cli.add_command(command)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run ``cakework`` with ``argv`` and return the exit status (never raises SystemExit).
+
+    SIGTERM is handled like Ctrl-C, so ``kill`` also stops what the command started.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        # Without standalone mode Click returns an Exit's code instead of raising it; the
+        # commands themselves return None.
+        status = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="cakework",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        # Ctrl-C while Click itself was busy (parsing, a prompt).
+        click.echo("cakework: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    return status if isinstance(status, int) else ExitCode.OK
+
+
+__all__ = ["cli", "run"]
