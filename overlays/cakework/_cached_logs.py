@@ -33,14 +33,17 @@ class _Request(Protocol):
 
 
 def time_bound_ms(value: str | None) -> int | None:
-    """A ``from``/``to`` value (ISO 8601, as ``since``/``until`` become) in epoch ms.
+    """A ``from``/``to`` value in epoch ms.
+
+    Any shape ``LogWindowBound`` allows: ISO 8601 (as ``since``/``until`` become), or the
+    API's own ``2023-03-07 06:12:56 UTC``.
 
     Raises:
-        ValueError: ``value`` is not an ISO 8601 timestamp.
+        ValueError: ``value`` is not such a timestamp.
     """
     if value is None:
         return None
-    return int(parse_timestamp(value).timestamp() * 1000)
+    return int(parse_timestamp(value.removesuffix(" UTC")).timestamp() * 1000)
 
 
 def cached_log_page(

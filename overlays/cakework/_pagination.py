@@ -542,11 +542,8 @@ def open_log_stream(
     if cursor is not None and not isinstance(cursor, LogPosition):
         raise InvalidParameterError("cursor", cursor, "a LogPosition (an iterator's .cursor)")
     check.max_items(max_items)
-    for name, value in (("since", since), ("until", until)):
-        if isinstance(value, str):
-            check.cursor(name, value)
-        elif value is not None and not isinstance(value, datetime):
-            raise InvalidParameterError(name, value, "a datetime or an ISO 8601 string")
+    check.window_time("since", since)
+    check.window_time("until", until)
     if follow and order != "oldest_first":
         raise InvalidParameterError("order", order, "'oldest_first' when follow=True")
     if cursor is not None:

@@ -90,8 +90,8 @@ def log_request(
 
     Raises:
         InvalidParameterError: A value is of the wrong type, out of range or longer than
-            the documented limit (``query``, ``pagination``, ``from_``, ``to``: 1024
-            characters).
+            the documented limit (``query``, ``pagination``: 1024 characters; ``from_``,
+            ``to``: ISO 8601 with a zone, or the value a page returned).
     """
     check.int_in_range("batch", batch, check.BATCH_RANGE)
     return LogRequest(
@@ -99,8 +99,8 @@ def log_request(
         batch=batch,
         order=check.one_of("order", order, check.LOG_ORDERS),
         pagination=check.cursor("pagination", pagination),
-        from_=check.cursor("from_", from_),
-        to=check.cursor("to", to),
+        from_=check.window_bound("from_", from_),
+        to=check.window_bound("to", to),
     )
 
 

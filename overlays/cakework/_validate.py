@@ -1,18 +1,16 @@
 """Client-side argument checks, run before a request is built, so a bad value sends nothing.
 
-The ranges, lengths and patterns are the ones ``openapi.yaml`` declares; each failure is an
-``InvalidParameterError`` naming the parameter, the value (never a secret's) and what is
-allowed.
+The ranges, lengths and patterns are the ones ``openapi.yaml`` declares (a test keeps the
+patterns here equal to the spec's); each failure is an ``InvalidParameterError`` naming the
+parameter, the value (never a secret's) and what is allowed.
 
-Ids travel as URL path segments. An id is 1 to :data:`MAX_ID_LENGTH` characters from
-RFC 3986's unreserved set (letters, digits, ``.``, ``_``, ``~``, ``-``), and neither ``.``
-nor ``..``: such an id needs no percent-encoding, so the path sent names exactly that
-resource. ``..`` (or ``/``, ``?``, ``#``, ``%``) would let URL normalisation by httpx, a
-proxy or the server turn ``vms.stop("..")`` into a request to another endpoint.
+Ids travel as URL path segments. The spec's ``Id`` is 1 to :data:`MAX_ID_LENGTH` ASCII
+letters, digits, ``-`` and ``_``: such an id needs no percent-encoding, and ``.``, ``..``,
+``/``, ``?``, ``#`` or ``%`` can never let URL normalisation (by httpx, a proxy or the
+server) turn ``vms.stop("..")`` into a request to another endpoint.
 
 Query values go into the URL too; :data:`MAX_QUERY_LENGTH` and :data:`MAX_CURSOR_LENGTH`
-keep the longest URL the client can build (every character percent-encoded as four UTF-8
-bytes) under httpx's 65,536-character limit.
+keep the longest URL the client can build under httpx's 65,536-character limit.
 """
 
 from __future__ import annotations
@@ -21,9 +19,10 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Final
 
-from ._models import VM_STATES, BuildFile, parse_timestamp
+from ._models import VM_STATES, BuildFile
 from ._param_types import BuildFileParam
 from .errors import InvalidParameterError
 
@@ -34,15 +33,32 @@ PORT_RANGE: Final = (1, 65535)
 BATCH_RANGE: Final = (50, 1000)
 LOG_ORDERS: Final = ("newest_first", "oldest_first")
 
-MAX_ID_LENGTH: Final = 256
-"""Longest id (build, VM, cached VM, image) the client sends; ``maxLength`` in the spec."""
+MAX_ID_LENGTH: Final = 128
+"""Longest id (build, VM, cached VM, image): ``Id.maxLength`` in the spec."""
 MAX_QUERY_LENGTH: Final = 1024
-"""Longest log ``query`` the client sends; ``maxLength`` in the spec."""
+"""Longest log ``query``: ``LogQuery.maxLength`` in the spec."""
 MAX_CURSOR_LENGTH: Final = 1024
-"""Longest ``pagination``, ``from`` or ``to`` value the client sends back."""
+"""Longest ``pagination`` value: ``Cursor.maxLength`` in the spec (``from``/``to`` are
+bounded by their pattern)."""
 
-_ID: Final = re.compile(r"[A-Za-z0-9._~-]+")
-ID_ALLOWED: Final = f"1-{MAX_ID_LENGTH} characters of A-Z a-z 0-9 . _ ~ - (not '.' or '..')"
+ID: Final = re.compile(r"[A-Za-z0-9_-]+")
+"""``Id.pattern`` of the spec (without anchors: used with ``fullmatch``)."""
+ID_ALLOWED: Final = f"1-{MAX_ID_LENGTH} characters of A-Z a-z 0-9 _ - (an id as the API issues it)"
+IMAGE_URI: Final = re.compile(
+    r"[0-9]{12}\.dkr\.ecr\.[a-z]{2}(?:-[a-z]+)+-[0-9]\.amazonaws\.com(?:\.cn)?/[a-z0-9]+(?"
+    r":[._/-][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?"
+)
+"""``ImportImageRequest.imageUri.pattern``: an AWS ECR image URI."""
+LOG_WINDOW_BOUND: Final = re.compile(
+    r"(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0["
+    r"1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13"
+    r"579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?"
+    r":\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5"
+    r"][0-9]:[0-5][0-9] UTC)"
+)
+"""``LogWindowBound.pattern``: ISO 8601 with a zone, or a ``from``/``to`` echoed by the API."""
+LOG_WINDOW_YEARS: Final = (1000, 2999)
+"""The years ``LOG_WINDOW_BOUND`` admits."""
 REPOSITORY: Final = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 """``BuildFromGithubRequest.repository``: ``owner/name``."""
 
@@ -98,12 +114,7 @@ def optional_text(name: str, value: str | None) -> str | None:
 
 def resource_id(name: str, value: str) -> str:
     """Check an id that becomes a URL path segment (see the module docstring)."""
-    if (
-        not isinstance(value, str)
-        or len(value) > MAX_ID_LENGTH
-        or value in (".", "..")
-        or not _ID.fullmatch(value)
-    ):
+    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not ID.fullmatch(value):
         raise InvalidParameterError(name, _shown(value), ID_ALLOWED)
     return value
 
@@ -331,11 +342,42 @@ def local_path(name: str, value: str | os.PathLike[str]) -> str:
     return path
 
 
-def iso_time(name: str, value: str) -> str:
-    """Check an ISO 8601 timestamp string (``since``/``until`` of a cached VM's log)."""
-    cursor(name, value)
-    try:
-        parse_timestamp(value)
-    except ValueError:
-        raise InvalidParameterError(name, _shown(value), "an ISO 8601 timestamp") from None
+def image_uri(value: str) -> str:
+    """Check an ECR image URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag]``)."""
+    if not isinstance(value, str) or not IMAGE_URI.fullmatch(value):
+        raise InvalidParameterError(
+            "image_uri",
+            _shown(value),
+            "an ECR image URI, <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]",
+        )
     return value
+
+
+def window_bound(name: str, value: str | None) -> str | None:
+    """Check a log time-window bound sent as ``from``/``to`` (see :data:`LOG_WINDOW_BOUND`)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not LOG_WINDOW_BOUND.fullmatch(value):
+        raise InvalidParameterError(
+            name,
+            _shown(value),
+            "ISO 8601 with a zone (2022-07-19T13:32:56Z) in the years 1000-2999, or the"
+            " value a page returned",
+        )
+    return value
+
+
+def window_time(name: str, value: datetime | str | None) -> datetime | str | None:
+    """Check ``since``/``until``: a datetime in the years 1000-2999, or a bound string."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        low, high = LOG_WINDOW_YEARS
+        # A naive datetime is taken as UTC; an aware one is sent in UTC.
+        utc = value if value.tzinfo is None else value.astimezone(UTC)
+        if not low <= utc.year <= high:
+            raise InvalidParameterError(name, value, f"a datetime in the years {low}-{high}")
+        return value
+    if isinstance(value, str):
+        return window_bound(name, value)
+    raise InvalidParameterError(name, _shown(value), "a datetime or an ISO 8601 string")

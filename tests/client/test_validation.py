@@ -17,7 +17,7 @@ from cakework._params import VMSpec, log_request, vm_list_request
 
 NOWHERE = "http://127.0.0.1:9/v1"
 
-ID_RULE = "not '.' or '..'"  # ids are exact URL path segments (see _validate)
+ID_RULE = "A-Z a-z 0-9 _ -"  # ids are exact URL path segments (see _validate)
 
 CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
     ("cpu low", lambda a: a.vms.start(image_id="i", cpu=0), "cpu", 0, "1 to 8"),

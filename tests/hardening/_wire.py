@@ -100,6 +100,8 @@ def spec_errors(request: httpx.Request) -> list[str]:
 # --- canned answers --------------------------------------------------------------------
 
 STAMP = "2023-03-03T20:22:39.096Z"
+WINDOW_FROM = "2023-03-03 20:00:00 UTC"  # LogWindowEcho: what a page hands back
+WINDOW_TO = "2023-03-03 21:00:00 UTC"
 
 
 def vm_body(vm_id: str, state: str, image_id: str = "img1") -> dict[str, Any]:
@@ -156,7 +158,7 @@ def happy(operation: str, request: httpx.Request, api: FakeApi) -> httpx.Respons
         params = dict(parse_qsl(request.url.query.decode("ascii")))
         if "pagination" in params or late:
             return httpx.Response(200, json={"lines": []})
-        page = {"lines": LINES, "pagination": "p1", "from": "f1", "to": "t1"}
+        page = {"lines": LINES, "pagination": "p1", "from": WINDOW_FROM, "to": WINDOW_TO}
         return httpx.Response(200, json=page)
     if operation == "startVM":
         return httpx.Response(200, json=vm_body("vm1", "created"))

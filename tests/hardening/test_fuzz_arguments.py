@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +69,23 @@ GARBAGE: S = st.one_of(
 )
 
 ID: S = st.from_regex(r"[A-Za-z0-9_-]{1,24}", fullmatch=True)
+WINDOW_BOUNDS = ["2023-03-07 06:12:56 UTC", "2022-07-19T13:32:56+0000", "2023-03-07T06:12:56.5Z"]
+WINDOW: S = st.none() | st.sampled_from(WINDOW_BOUNDS)
+ECR_URI: S = st.sampled_from(
+    [
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/app:latest",
+        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/team/app",
+    ]
+)
 TEXT: S = st.text(min_size=1, max_size=20)
 OPT_TEXT: S = st.none() | TEXT
 SECONDS: S = st.none() | st.floats(0, 10_000) | st.integers(0, 10_000)
 CALLBACK: S = st.none() | st.just(lambda _: None)
-MOMENT: S = st.none() | st.datetimes(timezones=st.just(UTC)) | st.just("2023-03-07T06:12:56Z")
+MOMENT: S = (
+    st.none()
+    | st.datetimes(datetime(1000, 1, 2), datetime(2999, 12, 30), timezones=st.just(UTC))
+    | st.sampled_from(WINDOW_BOUNDS)
+)
 
 
 def opt_int(low: int, high: int) -> S:
@@ -99,8 +111,8 @@ LOG_READ: dict[str, S] = {
     "batch": opt_int(50, 1000),
     "order": st.none() | st.sampled_from(["oldest_first", "newest_first"]),
     "pagination": OPT_TEXT,
-    "from_": OPT_TEXT,
-    "to": OPT_TEXT,
+    "from_": WINDOW,
+    "to": WINDOW,
 }
 LOG_ITERATE: dict[str, S] = {
     "query": OPT_TEXT,
@@ -134,7 +146,9 @@ def _method(resource: str, name: str, kind: str, required: str = "", **params: S
 
 
 METHODS = [
-    _method("images", "import_image", "call", "image_uri password", image_uri=TEXT, password=TEXT),
+    _method(
+        "images", "import_image", "call", "image_uri password", image_uri=ECR_URI, password=TEXT
+    ),
     _method("images", "build_from_files", "call", "dockerfile files", dockerfile=TEXT, files=FILES),
     _method("images", "build_from_directory", "call", "path", path=st.just("<dir>")),
     _method(

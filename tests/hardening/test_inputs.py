@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,15 @@ REFUSED: list[tuple[str, Call, str]] = [
     ),
     ("long from", lambda c: c.vms.get_logs("vm1", from_="f" * 70_000), "from_"),
     ("long to", lambda c: c.images.get_build_logs("b", to="t" * 70_000), "to"),
+    ("from not a time", lambda c: c.vms.get_logs("vm1", from_="yesterday"), "from_"),
+    ("since year 5", lambda c: c.vms.logs("vm1", since=datetime(5, 1, 1)), "since"),
+    ("until not a time", lambda c: c.images.build_logs("b1", until="soon"), "until"),
+    (
+        "image uri not ECR",
+        lambda c: c.images.import_image(image_uri="docker.io/library/app", password="pw"),
+        "image_uri",
+    ),
+    ("id with a dot", lambda c: c.cached_vms.start("a.b"), "id"),
     (
         "long list cursor",
         lambda c: c.vms.list_page(pagination="p" * (MAX_CURSOR_LENGTH + 1)),
@@ -198,8 +208,8 @@ def test_undecodable_folder_name_is_a_build_context_error(is_async: bool) -> Non
         lambda c: c.vms.get_logs(
             "vm1",
             pagination="é" * MAX_CURSOR_LENGTH,
-            from_="\U0001f600" * MAX_CURSOR_LENGTH,
-            to="\U0001f600" * MAX_CURSOR_LENGTH,
+            from_="2023-03-07 06:12:56 UTC",
+            to="2999-12-31T23:59:59.999999+14:00",
             query="\U0001f600" * MAX_QUERY_LENGTH,
         ),
     ],

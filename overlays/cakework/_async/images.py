@@ -52,7 +52,7 @@ class AsyncImages:
             The imported image.
         """
         password = mask(password)
-        image_uri = check.non_empty("image_uri", image_uri)
+        image_uri = check.image_uri(image_uri)
         password = check.secret_text("password", password)
         return await self._pump(self._api.import_image(image_uri, password))
 

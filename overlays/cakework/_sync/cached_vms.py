@@ -194,9 +194,6 @@ class CachedVMs:
             for.
         """
         id = check.ident("id", id)
-        for name, value in (("since", since), ("until", until)):
-            if isinstance(value, str):
-                check.iso_time(name, value)
         api = self._api
 
         def fetch(request: LogRequest) -> Flow[LogPage]:

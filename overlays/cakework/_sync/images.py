@@ -54,7 +54,7 @@ class Images:
             The imported image.
         """
         password = mask(password)
-        image_uri = check.non_empty("image_uri", image_uri)
+        image_uri = check.image_uri(image_uri)
         password = check.secret_text("password", password)
         return self._pump(self._api.import_image(image_uri, password))
 

@@ -790,7 +790,8 @@ export interface components {
         CachedVMId: components["schemas"]["Id"];
         /**
          * @description Only lines whose message contains this text, compared case-insensitively. Leave
-         *     the parameter out to get every line; an empty value is refused.
+         *     the parameter out to get every line; an empty value is refused, and so is one
+         *     longer than 1024 characters.
          * @example error
          */
         LogQuery: string;
@@ -998,7 +999,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Only lines whose message contains this text, compared case-insensitively. Leave
-                 *     the parameter out to get every line; an empty value is refused.
+                 *     the parameter out to get every line; an empty value is refused, and so is one
+                 *     longer than 1024 characters.
                  * @example error
                  */
                 query?: components["parameters"]["LogQuery"];
@@ -1201,7 +1203,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Only lines whose message contains this text, compared case-insensitively. Leave
-                 *     the parameter out to get every line; an empty value is refused.
+                 *     the parameter out to get every line; an empty value is refused, and so is one
+                 *     longer than 1024 characters.
                  * @example error
                  */
                 query?: components["parameters"]["LogQuery"];
