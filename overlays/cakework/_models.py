@@ -62,10 +62,11 @@ def _fast_timestamp(value: str) -> datetime | None:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-MIN_TIMESTAMP_MS = -62135596800000
-"""Epoch milliseconds of 0001-01-01T00:00:00Z, the earliest a ``datetime`` holds."""
-MAX_TIMESTAMP_MS = 253402300799999
-"""Epoch milliseconds of 9999-12-31T23:59:59.999Z, the latest a ``datetime`` holds."""
+MIN_TIMESTAMP_MS = -30610224000000
+"""Epoch milliseconds of 1000-01-01T00:00:00Z: ``LogLine.timestamp.minimum`` in the spec."""
+MAX_TIMESTAMP_MS = 32503679999999
+"""Epoch milliseconds of 2999-12-31T23:59:59.999Z: ``LogLine.timestamp.maximum``, the years
+of every other time of the API (a follow poll sends a line's time back as ``from``)."""
 
 
 def datetime_from_ms(ms: int) -> datetime:

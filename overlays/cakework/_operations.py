@@ -290,11 +290,11 @@ def _opt(check: Callable[[object, str], T], data: Mapping[str, Any], key: str) -
 
 
 def _epoch_ms(value: object, name: str) -> int:
-    # Past year 9999 (or before year 1) no datetime can hold it: refused here, not later
-    # when LogLine.timestamp, a follow or a cursor reads it.
+    # The spec's range (years 1000-2999): past year 9999 no datetime could even hold it.
+    # Refused here, not later when LogLine.timestamp, a follow or a cursor reads it.
     ms = _int(value, name)
     if not m.MIN_TIMESTAMP_MS <= ms <= m.MAX_TIMESTAMP_MS:
-        raise ValueError(f"{name}: {ms} ms is outside the years 1-9999")
+        raise ValueError(f"{name}: {ms} ms is outside the years 1000-2999")
     return ms
 
 

@@ -56,11 +56,13 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
         lambda a: a.images.import_image(image_uri="", password="p"),
         "image_uri",
         "",
-        "non-empty",
+        "ECR image URI",
     ),
     (
         "password",
-        lambda a: a.images.import_image(image_uri="u", password=""),
+        lambda a: a.images.import_image(
+            image_uri="123456789012.dkr.ecr.us-west-2.amazonaws.com/app", password=""
+        ),
         "password",
         "",
         "non-empty",

@@ -211,20 +211,26 @@ def test_body_in_its_declared_charset_parses() -> None:
     assert call_once("getVM", api, is_async=True).id == "vm1"
 
 
-@pytest.mark.parametrize("ms", [253402300800000, 2**63 - 1, -(2**63), -62135596800001])
+@pytest.mark.parametrize(
+    "ms", [253402300800000, 2**63 - 1, -(2**63), -62135596800001, 32503680000000]
+)
 @pytest.mark.parametrize("operation", ["getVMLogs", "getBuildLogs", "getCachedVMLogs"])
-def test_timestamp_past_year_9999_is_refused_at_parse_time(operation: str, ms: int) -> None:
+def test_timestamp_outside_the_spec_range_is_refused_at_parse_time(operation: str, ms: int) -> None:
     line = {"timestamp": ms, "level": "info", "message": "far future"}
     api = respond_with(200, "application/json", json.dumps({"lines": [line]}).encode())
     with pytest.raises(ResponseValidationError, match="timestamp"):
         call_once(operation, api, is_async=False)
 
 
-def test_last_representable_millisecond_is_accepted() -> None:
-    line = {"timestamp": 253402300799999, "level": "info", "message": "edge"}
-    api = respond_with(200, "application/json", json.dumps({"lines": [line]}).encode())
-    (parsed,) = call_once("getCachedVMLogs", api, is_async=False)
-    assert parsed.timestamp.year == 9999
+def test_the_spec_range_ends_are_accepted() -> None:
+    lines = [
+        {"timestamp": 32503679999999, "level": "info", "message": "last"},
+        {"timestamp": -30610224000000, "level": "info", "message": "first"},
+    ]
+    api = respond_with(200, "application/json", json.dumps({"lines": lines}).encode())
+    last, first = call_once("getCachedVMLogs", api, is_async=False)
+    assert last.timestamp.isoformat() == "2999-12-31T23:59:59.999000+00:00"
+    assert first.timestamp.year == 1000
 
 
 @pytest.mark.parametrize(

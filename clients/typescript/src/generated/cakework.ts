@@ -591,7 +591,8 @@ export interface components {
         LogLine: {
             /**
              * Format: int64
-             * @description Unix epoch time of the line in milliseconds.
+             * @description Unix epoch time of the line in milliseconds, in the years 1000 to 2999 like
+             *     every other time of this API (1000-01-01T00:00:00Z to 2999-12-31T23:59:59.999Z).
              * @example 1676625938460
              */
             timestamp: number;
