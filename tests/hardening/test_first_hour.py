@@ -6,6 +6,7 @@ README) in ``test_readme_claims``.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import pydoc
 import signal
@@ -219,3 +220,52 @@ def test_cached_vm_logs_max_items_cursor_and_follow() -> None:
         c.cached_vms.stop(cached.id)
         followed = list(c.cached_vms.logs(cached.id, follow=True))  # ends once stopped
         assert followed[: len(everything)] == list(everything)
+
+
+async def test_second_cancellation_during_a_slow_stop_ends_at_once() -> None:
+    """The asyncio twin: the task is cancelled in the body, then again during stopVM."""
+    stop_in_flight = asyncio.Event()
+    release = asyncio.Event()
+    stop_answered = asyncio.Event()
+    api = FakeApi()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        response = api(request)
+        if api.operations[-1] == "stopVM":
+            stop_in_flight.set()
+            await release.wait()
+            stop_answered.set()
+        return response
+
+    entered = asyncio.Event()
+    client = AsyncCakework(
+        api_key="k" * 16,
+        base_url=BASE_URL,
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+
+    seen: list[BaseException] = []
+
+    async def body() -> None:
+        try:
+            async with client.vms.run(image_id="img1"):
+                entered.set()
+                await asyncio.Event().wait()  # until cancelled
+        except BaseException as exc:  # awaiting a cancelled task drops the notes: keep them
+            seen.append(exc)
+            raise
+
+    task = asyncio.create_task(body())
+    try:
+        await entered.wait()
+        task.cancel()  # the first cancellation, in the user's code
+        await stop_in_flight.wait()
+        task.cancel()  # the second, while stopVM is in flight
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not stop_answered.is_set(), "run waited for the stop after a second cancel"
+        notes = "\n".join(getattr(seen[0], "__notes__", []))
+        assert "client.vms.stop('vm1')" in notes
+    finally:
+        release.set()
+        await client.aclose()
