@@ -16,7 +16,7 @@
     │   │   └── APITimeoutError
     │   └── ResponseValidationError      a 2xx body the spec does not allow (body kept raw)
     ├── BuildContextError (also a ValueError)       a folder that cannot be sent as a build
-    ├── BuildFailedError(build, log_tail)
+    ├── BuildFailedError(build, log_tail, failed_step)
     ├── WaitTimeoutError(resource_id, last_state, elapsed)
     │   └── PoolTimeoutError                        no cached VM free in time, pool at max_size
     ├── UnreachableStateError(vm, wanted)           the VM can no longer reach the wanted state
@@ -26,8 +26,8 @@
 Any other non-2xx status is a plain :class:`APIStatusError`. The status-to-class table is
 :data:`STATUS_ERRORS`. Attributes always carry the facts; the message repeats them and
 says what to do: every ``APIError`` message names the operation, HTTP method and URL; a
-404 whose body is not the API's error shape says the base URL may be wrong; a create whose
-answer was lost says that it may have happened anyway and how to find what it made.
+404 that names no missing resource says the base URL may be wrong; a create whose answer
+was lost says that it may have happened anyway and how to find what it made.
 """
 
 from __future__ import annotations
