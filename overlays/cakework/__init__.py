@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
 from ._pagination import LogPosition
+from ._param_types import BuildFileParam
 from ._sync.client import Cakework
 from ._sync.iterators import LogIterator, VMIterator
 from ._version import __version__
@@ -82,6 +83,7 @@ __all__ = [
     "VM",
     "Build",
     "BuildFile",
+    "BuildFileParam",
     "CachedVM",
     "Image",
     "LogLine",

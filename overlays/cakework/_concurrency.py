@@ -40,17 +40,25 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def through_interrupt_sync(call: Callable[[], T]) -> T:
-    """``call()``; a Ctrl-C meanwhile waits for its answer and is raised after it."""
-    result, interrupt = finish_despite_interrupt(call)
+def through_interrupt_sync(call: Callable[[], T], *, patient: bool = True) -> T:
+    """``call()``; a Ctrl-C meanwhile waits for its answer and is raised after it.
+
+    With ``patient=False`` (already on the way out after a Ctrl-C) the next Ctrl-C
+    gives up at once, leaving ``call`` to finish, or not, on its own.
+    """
+    result, interrupt = finish_despite_interrupt(call, patient=patient)
     if interrupt is not None:
         raise interrupt
     return result
 
 
-async def through_interrupt_async(call: Callable[[], Awaitable[T]]) -> T:
-    """Await ``call()``; a cancellation meanwhile waits for its answer, raised after it."""
-    result, cancel = await finish_despite_cancel(call)
+async def through_interrupt_async(call: Callable[[], Awaitable[T]], *, patient: bool = True) -> T:
+    """Await ``call()``; a cancellation meanwhile waits for its answer, raised after it.
+
+    With ``patient=False`` (already on the way out after a cancellation) the next
+    cancellation gives up at once and cancels ``call``.
+    """
+    result, cancel = await finish_despite_cancel(call, patient=patient)
     if cancel is not None:
         raise cancel
     return result
@@ -94,12 +102,13 @@ async def wait_signal_async(event: asyncio.Event, timeout: float | None) -> None
         await asyncio.wait_for(event.wait(), timeout)
 
 
-def all_done_sync(jobs: Sequence[Callable[[], T]]) -> list[T]:
+def all_done_sync(jobs: Sequence[Callable[[], T]], *, patient: bool = True) -> list[T]:
     """Run ``jobs`` side by side on threads and return their results once all are done.
 
     Each job must catch its own errors. Interrupted while waiting, it still lets every
     job finish (a job may be creating a VM that must be known before cleanup), then the
-    interrupt goes on; a second Ctrl-C ends it.
+    interrupt goes on; a second Ctrl-C ends it. With ``patient=False`` (the caller is
+    already handling a Ctrl-C) the first one ends it: the daemon threads are abandoned.
     """
     results: list[Any] = [None] * len(jobs)
 
@@ -116,16 +125,20 @@ def all_done_sync(jobs: Sequence[Callable[[], T]]) -> list[T]:
         for thread in threads:
             thread.join()
     except BaseException:
-        for thread in threads:
-            thread.join()
+        if patient:
+            for thread in threads:
+                thread.join()
         raise
     return results
 
 
-async def all_done_async(jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+async def all_done_async(
+    jobs: Sequence[Callable[[], Awaitable[T]]], *, patient: bool = True
+) -> list[T]:
     """Run ``jobs`` side by side as tasks; see :func:`all_done_sync`.
 
-    Cancelled while waiting, the children are not cancelled: they finish first.
+    Cancelled while waiting, the children are not cancelled: they finish first (with
+    ``patient=False`` they are cancelled and the cancellation goes on at once).
     """
     import asyncio
 
@@ -135,12 +148,18 @@ async def all_done_async(jobs: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     try:
         await asyncio.wait(tasks)
     except BaseException:
+        if not patient:
+            for task in tasks:
+                task.cancel()
+            raise
         await asyncio.wait(tasks)
         raise
     return [task.result() for task in tasks]
 
 
-def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | None]:
+def finish_despite_interrupt(
+    call: Callable[[], T], *, patient: bool = True
+) -> tuple[T, BaseException | None]:
     """Run ``call`` (a request that creates something) so Ctrl-C cannot lose its answer.
 
     Ctrl-C (``KeyboardInterrupt``) lands in the main thread. If that thread were reading
@@ -150,6 +169,11 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
     the answer (bounded by its timeout and retries; another Ctrl-C gives up) and hands back
     both. Off the main thread ``call`` just runs. The async client gets the same from
     ``asyncio.shield``.
+
+    Args:
+        call: The request.
+        patient: ``False`` when the caller is already handling a Ctrl-C: this one is
+            then the second, and gives up at once instead of waiting for the answer.
 
     Returns:
         ``(result, None)``; or ``(result, interrupt)`` when an interrupt arrived while
@@ -182,6 +206,8 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
         worker.start()
         done.wait()
     except BaseException as interrupt:
+        if not patient:
+            raise  # the user pressed Ctrl-C twice: the daemon worker is abandoned
         # Also when the interrupt hit inside start(): a launched worker reports in at
         # once; one that never launched sent nothing, and 1 s is plenty to tell them apart.
         if not began.wait(1.0):
@@ -195,7 +221,9 @@ def finish_despite_interrupt(call: Callable[[], T]) -> tuple[T, BaseException | 
     return results[0], None
 
 
-async def finish_despite_cancel(call: Callable[[], Awaitable[T]]) -> tuple[T, BaseException | None]:
+async def finish_despite_cancel(
+    call: Callable[[], Awaitable[T]], *, patient: bool = True
+) -> tuple[T, BaseException | None]:
     """Await ``call`` so that a task cancellation cannot lose its answer.
 
     The async twin of :func:`finish_despite_interrupt`: ``call`` runs shielded; if the
@@ -216,6 +244,9 @@ async def finish_despite_cancel(call: Callable[[], Awaitable[T]]) -> tuple[T, Ba
     try:
         return await asyncio.shield(task), None
     except asyncio.CancelledError as cancel:
+        if not patient:
+            task.cancel()
+            raise
         try:
             result = await task
         except BaseException:  # it failed, or we were cancelled again: nothing to record

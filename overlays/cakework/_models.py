@@ -10,7 +10,7 @@ older client (``api-ground-truth.md``: "unknown values must not crash").
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import attrs
@@ -62,9 +62,18 @@ def _fast_timestamp(value: str) -> datetime | None:
         return None  # e.g. month 13: the general parser reports it
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+MIN_TIMESTAMP_MS = -30610224000000
+"""Epoch milliseconds of 1000-01-01T00:00:00Z: ``LogLine.timestamp.minimum`` in the spec."""
+MAX_TIMESTAMP_MS = 32503679999999
+"""Epoch milliseconds of 2999-12-31T23:59:59.999Z: ``LogLine.timestamp.maximum``, the years
+of every other time of the API (a follow poll sends a line's time back as ``from``)."""
+
+
 def datetime_from_ms(ms: int) -> datetime:
-    """Turn Unix epoch milliseconds into an aware UTC datetime."""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    """Turn Unix epoch milliseconds into an aware UTC datetime (exact to the millisecond)."""
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ generated request models and endpoint modules are imported below and nowhere els
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
 from operator import itemgetter
@@ -49,6 +50,7 @@ from cakework_api.client import AuthenticatedClient
 from cakework_api.types import UNSET
 
 from . import _models as m
+from ._charset import strict_text
 from ._config import ClientConfig, Secret
 from ._pagination import LogRequest, VMListRequest
 from ._params import VMSpec
@@ -262,7 +264,9 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     # Only the documented 200 carries the body; another 2xx has none we could read.
     if response.status_code != 200:
         raise TypeError(f"expected a 200 body, got status {response.status_code}")
-    return _object(response.json(), "body")
+    # Decoded by the declared charset (a bad one is a ValueError, so a
+    # ResponseValidationError), not guessed from the bytes as response.json() would.
+    return _object(json.loads(strict_text(response)), "body")
 
 
 def _object(value: object, name: str) -> dict[str, Any]:
@@ -292,6 +296,15 @@ def _list(value: object, name: str) -> list[Any]:
 def _opt(check: Callable[[object, str], T], data: Mapping[str, Any], key: str) -> T | None:
     value = data.get(key)
     return None if value is None else check(value, key)
+
+
+def _epoch_ms(value: object, name: str) -> int:
+    # The spec's range (years 1000-2999): past year 9999 no datetime could even hold it.
+    # Refused here, not later when LogLine.timestamp, a follow or a cursor reads it.
+    ms = _int(value, name)
+    if not m.MIN_TIMESTAMP_MS <= ms <= m.MAX_TIMESTAMP_MS:
+        raise ValueError(f"{name}: {ms} ms is outside the years 1000-2999")
+    return ms
 
 
 def _time(value: object, name: str) -> Any:
@@ -373,7 +386,7 @@ def _log_lines_one_by_one(items: list[Any]) -> tuple[m.LogLine, ...]:
         data = _object(item, "lines[]")
         lines.append(
             m.LogLine(
-                timestamp_ms=_int(data["timestamp"], "timestamp"),
+                timestamp_ms=_epoch_ms(data["timestamp"], "timestamp"),
                 level=_str(data["level"], "level"),
                 message=_str(data["message"], "message"),
             )

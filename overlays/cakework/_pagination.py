@@ -638,13 +638,13 @@ def open_log_stream(
     """Check the arguments of ``build_logs``/``logs`` (once) and build the one log core."""
     check.one_of("order", order, check.LOG_ORDERS)
     check.int_in_range("batch", batch, check.BATCH_RANGE)
-    check.optional_non_empty("query", query)
+    check.log_query(query)
+    check.flag("follow", follow)
     if cursor is not None and not isinstance(cursor, LogPosition):
         raise InvalidParameterError("cursor", cursor, "a LogPosition (an iterator's .cursor)")
     check.max_items(max_items)
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and not isinstance(value, datetime | str):
-            raise InvalidParameterError(name, value, "a datetime or an ISO 8601 string")
+    check.window_time("since", since)
+    check.window_time("until", until)
     if follow and order != "oldest_first":
         raise InvalidParameterError("order", order, "'oldest_first' when follow=True")
     if cursor is not None:

@@ -89,19 +89,18 @@ def log_request(
     """The checked parameters of one getBuildLogs/getVMLogs page.
 
     Raises:
-        InvalidParameterError: ``batch``, ``order`` or ``query`` is invalid.
+        InvalidParameterError: A value is of the wrong type, out of range or longer than
+            the documented limit (``query``, ``pagination``: 1024 characters; ``from_``,
+            ``to``: ISO 8601 with a zone, or the value a page returned).
     """
     check.int_in_range("batch", batch, check.BATCH_RANGE)
-    check.optional_non_empty("query", query)  # an empty query value is a 400
-    for name, value in (("query", query), ("pagination", pagination), ("from", from_), ("to", to)):
-        check.encodable(value, name)
     return LogRequest(
-        query=query,
+        query=check.log_query(query),  # an empty query value is a 400
         batch=batch,
         order=check.one_of("order", order, check.LOG_ORDERS),
-        pagination=pagination,
-        from_=from_,
-        to=to,
+        pagination=check.cursor("pagination", pagination),
+        from_=check.window_bound("from_", from_),
+        to=check.window_bound("to", to),
     )
 
 
@@ -114,7 +113,7 @@ def vm_list_request(
         InvalidParameterError: A filter is invalid.
     """
     return VMListRequest(
-        image_id=check.optional_non_empty("image_id", image_id),
+        image_id=check.optional_resource_id("image_id", image_id),
         status=check.vm_status(status),
-        pagination=check.optional_non_empty("pagination", pagination),
+        pagination=check.cursor("pagination", pagination),
     )

@@ -405,6 +405,10 @@ class PoolState:
         self._check_drained()
         return Discard(destroy=destroy, replace=replace)
 
+    def held_ids(self) -> tuple[str, ...]:
+        """Ids of every VM the pool still holds (idle, in use or being retired)."""
+        return tuple(self._records)
+
     def destroyed(self, vm_id: str, *, ok: bool) -> None:
         """A destroy finished (``ok``) or failed (counted; the VM is forgotten either way)."""
         if self._records.pop(vm_id, None) is None:

@@ -26,19 +26,23 @@ from typing import Any, Final, Generic, TypeVar, cast
 import attrs
 import httpx
 
+from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
-from ._operations import OPERATIONS, prepare
+from ._operations import OPERATIONS, Retry, prepare
 from ._pagination import LogRequest, VMListRequest
 from ._params import VMSpec
 from ._retry import parse_retry_after, retry_delay
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
+    ConflictError,
     RateLimitError,
     ResponseValidationError,
+    mark_maybe_created,
     status_error_class,
 )
 
@@ -46,6 +50,9 @@ T = TypeVar("T")
 
 logger: Final = logging.getLogger("cakework")
 LOG_ENV: Final = "CAKEWORK_LOG"
+
+STARTED_BY_A_START: Final = frozenset({"created", "started"})
+"""States of a cached VM that a successful startCachedVM leads to (booting, then up)."""
 
 
 @attrs.frozen
@@ -127,7 +134,7 @@ def request_flow(
         )
         _log(method, url, status, attempt, delay, "giving up" if delay is None else "retrying")
         if delay is None:
-            raise _final_error(call, outcome)
+            raise _final_error(call, outcome, attempt)
         yield Sleep(delay)
 
 
@@ -135,29 +142,72 @@ def _parse(call: ApiCall[T], response: httpx.Response) -> T:
     try:
         return call.parse(response)
     except Exception as exc:
-        # KeyError, TypeError, JSONDecodeError, ... from a body the spec does not allow.
+        # KeyError, TypeError, JSONDecodeError, UnicodeDecodeError, ... from a body the
+        # spec does not allow.
         secrets = secrets_in(call.request) + call.secrets
+        method, url = _method_url(call.request)
         raise ResponseValidationError(
             operation=call.operation,
-            body=redact(response.text, secrets),
+            body=redact(lenient_text(response), secrets),
             reason=redact(f"{type(exc).__name__}: {exc}", secrets),
+            method=method,
+            url=url,
         ) from exc
 
 
-def _final_error(call: ApiCall[Any], outcome: httpx.Response | httpx.HTTPError) -> Exception:
-    secrets = secrets_in(call.request) + call.secrets
+# httpx errors raised before the request left: the server cannot have acted on it.
+_NEVER_SENT: Final = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
+
+def _may_have_acted(outcome: httpx.Response | httpx.HTTPError) -> bool:
+    """Whether the server may have carried out a request whose answer this is.
+
+    A 5xx can come after the work was done (or from a proxy in front of it), a read
+    error or timeout after the request was sent; a 4xx or a failed connect cannot.
+    """
     if isinstance(outcome, httpx.Response):
-        return status_error(call.operation, outcome, secrets)
-    cls = APITimeoutError if isinstance(outcome, httpx.TimeoutException) else APIConnectionError
-    detail = redact(str(outcome) or type(outcome).__name__, secrets)
-    # Where it went, so a wrong base_url or proxy shows in the message itself.
-    target = _where(call.request)
-    error = cls(
-        f"{call.operation}: {type(outcome).__name__}: {detail} ({target})",
-        operation=call.operation,
-    )
-    error.__cause__ = outcome
+        return outcome.status_code >= 500
+    return not isinstance(outcome, _NEVER_SENT)
+
+
+def _final_error(
+    call: ApiCall[Any], outcome: httpx.Response | httpx.HTTPError, attempts: int = 1
+) -> APIError:
+    secrets = secrets_in(call.request) + call.secrets
+    method, url = _method_url(call.request)
+    error: APIError
+    if isinstance(outcome, httpx.Response):
+        error = status_error(call.operation, outcome, secrets, method=method, url=url)
+    else:
+        cls = APITimeoutError if isinstance(outcome, httpx.TimeoutException) else APIConnectionError
+        detail = redact(str(outcome) or type(outcome).__name__, secrets)
+        # Where it went, so a wrong base_url or proxy shows in the message itself.
+        target = _where(call.request)
+        error = cls(
+            f"{call.operation}: {type(outcome).__name__}: {detail} ({target})",
+            operation=call.operation,
+            method=method,
+            url=url,
+        )
+        error.__cause__ = outcome
+    error.attempts = attempts
+    if OPERATIONS[call.operation].retry is Retry.CREATING and _may_have_acted(outcome):
+        body = call.request.get("json")
+        image_id = body.get("imageId") if isinstance(body, Mapping) else None
+        mark_maybe_created(error, image_id if isinstance(image_id, str) else None)
     return error
+
+
+def _method_url(request: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The request's method and URL (no query, no credentials), for error attributes."""
+    where = _where(request)
+    method, _, url = where.partition(" ")
+    return method, url or None
 
 
 def secrets_in(value: object) -> tuple[Secret, ...]:
@@ -224,7 +274,12 @@ def error_message(response: httpx.Response) -> str:
 
 
 def status_error(
-    operation: str, response: httpx.Response, secrets: Iterable[str] = ()
+    operation: str,
+    response: httpx.Response,
+    secrets: Iterable[str] = (),
+    *,
+    method: str | None = None,
+    url: str | None = None,
 ) -> APIStatusError:
     """The exception for a non-2xx response, with secrets scrubbed from body and message."""
     secrets = tuple(secrets)
@@ -232,8 +287,12 @@ def status_error(
     fields: dict[str, Any] = {
         "operation": operation,
         "status_code": status,
-        "body": redact(response.text, secrets),
+        # Decoded leniently: an error page in a charset it is not valid in (utf-16
+        # without a BOM) must still become this error, not a UnicodeError.
+        "body": redact(lenient_text(response), secrets),
         "headers": response.headers,
+        "method": method,
+        "url": url,
     }
     message = redact(error_message(response), secrets)
     cls = status_error_class(status)
@@ -418,8 +477,24 @@ class Api:
         return self.call("cacheVM", spec)
 
     def start_cached_vm(self, id: str) -> Flow[None]:
-        """``startCachedVM``: start a cached VM."""
-        return self.call("startCachedVM", id)
+        """``startCachedVM``: start a cached VM.
+
+        A 409 that answers a *retried* start is checked with getVM: when the cached VM is
+        booting or started, the earlier attempt (whose answer was lost) started it, and
+        the start succeeded. A 409 may also mean "destroyed", which stays an error.
+        """
+        try:
+            yield from self.call("startCachedVM", id)
+        except ConflictError as conflict:
+            if conflict.attempts < 2:
+                raise
+            try:
+                vm = yield from self.get_vm(id)
+            except APIError:
+                raise conflict from None
+            if vm.state not in STARTED_BY_A_START:
+                raise
+            logger.debug("cached VM %s is %s: the lost first start worked", id, vm.state)
 
     def stop_cached_vm(self, id: str) -> Flow[None]:
         """``stopCachedVM``: stop a cached VM (it can be started again)."""

@@ -4,7 +4,7 @@
 
     CakeworkError
     ├── InvalidParameterError (also a ValueError)   checked before anything is sent
-    ├── APIError                                    something went wrong talking to the API
+    ├── APIError(operation, method, url, maybe_created)   a request failed
     │   ├── APIStatusError(status_code, body, message)
     │   │   ├── BadRequestError          400
     │   │   ├── AuthenticationError      401
@@ -16,7 +16,7 @@
     │   │   └── APITimeoutError
     │   └── ResponseValidationError      a 2xx body the spec does not allow (body kept raw)
     ├── BuildContextError (also a ValueError)       a folder that cannot be sent as a build
-    ├── BuildFailedError(build, log_tail)
+    ├── BuildFailedError(build, log_tail, failed_step)
     ├── WaitTimeoutError(resource_id, last_state, elapsed)
     │   └── PoolTimeoutError                        no cached VM free in time, pool at max_size
     ├── UnreachableStateError(vm, wanted)           the VM can no longer reach the wanted state
@@ -24,13 +24,18 @@
     └── PaginationError
 
 Any other non-2xx status is a plain :class:`APIStatusError`. The status-to-class table is
-:data:`STATUS_ERRORS`. Attributes always carry the facts; the message only repeats them.
+:data:`STATUS_ERRORS`. Attributes always carry the facts; the message repeats them and
+says what to do: every ``APIError`` message names the operation, HTTP method and URL; a
+404 that names no missing resource says the base URL may be wrong; a create whose answer
+was lost says that it may have happened anyway and how to find what it made.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from ._models import VM, Build, LogLine
@@ -79,11 +84,89 @@ class APIError(CakeworkError):
 
     Attributes:
         operation: The operationId of the request (e.g. ``startVM``).
+        method: The HTTP method (``GET``, ``POST``), when known.
+        url: The URL without query string or credentials, when known.
+        maybe_created: True when a request that creates something (a VM, a cached VM, a
+            build, an image) failed after it may have reached the server: the resource
+            may exist although its id never arrived. The message says how to find it.
+        image_id: For such a create, the image it was for (else ``None``).
+        attempts: How many times the request was sent (retries included).
     """
 
-    def __init__(self, message: str, *, operation: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
         self.operation = operation
+        self.method = method
+        self.url = url
+        self.maybe_created = False
+        self.image_id: str | None = None
+        self.attempts = 1
         super().__init__(message)
+
+    def _mark_maybe_created(self, image_id: str | None) -> None:
+        """Flag a lost create answer and add how to find the orphan to the message."""
+        self.maybe_created = True
+        self.image_id = image_id
+        note = MAYBE_CREATED_NOTES.get(self.operation, MAYBE_CREATED_NOTES[""])
+        shown = repr(image_id) if image_id is not None else "..."
+        note = note.format(operation=self.operation, image_id=shown)
+        self.args = (f"{self.args[0]}. {note}", *self.args[1:])
+
+
+MAYBE_CREATED_NOTES: Final[Mapping[str, str]] = {
+    "startVM": (
+        "startVM may have created a VM from image {image_id} although its answer was lost;"
+        " find it with client.vms.list(image_id={image_id}, status='started')"
+    ),
+    "cacheVM": (
+        "cacheVM may have created a cached VM from image {image_id} although its answer"
+        " was lost; find it with client.vms.list(image_id={image_id})"
+    ),
+    "": (
+        "{operation} may have been carried out although its answer was lost; the API"
+        " cannot list what it made, so repeat it if you need the id"
+    ),
+}
+"""What a lost create answer may have left behind, and how to find it, per operation."""
+
+
+def mark_maybe_created(error: APIError, image_id: str | None = None) -> APIError:
+    """Mark ``error`` (from a create whose answer may have been lost) as ``maybe_created``.
+
+    Args:
+        error: The final error of a create request.
+        image_id: The image the VM or cached VM was for, to name in the message.
+
+    Returns:
+        ``error`` itself, flagged and with the finding hint appended to its message.
+    """
+    error._mark_maybe_created(image_id)
+    return error
+
+
+def _where(method: str | None, url: str | None) -> str:
+    return f" ({method} {url})" if method and url else ""
+
+
+def is_api_error_body(body: str) -> bool:
+    """Whether ``body`` has the API's error shape: ``{"error"}``, ``{"message"}`` or a string.
+
+    A 404 from anything else (a proxy, a web server, a path without ``/v1``) does not,
+    which is how a wrong base URL shows.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    if isinstance(data, dict):
+        return any(isinstance(data.get(key), str) for key in ("error", "message"))
+    return isinstance(data, str)
 
 
 class APIStatusError(APIError):
@@ -95,6 +178,8 @@ class APIStatusError(APIError):
         message: The error message: the body's ``error``, else ``message``, else a bare
             string body, else the status phrase.
         headers: The response headers.
+
+    The message names the operation, the status, the message, and the method and URL.
     """
 
     def __init__(
@@ -105,12 +190,23 @@ class APIStatusError(APIError):
         status_code: int,
         body: str,
         headers: Mapping[str, str] | None = None,
+        method: str | None = None,
+        url: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.body = body
         self.message = message
         self.headers = dict(headers or {})
-        super().__init__(f"{operation}: {status_code} {message}", operation=operation)
+        super().__init__(
+            f"{operation}: {status_code} {message}{_where(method, url)}{self._hint()}",
+            operation=operation,
+            method=method,
+            url=url,
+        )
+
+    def _hint(self) -> str:
+        """Advice appended to the message (none by default)."""
+        return ""
 
 
 class BadRequestError(APIStatusError):
@@ -121,8 +217,28 @@ class AuthenticationError(APIStatusError):
     """401: the API key is missing or not accepted."""
 
 
+_GENERIC_NOT_FOUND: Final = frozenset({"", "not found", "404 not found", "404", "no route"})
+
+
 class NotFoundError(APIStatusError):
-    """404: the resource does not exist (or belongs to another API key)."""
+    """404: the resource does not exist (or belongs to another API key).
+
+    When the body is not the API's error shape, or only says "Not Found" without naming
+    a resource, the path itself was not found (a base URL without ``/v1``, a proxy);
+    the message then says the base URL may be wrong.
+    """
+
+    def _hint(self) -> str:
+        # The API's own 404 names what is missing ("VM ... does not exist"); a bare
+        # "Not Found", or a body in another shape (HTML, a proxy's JSON), is what a
+        # server answers for a path it has no route for.
+        generic = self.message.strip().lower() in _GENERIC_NOT_FOUND
+        if is_api_error_body(self.body) and not generic:
+            return ""
+        return (
+            "; nothing answers this path, so the base URL may be wrong"
+            " (it should end in /v1, e.g. https://api.cakework.com/v1)"
+        )
 
 
 class ConflictError(APIStatusError):
@@ -149,10 +265,18 @@ class RateLimitError(APIStatusError):
         body: str,
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
+        method: str | None = None,
+        url: str | None = None,
     ) -> None:
         self.retry_after = retry_after
         super().__init__(
-            message, operation=operation, status_code=status_code, body=body, headers=headers
+            message,
+            operation=operation,
+            status_code=status_code,
+            body=body,
+            headers=headers,
+            method=method,
+            url=url,
         )
 
 
@@ -179,28 +303,69 @@ class ResponseValidationError(APIError):
         reason: What was wrong with it.
     """
 
-    def __init__(self, *, operation: str, body: str, reason: str) -> None:
+    def __init__(
+        self,
+        *,
+        operation: str,
+        body: str,
+        reason: str,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
         self.body = body
         self.reason = reason
         super().__init__(
-            f"{operation}: the response body does not match the API spec ({reason})",
+            f"{operation}: the response body does not match the API spec ({reason})"
+            f"{_where(method, url)}",
             operation=operation,
+            method=method,
+            url=url,
         )
+
+
+_STEP: Final = re.compile(r"(Step \d+/\d+ :|#\d+ \[[^\]]*\d+/\d+\])")
+"""A Dockerfile step header in a build log: classic ``Step 2/5 : RUN ...`` or BuildKit
+``#7 [2/5] RUN ...``."""
+
+BUILD_FAILED_SHOWN_LINES: Final = 5
+"""How many of the last log lines a ``BuildFailedError`` message repeats."""
 
 
 class BuildFailedError(CakeworkError):
     """A build ended in ``failed``.
 
+    The message names the failing step (the last step header in the log) and repeats
+    the last log lines, so an uncaught failure explains itself.
+
     Attributes:
         build: The failed build.
         log_tail: The last log lines of the build, oldest first.
+        failed_step: The last Dockerfile step the log shows (e.g. ``Step 2/3 : RUN
+            make``), or ``None`` when the tail holds none.
     """
 
     def __init__(self, build: Build, log_tail: tuple[LogLine, ...] = ()) -> None:
         self.build = build
         self.log_tail = log_tail
-        last = f": {log_tail[-1].message}" if log_tail else ""
-        super().__init__(f"build {build.build_id} failed{last}")
+        self.failed_step = next(
+            (
+                line.message.strip()
+                for line in reversed(log_tail)
+                if _STEP.match(line.message.strip())
+            ),
+            None,
+        )
+        text = f"build {build.build_id} failed"
+        if self.failed_step is not None:
+            text += f" at {self.failed_step}"
+        shown = log_tail[-BUILD_FAILED_SHOWN_LINES:]
+        if shown:
+            text += "; last log lines:\n" + "\n".join(
+                f"  {line.level}: {line.message}" for line in shown
+            )
+        else:
+            text += " (no build log lines could be read)"
+        super().__init__(text)
 
 
 class WaitTimeoutError(CakeworkError):

@@ -108,9 +108,11 @@ def test_import_without_password_is_a_usage_error(cakework: Cli) -> None:
     assert cakework.emulator.request_count("importImage") == 0
 
 
-def test_import_of_a_bad_uri_is_a_400_api_error(cakework: Cli) -> None:
-    result = cakework("images", "import", "not-an-ecr-uri", "--password", "pw", code=1)
-    assert one_line(result.stderr).startswith("cakework images import: importImage: 400 ")
+def test_import_of_a_bad_uri_is_refused_before_sending(cakework: Cli) -> None:
+    # The client checks the URI against the spec's pattern: a usage error, nothing sent.
+    result = cakework("images", "import", "not-an-ecr-uri", "--password", "pw", code=2)
+    assert "image_uri='not-an-ecr-uri' is not allowed" in result.stderr
+    assert cakework.emulator.request_count("importImage") == 0
 
 
 def test_build_github(cakework: Cli, tmp_path: Path) -> None:

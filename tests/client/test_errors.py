@@ -75,8 +75,15 @@ async def test_injected_status_maps_to_its_class(
 
 async def test_emulator_refusals_carry_its_messages(client: Runner, emu: Emulator) -> None:
     c, run = client.c, client.call
+    # A URI outside the spec's pattern is refused by the client (nothing sent), so the
+    # emulator's 400 is injected here.
+    emu.inject("importImage", "error", status=400)
     with pytest.raises(BadRequestError) as bad:
-        await run(c.images.import_image(image_uri="docker.io/library/python", password="p"))
+        await run(
+            c.images.import_image(
+                image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/app", password="p"
+            )
+        )
     assert bad.value.message
     assert bad.value.body.startswith('{"error"')
     with pytest.raises(NotFoundError) as missing:

@@ -7,6 +7,7 @@ from cakework import errors
 
 CLIENTS = {"Cakework", "AsyncCakework"}
 MODELS = {"Image", "BuildFile", "Build", "VM", "CachedVM", "LogLine", "LogPage", "VMPage"}
+PARAMS = {"BuildFileParam"}  # TypedDicts of the API's JSON shapes, accepted as arguments
 HELPERS = {
     "LogIterator",
     "AsyncLogIterator",
@@ -20,7 +21,7 @@ HELPERS = {
 
 
 def test_exported_names_are_the_intended_set() -> None:
-    assert set(cakework.__all__) == CLIENTS | MODELS | HELPERS | set(errors.__all__) | {
+    assert set(cakework.__all__) == CLIENTS | MODELS | PARAMS | HELPERS | set(errors.__all__) | {
         "__version__"
     }
     assert len(cakework.__all__) == len(set(cakework.__all__))

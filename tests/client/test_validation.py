@@ -17,6 +17,8 @@ from cakework._params import VMSpec, log_request, vm_list_request
 
 NOWHERE = "http://127.0.0.1:9/v1"
 
+ID_RULE = "A-Z a-z 0-9 _ -"  # ids are exact URL path segments (see _validate)
+
 CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
     ("cpu low", lambda a: a.vms.start(image_id="i", cpu=0), "cpu", 0, "1 to 8"),
     ("cpu high", lambda a: a.cached_vms.create(image_id="i", cpu=9), "cpu", 9, "1 to 8"),
@@ -35,11 +37,11 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
     ("batch high", lambda a: a.vms.get_logs("v", batch=1001), "batch", 1001, "50 to 1000"),
     ("order", lambda a: a.vms.get_logs("v", order="newest"), "order", "newest", "newest_first"),
     ("status", lambda a: a.vms.list_page(status="running"), "status", "running", "'started'"),
-    ("vm id", lambda a: a.vms.get(""), "vm_id", "", "non-empty"),
-    ("stop id", lambda a: a.vms.stop(""), "vm_id", "", "non-empty"),
-    ("build id", lambda a: a.images.get_build(""), "build_id", "", "non-empty"),
-    ("cached id", lambda a: a.cached_vms.destroy(""), "id", "", "non-empty"),
-    ("image id", lambda a: a.vms.start(image_id=""), "image_id", "", "non-empty"),
+    ("vm id", lambda a: a.vms.get(""), "vm_id", "", ID_RULE),
+    ("stop id", lambda a: a.vms.stop(""), "vm_id", "", ID_RULE),
+    ("build id", lambda a: a.images.get_build(""), "build_id", "", ID_RULE),
+    ("cached id", lambda a: a.cached_vms.destroy(""), "id", "", ID_RULE),
+    ("image id", lambda a: a.vms.start(image_id=""), "image_id", "", ID_RULE),
     ("port", lambda a: a.vms.start(image_id="i", port="80"), "port", "80", "integer"),  # type: ignore[arg-type]
     ("port low", lambda a: a.vms.start(image_id="i", port=0), "port", 0, "1 to 65535"),
     (
@@ -54,11 +56,13 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
         lambda a: a.images.import_image(image_uri="", password="p"),
         "image_uri",
         "",
-        "non-empty",
+        "ECR image URI",
     ),
     (
         "password",
-        lambda a: a.images.import_image(image_uri="u", password=""),
+        lambda a: a.images.import_image(
+            image_uri="123456789012.dkr.ecr.us-west-2.amazonaws.com/app", password=""
+        ),
         "password",
         "",
         "non-empty",
@@ -67,7 +71,7 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
         "files",
         lambda a: a.images.build_from_files(dockerfile="FROM x", files="abc"),  # type: ignore[arg-type]
         "files",
-        "<files>",
+        "<str>",
         "BuildFile",
     ),
     (
@@ -77,20 +81,21 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
             dockerfile="FROM x",
             files=[BuildFile(".", "app.py", b"print()")],  # type: ignore[arg-type]
         ),
-        "files",
-        "<BuildFile 'app.py'>",
-        "content as str",
+        "files[0].content",
+        "<bytes>",
+        "text (str)",
     ),
     # Lone surrogates (non-UTF-8 os.environ values, file names) used to escape as
     # UnicodeEncodeError from JSON or URL encoding; the value itself is never shown.
     (
         "surrogate env",
         lambda a: a.vms.start(image_id="i", env_vars={"A": "ok\udcff"}),
-        "body.envVars.A",
+        "env_vars['A']",
         "<text>",
         "UTF-8",
     ),
-    ("surrogate id", lambda a: a.vms.get("vm-\udcff"), "vm_id", "<text>", "UTF-8"),
+    # An id is refused by its character set, so the surrogate never reaches encoding.
+    ("surrogate id", lambda a: a.vms.get("vm-\udcff"), "vm_id", "vm-\udcff", ID_RULE),
     ("surrogate query", lambda a: a.vms.get_logs("v", query="\udc80"), "query", "<text>", "UTF-8"),
     (
         "token",

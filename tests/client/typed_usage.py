@@ -7,7 +7,6 @@ it, and ``make typecheck`` covers it too. ``assert_type`` pins the return types 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
 from typing import assert_type
 
 import httpx
@@ -85,7 +84,7 @@ def long_running(client: Cakework) -> None:
     assert_type(client.vms.logs("v", follow=True), LogIterator)
     assert_type(client.vms.list(status="started"), VMIterator)
     assert_type(client.vms.wait_for_state("v", "stopped", timeout=None), VM)
-    assert_type(client.cached_vms.logs("c"), Iterator[LogLine])
+    assert_type(client.cached_vms.logs("c", max_items=1), LogIterator)
     run = client.vms.run(image_id="img")
     assert_type(run, contextlib.AbstractContextManager[VM, bool | None])
     pool = client.cached_vms.pool(image_id="img", size=2)
@@ -106,7 +105,7 @@ async def async_usage() -> None:
         assert_type(await client.images.wait_for_build("b"), Build)
         assert_type(client.images.build_logs("b"), AsyncLogIterator)
         assert_type(client.vms.list(), AsyncVMIterator)
-        assert_type(client.cached_vms.logs("c"), AsyncIterator[LogLine])
+        assert_type(client.cached_vms.logs("c", follow=True), AsyncLogIterator)
         async with client.vms.run(image_id="img") as started:
             assert_type(started, VM)
         pool = client.cached_vms.pool(image_id="img", size=1)

@@ -14,7 +14,8 @@ class LogLine:
     """One log line.
 
     Attributes:
-        timestamp (int): Unix epoch time of the line in milliseconds.
+        timestamp (int): Unix epoch time of the line in milliseconds, in the years 1000 to 2999 like
+            every other time of this API (1000-01-01T00:00:00Z to 2999-12-31T23:59:59.999Z).
         level (str): Log level, e.g. `info` or `error`.
         message (str): The text of the line.
     """

@@ -50,10 +50,6 @@ class AsyncCakework:
             ``http_client`` (e.g. the other kind of httpx client) is not usable.
     """
 
-    images: AsyncImages
-    vms: AsyncVMs
-    cached_vms: AsyncCachedVMs
-
     def __init__(
         self,
         api_key: str | None = None,
@@ -98,9 +94,26 @@ class AsyncCakework:
         self._owns_http = owns_http
         self._own_http_client = own
         self._api = Api(config, client_headers=own)
-        self.images = AsyncImages(self._api, pump)
-        self.vms = AsyncVMs(self._api, pump)
-        self.cached_vms = AsyncCachedVMs(self._api, pump)
+        self._images = AsyncImages(self._api, pump)
+        self._vms = AsyncVMs(self._api, pump)
+        self._cached_vms = AsyncCachedVMs(self._api, pump)
+
+    # Properties rather than plain attributes, so help(), dir() and IDEs list the three
+    # resources with a docstring each.
+    @property
+    def images(self) -> AsyncImages:
+        """Images: import from ECR, build (from files, a folder or GitHub), build logs."""
+        return self._images
+
+    @property
+    def vms(self) -> AsyncVMs:
+        """One-time VMs: start, get, list, stop, logs, waits and ``run``."""
+        return self._vms
+
+    @property
+    def cached_vms(self) -> AsyncCachedVMs:
+        """Cached VMs, which start fast: create, start, stop, destroy, logs and ``pool``."""
+        return self._cached_vms
 
     @property
     def base_url(self) -> str:

@@ -21,6 +21,7 @@ from .._directory import collect_build_context
 from .._flow import Flow
 from .._models import Build, BuildFile, Image, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
+from .._param_types import BuildFileParam
 from .._params import log_request
 from .._request import Api
 from .._waits import wait_for_build
@@ -51,24 +52,28 @@ class AsyncImages:
             The imported image.
         """
         password = mask(password)
-        image_uri = check.non_empty("image_uri", image_uri)
+        image_uri = check.image_uri(image_uri)
         password = check.secret_text("password", password)
         return await self._pump(self._api.import_image(image_uri, password))
 
-    async def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFile]) -> Build:
+    async def build_from_files(
+        self, *, dockerfile: str, files: Sequence[BuildFile | BuildFileParam]
+    ) -> Build:
         """Start building an image from a Dockerfile and the files it needs.
 
         Args:
             dockerfile: The Dockerfile, as text.
-            files: The build context: ``BuildFile(dir, name, content)`` with text content
+            files: The build context: ``BuildFile(dir, name, content)`` objects, or dicts
+                in the API's JSON shape ``{"dir": ..., "name": ..., "content": ...}``
+                (:class:`~cakework.BuildFileParam`), with text content
                 (``build_from_directory`` makes them from a folder).
 
         Returns:
             The build, usually in status ``created``; see ``wait_for_build``.
         """
-        check.build_files(files)
+        checked = check.build_files(files)
         dockerfile = check.non_empty("dockerfile", dockerfile)
-        return await self._pump(self._api.build_from_files(dockerfile, files))
+        return await self._pump(self._api.build_from_files(dockerfile, checked))
 
     async def build_from_directory(
         self, path: str | os.PathLike[str], dockerfile: str | None = None
@@ -90,6 +95,8 @@ class AsyncImages:
             BuildContextError: (a ``ValueError``) no Dockerfile, a malformed
                 ``.dockerignore``, or files that cannot be sent as text (all named).
         """
+        path = check.local_path("path", path)
+        dockerfile = check.optional_non_empty("dockerfile", dockerfile)
         context = await blocking_async(collect_build_context, path, dockerfile)
         return await self.build_from_files(dockerfile=context.dockerfile, files=context.files)
 
@@ -117,10 +124,10 @@ class AsyncImages:
         token = mask(token)
         flow = self._api.build_from_github(
             check.non_empty("dockerfile", dockerfile),
-            check.non_empty("repository", repository),
+            check.repository(repository),
             check.non_empty("branch", branch),
             check.secret_text("token", token),
-            dockerignore,
+            check.optional_text("dockerignore", dockerignore),
         )
         return await self._pump(flow)
 

@@ -22,6 +22,7 @@ for a body the spec does not allow.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import random
@@ -33,10 +34,12 @@ from .. import _polling
 from .. import _validate as check
 from .._concurrency import through_interrupt_async
 from .._flow import Flow
+from .._lost import create_or_adopt
 from .._models import VM, LogPage, VMPage
 from .._pagination import (
     LogPosition,
     LogRequest,
+    VMListRequest,
     VMListStream,
     open_log_stream,
 )
@@ -66,6 +69,10 @@ class RunApi(Protocol):
 
     def get_vm(self, vm_id: str) -> Flow[VM]:
         """Flow of getVM."""
+        ...
+
+    def list_vms(self, request: VMListRequest) -> Flow[VMPage]:
+        """Flow of listVMs."""
         ...
 
 
@@ -106,7 +113,9 @@ class AsyncVMs:
 
         Raises:
             APIError: startVM is not re-sent after a timeout or a 5xx (it might create
-                a second VM), so such a failure may leave a VM you did not hear about.
+                a second VM), so such a failure may leave a VM you did not hear about:
+                the error then has ``maybe_created=True`` and its message says how to
+                find the VM (``vms.list(image_id=..., status="started")``).
         """
         spec = VMSpec.checked(
             image_id=image_id,
@@ -285,6 +294,7 @@ class AsyncVMs:
         env_vars: Mapping[str, str] | None = None,
         volume_gb: int | None = None,
         timeout: float | None = _polling.VM_STATE_TIMEOUT,
+        adopt_lost: bool = False,
     ) -> contextlib.AbstractAsyncContextManager[VM]:
         """Start a VM, wait until it is started, and stop it when the block ends.
 
@@ -300,8 +310,13 @@ class AsyncVMs:
             env_vars: Environment variables.
             volume_gb: Persistent storage in GB, 1-500.
             timeout: Seconds to wait for ``started``; ``None`` waits forever.
+            adopt_lost: When startVM's answer is lost (``maybe_created``), find the VM it
+                made and use it (see ``_lost``: listVMs of the image before and after,
+                adopted only if exactly one unknown VM appeared), instead of raising and
+                leaving it running. Costs one listVMs before the start.
         """
         check.check_timeout(timeout)
+        check.flag("adopt_lost", adopt_lost)
         spec = VMSpec.checked(
             image_id=image_id,
             cpu=cpu,
@@ -310,7 +325,14 @@ class AsyncVMs:
             env_vars=env_vars,
             disk_gb=volume_gb,
         )
-        return run_vm(self._pump, self._api, spec, timeout=timeout, rng=self._pump.new_rng())
+        return run_vm(
+            self._pump,
+            self._api,
+            spec,
+            timeout=timeout,
+            rng=self._pump.new_rng(),
+            adopt_lost=adopt_lost,
+        )
 
 
 def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]:
@@ -340,6 +362,7 @@ async def run_vm(
     *,
     timeout: float | None,  # noqa: ASYNC109 - a deadline for the start, not an I/O timeout
     rng: random.Random,
+    adopt_lost: bool = False,
 ) -> AsyncIterator[VM]:
     """``vms.run``: start, wait for ``started``, hand out, always stop (module docstring).
 
@@ -349,11 +372,18 @@ async def run_vm(
         spec: The checked VM spec.
         timeout: Seconds to wait for ``started``; ``None`` waits forever.
         rng: Jitter source of the poll schedule.
+        adopt_lost: Recover a VM whose startVM answer was lost (``_lost``).
 
     Yields:
         The started VM.
     """
     start = api.start_vm(spec)
+    if adopt_lost:
+
+        def list_page(token: str | None) -> Flow[VMPage]:
+            return api.list_vms(VMListRequest(image_id=spec.image_id, pagination=token))
+
+        start = create_or_adopt(start, list_page, operation="startVM")
     started: list[VM] = []  # filled as soon as startVM answers
 
     async def start_vm() -> VM:
@@ -365,10 +395,22 @@ async def run_vm(
         if vm.state != "started":
             vm = await pump(wait_for_vm_state(api, vm.id, "started", timeout=timeout, rng=rng))
         yield vm
-    except BaseException:
+    except BaseException as exc:
         if started:
-            stop = stop_after_use(api, started[0].id, raise_errors=False)
-            await through_interrupt_async(lambda: pump(stop))
+            vm_id = started[0].id
+            stop = stop_after_use(api, vm_id, raise_errors=False)
+            # On the way out after a Ctrl-C (or cancellation), the next one is the
+            # second: it gives up at once and says what may be left running.
+            interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+            try:
+                await through_interrupt_async(lambda: pump(stop), patient=not interrupted)
+            except BaseException as second:
+                if second is not exc:
+                    second.add_note(
+                        f"cakework: VM {vm_id} may still be running (its stopVM was cut"
+                        f" short); stop it with client.vms.stop({vm_id!r})"
+                    )
+                raise
         raise
     stop = stop_after_use(api, vm.id, raise_errors=True)
     await through_interrupt_async(lambda: pump(stop))

@@ -11,17 +11,20 @@ for a body the spec does not allow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .. import _polling
 from .. import _validate as check
-from .._models import VM, CachedVM, LogLine
-from .._pagination import CachedLogSource
+from .._cached_logs import CACHED_VM_FINISHED_STATES, cached_page_flow
+from .._flow import Flow
+from .._models import VM, CachedVM, LogLine, LogPage
+from .._pagination import LogPosition, LogRequest, open_log_stream
 from .._params import VMSpec
 from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
-from .iterators import Pager
+from .iterators import LogIterator
 from .pump import SyncPump
 
 if TYPE_CHECKING:
@@ -62,6 +65,11 @@ class CachedVMs:
 
         Returns:
             The cached VM (``id`` and ``hostname``; other fields when the API sends them).
+
+        Raises:
+            APIError: cacheVM is not re-sent after a timeout or a 5xx (it might create a
+                second cached VM); such an error has ``maybe_created=True`` and its
+                message says how to find what it made.
         """
         spec = _cache_spec(image_id, cpu, memory, port, env_vars, disk_size)
         return self._pump(self._api.cache_vm(spec))
@@ -152,19 +160,66 @@ class CachedVMs:
         )
         return self._pump(flow)
 
-    def logs(self, id: str) -> Iterator[LogLine]:
-        """Iterate over all log lines of a cached VM (one request; the API has no paging).
+    def logs(
+        self,
+        id: str,
+        *,
+        query: str | None = None,
+        order: str = "oldest_first",
+        batch: int | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        max_items: int | None = None,
+        follow: bool = False,
+        cursor: LogPosition | None = None,
+    ) -> LogIterator:
+        """Iterate over a cached VM's log lines (arguments as ``vms.logs``).
+
+        The API sends a cached VM's whole log at once, without paging or filters, so the
+        lines are selected and ordered here (see ``_cached_logs``); ``batch`` is checked
+        and otherwise unused. With ``follow=True`` it ends once the cached VM is stopped
+        or destroyed and its last lines are read.
 
         Args:
             id: The cached VM.
+            query: Case-insensitive substring filter.
+            order: ``"oldest_first"`` or ``"newest_first"``.
+            batch: Lines per request, 50-1000 (no effect: one request reads all).
+            since: Start of the time window (datetime, or an ISO 8601 string).
+            until: End of the time window.
+            max_items: Stop after this many lines.
+            follow: Like ``tail -f``: keep polling for new lines until the cached VM is
+                stopped or destroyed.
+            cursor: Continue where an earlier iterator stopped (its ``.cursor``).
 
         Returns:
-            An iterator of LogLine (typed as a plain iterator: the pager behind it is
-            private). The request is sent when the first line is asked for.
+            A lazy iterator of LogLine; nothing is sent before the first line is asked
+            for.
         """
         id = check.ident("id", id)
         api = self._api
-        return Pager(CachedLogSource(lambda: api.get_cached_vm_logs(id)), self._pump)
+
+        def fetch(request: LogRequest) -> Flow[LogPage]:
+            return cached_page_flow(api.get_cached_vm_logs(id), request)
+
+        def is_finished() -> Flow[bool]:
+            vm = yield from api.get_vm(id)
+            return vm.state in CACHED_VM_FINISHED_STATES
+
+        stream = open_log_stream(
+            fetch,
+            is_finished,
+            query=query,
+            order=order,
+            batch=batch,
+            since=since,
+            until=until,
+            max_items=max_items,
+            follow=follow,
+            cursor=cursor,
+            rng=self._pump.new_rng(),
+        )
+        return LogIterator(stream, self._pump)
 
     def pool(
         self,
@@ -180,6 +235,7 @@ class CachedVMs:
         adopt: Sequence[str] | None = None,
         destroy_adopted: bool = False,
         start_timeout: float | None = _polling.POOL_START_TIMEOUT,
+        adopt_lost: bool = False,
     ) -> CachedVMPool:
         """A pool of warm cached VMs; nothing is created until it is opened.
 
@@ -198,6 +254,7 @@ class CachedVMs:
             adopt=adopt,
             destroy_adopted=destroy_adopted,
             start_timeout=start_timeout,
+            adopt_lost=adopt_lost,
         )
 
 

@@ -52,10 +52,6 @@ class Cakework:
             ``http_client`` (e.g. the other kind of httpx client) is not usable.
     """
 
-    images: Images
-    vms: VMs
-    cached_vms: CachedVMs
-
     def __init__(
         self,
         api_key: str | None = None,
@@ -92,9 +88,26 @@ class Cakework:
         self._owns_http = owns_http
         self._own_http_client = own
         self._api = Api(config, client_headers=own)
-        self.images = Images(self._api, pump)
-        self.vms = VMs(self._api, pump)
-        self.cached_vms = CachedVMs(self._api, pump)
+        self._images = Images(self._api, pump)
+        self._vms = VMs(self._api, pump)
+        self._cached_vms = CachedVMs(self._api, pump)
+
+    # Properties rather than plain attributes, so help(), dir() and IDEs list the three
+    # resources with a docstring each.
+    @property
+    def images(self) -> Images:
+        """Images: import from ECR, build (from files, a folder or GitHub), build logs."""
+        return self._images
+
+    @property
+    def vms(self) -> VMs:
+        """One-time VMs: start, get, list, stop, logs, waits and ``run``."""
+        return self._vms
+
+    @property
+    def cached_vms(self) -> CachedVMs:
+        """Cached VMs, which start fast: create, start, stop, destroy, logs and ``pool``."""
+        return self._cached_vms
 
     @property
     def base_url(self) -> str:

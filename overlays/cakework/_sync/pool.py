@@ -11,6 +11,7 @@ through the client's pump, waiting for a turn on a signal, running flows side by
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +29,9 @@ from .._concurrency import (
     wait_signal_sync,
 )
 from .._flow import Flow, Now
-from .._models import VM, CachedVM
+from .._lost import PoolAdopter
+from .._models import VM, CachedVM, VMPage
+from .._pagination import VMListRequest
 from .._params import VMSpec
 from .._pool_state import (
     Outcome,
@@ -67,9 +70,17 @@ class PoolApi:
     spec: VMSpec
     start_timeout: float | None
     new_rng: Callable[[], Any] = attrs.field(repr=False)
+    adopter: PoolAdopter | None = attrs.field(default=None, repr=False)
 
     def create(self) -> Flow[CachedVM]:
-        return self.api.cache_vm(self.spec)
+        if self.adopter is None:
+            return self.api.cache_vm(self.spec)
+        api, image_id = self.api, self.spec.image_id
+
+        def list_page(token: str | None) -> Flow[VMPage]:
+            return api.list_vms(VMListRequest(image_id=image_id, pagination=token))
+
+        return self.adopter.create(api.cache_vm(self.spec), list_page)
 
     def start(self, vm_id: str) -> Flow[None]:
         return self.api.start_cached_vm(vm_id)
@@ -149,6 +160,9 @@ class _Driver:
         self.state = state
         self.lock = threading.Lock()
         self.pump = pump
+        self.patient = True
+        """False while the pool closes because of a Ctrl-C or cancellation: the next
+        one then gives up at once instead of waiting for the requests in flight."""
 
     def advance(self, flow: PoolFlow[Any], ok: bool, value: Any) -> PoolEffect:
         """One atomic step: resume ``flow`` with a result (or throw an error) under the lock.
@@ -196,7 +210,9 @@ class _Driver:
             # Interrupted during cacheVM, the new VM's id would be lost: let the request
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
-            created, interrupt = finish_despite_interrupt(lambda: self.pump(flow))
+            created, interrupt = finish_despite_interrupt(
+                lambda: self.pump(flow), patient=self.patient
+            )
             if interrupt is not None:
                 raise _InterruptedCreate(created, interrupt)
             return created
@@ -208,7 +224,7 @@ class _Driver:
                 wait_signal_sync(signal, effect.timeout)
             return None
         jobs = [lambda flow=flow: self._outcome(flow) for flow in effect.flows]
-        return tuple(all_done_sync(jobs))
+        return tuple(all_done_sync(jobs, patient=self.patient))
 
     def _outcome(self, flow: PoolFlow[Any]) -> Outcome:
         try:
@@ -252,6 +268,10 @@ class CachedVMPool:
         destroy_adopted: Also destroy adopted VMs on close.
         start_timeout: Seconds a VM may take to reach ``started`` before it counts as
             failed (``None``: no limit).
+        adopt_lost: When a cacheVM answer is lost (``maybe_created``), find the cached
+            VM it made (listVMs of the image: one that appeared meanwhile, unknown to
+            the pool) and use it, instead of failing and leaving it behind. Costs one
+            listVMs per create.
 
     Raises:
         InvalidParameterError: A size, timeout or VM setting is out of range.
@@ -268,15 +288,17 @@ class CachedVMPool:
         adopt: Sequence[str] | None = None,
         destroy_adopted: bool = False,
         start_timeout: float | None = DEFAULT_START_TIMEOUT,
+        adopt_lost: bool = False,
     ) -> None:
         check.check_timeout(start_timeout, "start_timeout")
+        adopter = PoolAdopter() if check.flag("adopt_lost", adopt_lost) else None
         self._state = PoolState(
             size=size,
             max_size=max_size,
-            adopt=() if adopt is None else adopt,
-            destroy_adopted=destroy_adopted,
+            adopt=check.id_list("adopt", adopt),
+            destroy_adopted=check.flag("destroy_adopted", destroy_adopted),
         )
-        self._ops = PoolApi(api, spec, start_timeout, pump.new_rng)
+        self._ops = PoolApi(api, spec, start_timeout, pump.new_rng, adopter)
         # The body is built (and its encoding checked) now, in the caller's thread,
         # rather than later inside a warm-up thread.
         self._ops.create().close()
@@ -332,7 +354,25 @@ class CachedVMPool:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+            self.close()
+            return
+        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and says
+        # which cached VMs may be left behind.
+        self._driver.patient = False
+        try:
+            self.close()
+        except BaseException as second:
+            if second is not exc:
+                with self._driver.lock:
+                    left = self._state.held_ids()
+                if left:
+                    second.add_note(
+                        f"cakework: the pool's cached VMs {', '.join(left)} may be left"
+                        " (closing was cut short); destroy each with"
+                        " client.cached_vms.destroy(id)"
+                    )
+            raise
 
     @contextlib.contextmanager
     def acquire(

@@ -591,7 +591,8 @@ export interface components {
         LogLine: {
             /**
              * Format: int64
-             * @description Unix epoch time of the line in milliseconds.
+             * @description Unix epoch time of the line in milliseconds, in the years 1000 to 2999 like
+             *     every other time of this API (1000-01-01T00:00:00Z to 2999-12-31T23:59:59.999Z).
              * @example 1676625938460
              */
             timestamp: number;
@@ -790,7 +791,8 @@ export interface components {
         CachedVMId: components["schemas"]["Id"];
         /**
          * @description Only lines whose message contains this text, compared case-insensitively. Leave
-         *     the parameter out to get every line; an empty value is refused.
+         *     the parameter out to get every line; an empty value is refused, and so is one
+         *     longer than 1024 characters.
          * @example error
          */
         LogQuery: string;
@@ -998,7 +1000,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Only lines whose message contains this text, compared case-insensitively. Leave
-                 *     the parameter out to get every line; an empty value is refused.
+                 *     the parameter out to get every line; an empty value is refused, and so is one
+                 *     longer than 1024 characters.
                  * @example error
                  */
                 query?: components["parameters"]["LogQuery"];
@@ -1201,7 +1204,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Only lines whose message contains this text, compared case-insensitively. Leave
-                 *     the parameter out to get every line; an empty value is refused.
+                 *     the parameter out to get every line; an empty value is refused, and so is one
+                 *     longer than 1024 characters.
                  * @example error
                  */
                 query?: components["parameters"]["LogQuery"];

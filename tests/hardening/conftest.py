@@ -1,0 +1,40 @@
+"""Hypothesis profiles for the fuzz suites, and a one-line summary of what they tried.
+
+``fast`` (the default, used by ``make test``) runs a few examples per method and case;
+``long`` runs many more: ``HYPOTHESIS_PROFILE=long pytest tests/hardening``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+settings.register_profile(
+    "fast",
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    # Shrinking a failure can take minutes on a loaded machine; the long profile shrinks.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+FUZZ_COUNTS: Counter[str] = Counter()
+"""Examples run, by outcome; printed after the session (see ``pytest_terminal_summary``)."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FUZZ_COUNTS:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(FUZZ_COUNTS.items()))
+        terminalreporter.write_line(f"cakework fuzz: {shown}")
