@@ -64,6 +64,18 @@ async def through_interrupt_async(call: Callable[[], Awaitable[T]], *, patient: 
     return result
 
 
+def is_interrupt_sync(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user asking to stop: Ctrl-C."""
+    return isinstance(exc, KeyboardInterrupt)
+
+
+def is_interrupt_async(exc: BaseException) -> bool:
+    """Whether ``exc`` is the user asking to stop: Ctrl-C or the task's cancellation."""
+    import asyncio
+
+    return isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+
+
 def blocking_sync(fn: Callable[..., T], *args: Any) -> T:
     """Run blocking work (reading a folder) here."""
     return fn(*args)

@@ -358,6 +358,7 @@ def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
 
 _LINE_FIELDS = itemgetter("timestamp", "level", "message")
 _LINE_TYPES = (int, str, str)
+_FIRST = itemgetter(0)
 
 
 def _log_lines(value: object) -> tuple[m.LogLine, ...]:
@@ -366,7 +367,8 @@ def _log_lines(value: object) -> tuple[m.LogLine, ...]:
     Per line only C code runs: ``itemgetter`` takes the three fields (an item that is no
     object, or lacks one, raises), the tuple constructor makes the ``LogLine``, and one
     comparison checks the types of all fields of the page at once (``type(x) is int``:
-    a JSON ``true`` is no timestamp). Anything unexpected is then located and worded by
+    a JSON ``true`` is no timestamp), and the page's smallest and largest timestamps are
+    held against the spec's range. Anything unexpected is then located and worded by
     :func:`_log_lines_one_by_one`.
     """
     items = _list(value, "lines")
@@ -377,6 +379,10 @@ def _log_lines(value: object) -> tuple[m.LogLine, ...]:
         return _log_lines_one_by_one(items)
     if tuple(map(type, chain.from_iterable(lines))) != _LINE_TYPES * len(lines):
         return _log_lines_one_by_one(items)
+    if lines:
+        stamps = tuple(map(_FIRST, lines))
+        if min(stamps) < m.MIN_TIMESTAMP_MS or max(stamps) > m.MAX_TIMESTAMP_MS:
+            return _log_lines_one_by_one(items)
     return lines
 
 
