@@ -1,6 +1,7 @@
 """How to test your own code against ``cakework.testing`` with pytest.
 
-``pip install 'cakework-client[emulator]'`` registers the ``cakework_emulator`` fixture:
+The ``emulator`` extra (``pip install 'cakework-client[emulator] @ <wheel or repository>'``)
+registers the ``cakework_emulator`` fixture:
 a real Cakework emulator on 127.0.0.1, fresh for each test and stopped after it. Point
 your code at ``emulator.base_url`` with ``emulator.api_key`` and assert on what happened,
 including what the emulator counted. Run with ``pytest examples/test_my_app.py``.

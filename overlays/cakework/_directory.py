@@ -70,7 +70,7 @@ DOCKERFILE_NAMES = ("Dockerfile", "dockerfile")
 """Docker's CLI falls back to a lowercase ``dockerfile`` when ``Dockerfile`` is missing."""
 
 _UTF8_BOM = "\ufeff"
-_EXTRA_HINT = "pip install 'cakework-client[dockerignore]'"
+_EXTRA_HINT = "pip install 'cakework-client[dockerignore] @ <wheel or repository>'"
 
 
 @attrs.frozen

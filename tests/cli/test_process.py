@@ -302,5 +302,5 @@ def test_without_the_extra_one_line_names_the_install_command() -> None:
     assert result.returncode == 1
     assert result.stderr == (
         "cakework: the cakework command needs the 'cli' extra: "
-        'pip install "cakework-client[cli]"\n'
+        'pip install "cakework-client[cli] @ <wheel or repository>"\n'
     )

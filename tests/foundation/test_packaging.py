@@ -94,7 +94,8 @@ def test_wheel_installs_into_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "cakework: the cakework command needs the 'cli' extra: pip install \"cakework-client[cli]\""
+        "cakework: the cakework command needs the 'cli' extra: "
+        'pip install "cakework-client[cli] @ <wheel or repository>"'
     ]
 
 

@@ -1,6 +1,8 @@
 """The ``cakework`` command: builds, VMs, logs and the local emulator from a terminal.
 
-Installed with the ``cli`` extra (``pip install "cakework-client[cli]"``), which brings
+Installed with the ``cli`` extra
+(``pip install "cakework-client[cli] @ <wheel or repository>"``: the package is on no
+index), which brings
 Click (parsing, help, shell completion) and Rich (live progress, tables, colour). The
 command uses only the public client API. ``import cakework`` never imports this package.
 """
@@ -13,7 +15,10 @@ from collections.abc import Sequence
 # The modules of the ``cli`` extra: missing one of them means the extra is not installed.
 _EXTRA_MODULES = frozenset({"click", "rich"})
 
-INSTALL_HINT = "the cakework command needs the 'cli' extra: pip install \"cakework-client[cli]\""
+INSTALL_HINT = (
+    "the cakework command needs the 'cli' extra: "
+    'pip install "cakework-client[cli] @ <wheel or repository>"'
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 Start it as a context manager, with the pytest fixture ``cakework_emulator``, or from a
 shell: ``python -m cakework.testing --port 8080 [--speed 10 | --manual-clock] [--api-key K ...]``.
-Needs the ``emulator`` extra: ``pip install 'cakework-client[emulator]'``.
+Needs the ``emulator`` extra: ``pip install 'cakework-client[emulator] @ <wheel or repository>'``.
 
 Example::
 
@@ -81,7 +81,7 @@ def __getattr__(name: str) -> Any:
             raise
         raise ModuleNotFoundError(
             f"cakework.testing needs the 'emulator' extra (module {exc.name!r} is missing): "
-            "pip install 'cakework-client[emulator]'",
+            "pip install 'cakework-client[emulator] @ <wheel or repository>'",
             name=exc.name,
         ) from exc
     value = getattr(module, name)
