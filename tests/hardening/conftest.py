@@ -28,7 +28,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+FUZZ_SETTINGS = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+"""The chosen profile, applied to the fuzz properties only (loading it globally would
+change every other property test of the session)."""
 
 FUZZ_COUNTS: Counter[str] = Counter()
 """Examples run, by outcome; printed after the session (see ``pytest_terminal_summary``)."""

@@ -29,7 +29,7 @@ from cakework import (
 )
 
 from ._wire import BASE_URL, FakeApi, FakeClock
-from .conftest import FUZZ_COUNTS
+from .conftest import FUZZ_COUNTS, FUZZ_SETTINGS
 
 S = st.SearchStrategy[Any]
 
@@ -395,6 +395,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("method", METHODS, ids=[m.label for m in METHODS])
 def test_public_method_fuzz(method: Method, is_async: bool, folder: Path) -> None:
+    @FUZZ_SETTINGS
     @given(arguments(method))
     def property_holds(kwargs: dict[str, Any]) -> None:
         check_property(method, kwargs, is_async, folder)

@@ -27,7 +27,7 @@ from cakework import (
 from cakework.errors import APIStatusError
 
 from ._wire import BASE_URL, LINES, FakeApi, FakeClock, build_body, vm_body
-from .conftest import FUZZ_COUNTS
+from .conftest import FUZZ_COUNTS, FUZZ_SETTINGS
 
 JSON: st.SearchStrategy[Any] = st.recursive(
     st.none()
@@ -160,6 +160,7 @@ def call_once(operation: str, api: FakeApi, is_async: bool) -> Any:
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("operation", sorted(CALLS))
 def test_response_fuzz(operation: str, is_async: bool) -> None:
+    @FUZZ_SETTINGS
     @given(responses(operation))
     def property_holds(response: tuple[int, str, bytes]) -> None:
         status, content_type, body = response
