@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +39,18 @@ def __getattr__(name: str) -> Any:
 
         return asyncio.sleep
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C (``KeyboardInterrupt``) or an asyncio cancellation.
+
+    A cancellation can only exist once asyncio is loaded, so the blocking client
+    never imports it to ask.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.CancelledError)
 
 
 def through_interrupt_sync(call: Callable[[], T], *, patient: bool = True) -> T:

@@ -24,7 +24,6 @@ for a body the spec does not allow.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
@@ -34,7 +33,7 @@ from typing import Any, Protocol
 
 from .. import _polling
 from .. import _validate as check
-from .._concurrency import through_interrupt_sync
+from .._concurrency import is_interrupt, through_interrupt_sync
 from .._flow import Flow
 from .._lost import create_or_adopt
 from .._models import VM, LogPage, VMPage
@@ -403,7 +402,7 @@ def run_vm(
             stop = stop_after_use(api, vm_id, raise_errors=False)
             # On the way out after a Ctrl-C (or cancellation), the next one is the
             # second: it gives up at once and says what may be left running.
-            interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+            interrupted = is_interrupt(exc)
             try:
                 through_interrupt_sync(lambda: pump(stop), patient=not interrupted)
             except BaseException as second:
