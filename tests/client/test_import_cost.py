@@ -34,7 +34,7 @@ def test_import_cakework_loads_no_asyncio_emulator_pool_or_date_parser() -> None
     unwanted: tuple[str, ...] = ("asyncio", "cakework._async", "cakework.testing")
     unwanted += ("dateutil", "starlette", "cakework_api")
     assert not {m for m in loaded if m.startswith(unwanted)}
-    assert not {"cakework._pool_state", "cakework._sync.pool"} & loaded
+    assert not {"cakework._pool_state", "cakework._sync.pool", "cakework._directory"} & loaded
 
 
 def test_the_async_names_load_on_first_use() -> None:
