@@ -14,40 +14,23 @@ operationId in ``openapi.yaml``:
 
 Arguments reach the builders already checked (``_validate``, ``_params``); the only
 check left here is that a JSON body can be encoded, since it is made here. The
-generated request models and endpoint modules are imported below and nowhere else.
+generated request models and endpoint modules are imported here and nowhere else, on
+the first request that needs them, so that ``import cakework`` does not load them.
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
 from operator import itemgetter
 from types import ModuleType
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 import httpx
-
-from cakework_api import models as wire
-from cakework_api.api.cached_v_ms import (
-    cache_vm,
-    destroy_cached_vm,
-    get_cached_vm_logs,
-    start_cached_vm,
-    stop_cached_vm,
-)
-from cakework_api.api.images import (
-    build_image_from_files,
-    build_image_from_github,
-    get_build,
-    get_build_logs,
-    import_image,
-)
-from cakework_api.api.v_ms import get_vm, get_vm_logs, list_v_ms, start_vm, stop_vm
-from cakework_api.client import AuthenticatedClient
-from cakework_api.types import UNSET
 
 from . import _models as m
 from ._charset import strict_text
@@ -56,6 +39,9 @@ from ._pagination import LogRequest, VMListRequest
 from ._params import VMSpec
 from ._validate import encodable
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from cakework_api.client import AuthenticatedClient
 
 T = TypeVar("T")
 
@@ -80,7 +66,8 @@ class Operation:
     Attributes:
         operation_id: The operationId in ``openapi.yaml``.
         retry: Which failures may be resent.
-        module: The generated endpoint module (``cakework_api.api.<tag>.<name>``).
+        module: The generated endpoint module (``cakework_api.api.<tag>.<name>``), or
+            its dotted name to import it on first use.
         parse: A 2xx response -> the result.
         builder: Checked parameters -> ``build_request`` kwargs, when they are more
             than path parameters (it calls ``module._get_kwargs``).
@@ -89,10 +76,23 @@ class Operation:
 
     operation_id: str
     retry: Retry
-    module: ModuleType = attrs.field(repr=False)
+    _module: ModuleType | str = attrs.field(repr=False, alias="module")
     parse: Callable[[httpx.Response], Any] = attrs.field(repr=False)
     builder: Callable[..., dict[str, Any]] | None = attrs.field(default=None, repr=False)
     done_if_conflict_on_retry: bool = False
+
+    @property
+    def module(self) -> ModuleType:
+        """The endpoint module, imported on first use.
+
+        The table names most modules by their dotted name, so that ``import cakework``
+        does not load the generated package; it loads with the first request.
+        """
+        module = self._module
+        if isinstance(module, str):
+            module = importlib.import_module(module)
+            object.__setattr__(self, "_module", module)
+        return module
 
     def build(self, *args: Any) -> dict[str, Any]:
         """``build_request`` kwargs (URL relative to the base) for checked ``args``.
@@ -118,6 +118,8 @@ def build_generated_client(
     in by the user is used as is, because :func:`prepare` puts the absolute URL, the
     headers and the timeout on every request anyway.
     """
+    from cakework_api.client import AuthenticatedClient
+
     generated = AuthenticatedClient(
         base_url=config.base_url,
         token=config.api_key,  # a Secret: the header gets the value, reprs get '***'
@@ -160,10 +162,28 @@ def prepare(
 
 
 # -- builders: checked parameters -> generated _get_kwargs --------------------------------
+# The generated package is imported by the first request, not by ``import cakework``.
+
+
+def _endpoint(operation_id: str) -> Callable[..., dict[str, Any]]:
+    make: Callable[..., dict[str, Any]] = OPERATIONS[operation_id].module._get_kwargs
+    return make
+
+
+def _wire() -> ModuleType:
+    from cakework_api import models
+
+    return models
+
+
+def _unset() -> Any:
+    from cakework_api.types import UNSET
+
+    return UNSET
 
 
 def _or_unset(value: Any) -> Any:
-    return UNSET if value is None else value
+    return _unset() if value is None else value
 
 
 def _with_body(make: Callable[..., dict[str, Any]], body: Any) -> dict[str, Any]:
@@ -174,8 +194,8 @@ def _with_body(make: Callable[..., dict[str, Any]], body: Any) -> dict[str, Any]
 
 def _env(env_vars: Mapping[str, str] | None) -> Any:
     if env_vars is None:
-        return UNSET
-    model = wire.EnvVars()
+        return _unset()
+    model = _wire().EnvVars()
     model.additional_properties = dict(env_vars)
     return model
 
@@ -184,7 +204,7 @@ def _log_params(request: LogRequest) -> dict[str, Any]:
     return {
         "query": _or_unset(request.query),
         "batch": _or_unset(request.batch),
-        "order": UNSET if request.order is None else wire.LogOrder(request.order),
+        "order": _unset() if request.order is None else _wire().LogOrder(request.order),
         "pagination": _or_unset(request.pagination),
         "from_": _or_unset(request.from_),
         "to": _or_unset(request.to),
@@ -192,33 +212,33 @@ def _log_params(request: LogRequest) -> dict[str, Any]:
 
 
 def _build_import_image(image_uri: str, password: str) -> dict[str, Any]:
-    body = wire.ImportImageRequest(image_uri=image_uri, password=Secret(password))
-    return _with_body(import_image._get_kwargs, body)
+    body = _wire().ImportImageRequest(image_uri=image_uri, password=Secret(password))
+    return _with_body(_endpoint("importImage"), body)
 
 
 def _build_from_files(dockerfile: str, files: Sequence[m.BuildFile]) -> dict[str, Any]:
-    body = wire.BuildFromFilesRequest(
+    body = _wire().BuildFromFilesRequest(
         dockerfile=dockerfile,
-        files=[wire.BuildFile(dir_=f.dir, name=f.name, content=f.content) for f in files],
+        files=[_wire().BuildFile(dir_=f.dir, name=f.name, content=f.content) for f in files],
     )
-    return _with_body(build_image_from_files._get_kwargs, body)
+    return _with_body(_endpoint("buildImageFromFiles"), body)
 
 
 def _build_from_github(
     dockerfile: str, repository: str, branch: str, token: str, dockerignore: str | None
 ) -> dict[str, Any]:
-    body = wire.BuildFromGithubRequest(
+    body = _wire().BuildFromGithubRequest(
         dockerfile=dockerfile,
         repository=repository,
         branch=branch,
         token=Secret(token),
         dockerignore=_or_unset(dockerignore),
     )
-    return _with_body(build_image_from_github._get_kwargs, body)
+    return _with_body(_endpoint("buildImageFromGithub"), body)
 
 
 def _build_start_vm(spec: VMSpec) -> dict[str, Any]:
-    body = wire.StartVMRequest(
+    body = _wire().StartVMRequest(
         image_id=spec.image_id,
         cpu=_or_unset(spec.cpu),
         memory=_or_unset(spec.memory),
@@ -226,11 +246,11 @@ def _build_start_vm(spec: VMSpec) -> dict[str, Any]:
         env_vars=_env(spec.env_vars),
         volume_gb=_or_unset(spec.disk_gb),
     )
-    return _with_body(start_vm._get_kwargs, body)
+    return _with_body(_endpoint("startVM"), body)
 
 
 def _build_cache_vm(spec: VMSpec) -> dict[str, Any]:
-    body = wire.CacheVMRequest(
+    body = _wire().CacheVMRequest(
         image_id=spec.image_id,
         cpu=_or_unset(spec.cpu),
         memory=_or_unset(spec.memory),
@@ -238,23 +258,23 @@ def _build_cache_vm(spec: VMSpec) -> dict[str, Any]:
         env_vars=_env(spec.env_vars),
         disk_size=_or_unset(spec.disk_gb),
     )
-    return _with_body(cache_vm._get_kwargs, body)
+    return _with_body(_endpoint("cacheVM"), body)
 
 
 def _build_list_vms(request: VMListRequest) -> dict[str, Any]:
-    return list_v_ms._get_kwargs(
+    return _endpoint("listVMs")(
         image_id=_or_unset(request.image_id),
-        status=UNSET if request.status is None else wire.KnownVMState(request.status),
+        status=_unset() if request.status is None else _wire().KnownVMState(request.status),
         pagination=_or_unset(request.pagination),
     )
 
 
 def _build_build_logs(build_id: str, request: LogRequest) -> dict[str, Any]:
-    return get_build_logs._get_kwargs(build_id, **_log_params(request))
+    return _endpoint("getBuildLogs")(build_id, **_log_params(request))
 
 
 def _build_vm_logs(vm_id: str, request: LogRequest) -> dict[str, Any]:
-    return get_vm_logs._get_kwargs(vm_id, **_log_params(request))
+    return _endpoint("getVMLogs")(vm_id, **_log_params(request))
 
 
 # -- parsers: JSON -> our models, each field type-checked once ----------------------------
@@ -431,43 +451,83 @@ def no_body(response: httpx.Response) -> None:
 
 
 _ROWS: tuple[Operation, ...] = (
-    Operation("importImage", Retry.CREATING, import_image, parses(_image), _build_import_image),
+    Operation(
+        "importImage",
+        Retry.CREATING,
+        "cakework_api.api.images.import_image",
+        parses(_image),
+        _build_import_image,
+    ),
     Operation(
         "buildImageFromFiles",
         Retry.CREATING,
-        build_image_from_files,
+        "cakework_api.api.images.build_image_from_files",
         parses(_build),
         _build_from_files,
     ),
     Operation(
         "buildImageFromGithub",
         Retry.CREATING,
-        build_image_from_github,
+        "cakework_api.api.images.build_image_from_github",
         parses(_build),
         _build_from_github,
     ),
-    Operation("getBuild", Retry.SAFE, get_build, parses(_build)),
-    Operation("getBuildLogs", Retry.SAFE, get_build_logs, parses(_log_page), _build_build_logs),
-    Operation("startVM", Retry.CREATING, start_vm, parses(_vm), _build_start_vm),
-    Operation("stopVM", Retry.SAFE, stop_vm, no_body, done_if_conflict_on_retry=True),
-    Operation("getVM", Retry.SAFE, get_vm, parses(_vm)),
-    Operation("listVMs", Retry.SAFE, list_v_ms, parses(_vm_page), _build_list_vms),
-    Operation("getVMLogs", Retry.SAFE, get_vm_logs, parses(_log_page), _build_vm_logs),
-    Operation("cacheVM", Retry.CREATING, cache_vm, parses(_cached_vm), _build_cache_vm),
+    Operation("getBuild", Retry.SAFE, "cakework_api.api.images.get_build", parses(_build)),
+    Operation(
+        "getBuildLogs",
+        Retry.SAFE,
+        "cakework_api.api.images.get_build_logs",
+        parses(_log_page),
+        _build_build_logs,
+    ),
+    Operation(
+        "startVM", Retry.CREATING, "cakework_api.api.v_ms.start_vm", parses(_vm), _build_start_vm
+    ),
+    Operation(
+        "stopVM",
+        Retry.SAFE,
+        "cakework_api.api.v_ms.stop_vm",
+        no_body,
+        done_if_conflict_on_retry=True,
+    ),
+    Operation("getVM", Retry.SAFE, "cakework_api.api.v_ms.get_vm", parses(_vm)),
+    Operation(
+        "listVMs", Retry.SAFE, "cakework_api.api.v_ms.list_v_ms", parses(_vm_page), _build_list_vms
+    ),
+    Operation(
+        "getVMLogs",
+        Retry.SAFE,
+        "cakework_api.api.v_ms.get_vm_logs",
+        parses(_log_page),
+        _build_vm_logs,
+    ),
+    Operation(
+        "cacheVM",
+        Retry.CREATING,
+        "cakework_api.api.cached_v_ms.cache_vm",
+        parses(_cached_vm),
+        _build_cache_vm,
+    ),
     # A 409 on a retried start may also mean "destroyed", which is no success.
-    Operation("startCachedVM", Retry.SAFE, start_cached_vm, no_body),
-    Operation("stopCachedVM", Retry.SAFE, stop_cached_vm, no_body, done_if_conflict_on_retry=True),
+    Operation("startCachedVM", Retry.SAFE, "cakework_api.api.cached_v_ms.start_cached_vm", no_body),
+    Operation(
+        "stopCachedVM",
+        Retry.SAFE,
+        "cakework_api.api.cached_v_ms.stop_cached_vm",
+        no_body,
+        done_if_conflict_on_retry=True,
+    ),
     Operation(
         "destroyCachedVM",
         Retry.SAFE,
-        destroy_cached_vm,
+        "cakework_api.api.cached_v_ms.destroy_cached_vm",
         no_body,
         done_if_conflict_on_retry=True,
     ),
     Operation(
         "getCachedVMLogs",
         Retry.SAFE,
-        get_cached_vm_logs,
+        "cakework_api.api.cached_v_ms.get_cached_vm_logs",
         parses(lambda data: _log_lines(data["lines"])),
     ),
 )

@@ -347,6 +347,9 @@ class LogStream:
         self._synced = 0
         self._head: LogLine | None = None
         self._window = _Window()
+        # Only an oldest_first read (also every follow) consults the window: its position
+        # after running dry, and follow polls. Any other read skips the accounting.
+        self._tracks_window = first.order == "oldest_first"
         # The first query is trusted as the server pages it; only follow polls (which
         # deliberately re-read the boundary second) are deduplicated.
         self._dedupe = False
@@ -395,7 +398,8 @@ class LogStream:
         self._index += 1
         if self._remaining is not None:
             self._remaining -= 1
-        self._window.record(line)
+        if self._tracks_window:
+            self._window.record(line)
         self._fresh_lines = True
         self._synced = self._index
         self._open_fast_path()
@@ -419,7 +423,8 @@ class LogStream:
         if end > start:
             if self._remaining is not None:
                 self._remaining -= end - start
-            self._window.record_many(self._lines[start:end])
+            if self._tracks_window:
+                self._window.record_many(self._lines[start:end])
             self._fresh_lines = True
         self._synced = end
 
@@ -530,6 +535,8 @@ class LogStream:
         The query asks from the second of the newest line delivered; lines of that
         second already delivered are recognised and skipped (see the module docstring).
         """
+        if not self._tracks_window:
+            raise ValueError("polling again reads oldest_first")
         if self._closed:
             return
         self._sync()

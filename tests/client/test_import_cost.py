@@ -30,9 +30,11 @@ def _modules_after(code: str) -> set[str]:
 def test_import_cakework_loads_no_asyncio_emulator_pool_or_date_parser() -> None:
     loaded = _modules_after(_PROBE)
     assert "cakework._sync.client" in loaded
-    unwanted = ("asyncio", "cakework._async", "cakework.testing", "dateutil", "starlette")
+    # The generated package loads with the first client.
+    unwanted: tuple[str, ...] = ("asyncio", "cakework._async", "cakework.testing")
+    unwanted += ("dateutil", "starlette", "cakework_api")
     assert not {m for m in loaded if m.startswith(unwanted)}
-    assert not {"cakework._pool_state", "cakework._sync.pool"} & loaded
+    assert not {"cakework._pool_state", "cakework._sync.pool", "cakework._directory"} & loaded
 
 
 def test_the_async_names_load_on_first_use() -> None:
@@ -40,6 +42,11 @@ def test_the_async_names_load_on_first_use() -> None:
         "from cakework import AsyncCakework, AsyncCachedVMPool, PoolStats\n" + _PROBE
     )
     assert {"asyncio", "cakework._async.client", "cakework._pool_state"} <= loaded
+
+
+def test_the_generated_client_loads_with_the_first_client() -> None:
+    loaded = _modules_after("import cakework\ncakework.Cakework(api_key='k').close()\n" + _PROBE)
+    assert "cakework_api.client" in loaded
 
 
 def test_lazy_names_are_ordinary_attributes() -> None:

@@ -469,3 +469,13 @@ def test_first_read_errors_are_raised(clock: SimClock) -> None:
     )
     with pytest.raises(type(connection_error())):
         next(it)
+
+
+def test_polling_again_needs_an_oldest_first_read() -> None:
+    # Only an oldest_first read keeps the window of delivered lines a new poll starts
+    # from; a newest_first one has none to start from.
+    def fetch(request: LogRequest) -> Flow[LogPage]:
+        return value_flow(LogPage(lines=()))
+
+    with pytest.raises(ValueError, match="oldest_first"):
+        LogStream(fetch, LogRequest(order="newest_first")).poll_again()

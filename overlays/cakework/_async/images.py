@@ -17,7 +17,6 @@ from .. import _polling
 from .. import _validate as check
 from .._concurrency import blocking_async
 from .._config import mask
-from .._directory import collect_build_context
 from .._flow import Flow
 from .._models import Build, BuildFile, Image, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
@@ -97,6 +96,10 @@ class AsyncImages:
         """
         path = check.local_path("path", path)
         dockerfile = check.optional_non_empty("dockerfile", dockerfile)
+        # Loaded here: walking a folder is the one thing that needs it, and the client's
+        # import should not pay for it.
+        from .._directory import collect_build_context
+
         context = await blocking_async(collect_build_context, path, dockerfile)
         return await self.build_from_files(dockerfile=context.dockerfile, files=context.files)
 
