@@ -37,6 +37,26 @@ def test_the_current_version_has_a_changelog_section_and_a_snapshot() -> None:
     assert (ROOT / "releases" / version / "openapi.yaml").is_file()
 
 
+def test_no_breaking_spec_change_without_its_version_bump() -> None:
+    # The gate in make test: an edit of openapi.yaml that breaks callers of the latest
+    # release fails here until the version says so (make compat lists the changes).
+    version = compat.parse_version(release.package_version(ROOT))
+    assert version is not None
+    released = [v for v in compat.release_versions(ROOT / "releases") if v <= version]
+    assert released, "no release snapshot at or below the package version"
+    base = released[-1]
+    base_spec = compat.load_spec(
+        (ROOT / "releases" / compat.format_version(base) / "openapi.yaml").read_text()
+    )
+    changes = compat.diff_specs(base_spec, compat.load_spec((ROOT / "openapi.yaml").read_text()))
+    breaking = [c.line() for c in changes if c.level is Level.BREAKING]
+    needed = release.required_version(base, Level.BREAKING) if breaking else base
+    assert version >= needed, (
+        f"openapi.yaml breaks callers of {compat.format_version(base)}: {breaking}; bump "
+        f"the version to {compat.format_version(needed)} and add its CHANGELOG section"
+    )
+
+
 @pytest.mark.parametrize(
     ("previous", "level", "needed"),
     [
