@@ -108,6 +108,7 @@ class PoolAdopter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.sending = 0
+        self.started = 0  # creates ever sent: tells a lost create a listing overlapped one
         self.lost = 0
         self.claimed: set[str] = set()
         self.before: frozenset[str] | None = None
@@ -127,6 +128,7 @@ class PoolAdopter:
         before = self.before
         with self._lock:
             self.sending += 1
+            self.started += 1
         try:
             cached = yield from create
         except APIError as error:
@@ -155,10 +157,15 @@ class PoolAdopter:
             while True:
                 with self._lock:
                     settled = self.sending == 0
+                    started = self.started
                 if settled:
-                    break
+                    after = yield from list_all(list_page)
+                    with self._lock:
+                        # A create sent while listing may show in it before its sender
+                        # hears the answer (or counts it lost): list again after it.
+                        if self.started == started:
+                            break
                 yield Sleep(wait)
-            after = yield from list_all(list_page)
         except APIError:
             raise error from None
         finally:
