@@ -93,7 +93,7 @@ class AsyncCakework:
         self._pump = pump
         self._owns_http = owns_http
         self._own_http_client = own
-        self._api = Api(config, client_headers=own)
+        self._api = Api(config, rng=pump.new_rng().random, client_headers=own)
         self._images = AsyncImages(self._api, pump)
         self._vms = AsyncVMs(self._api, pump)
         self._cached_vms = AsyncCachedVMs(self._api, pump)

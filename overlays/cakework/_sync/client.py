@@ -87,7 +87,7 @@ class Cakework:
         self._pump = pump
         self._owns_http = owns_http
         self._own_http_client = own
-        self._api = Api(config, client_headers=own)
+        self._api = Api(config, rng=pump.new_rng().random, client_headers=own)
         self._images = Images(self._api, pump)
         self._vms = VMs(self._api, pump)
         self._cached_vms = CachedVMs(self._api, pump)
