@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from cakework import VM, APIConnectionError, VMPage
-from cakework._lost import create_or_adopt
+from cakework import VM, APIConnectionError, CachedVM, VMPage
+from cakework._flow import Sleep
+from cakework._lost import PoolAdopter, create_or_adopt
 from cakework.errors import mark_maybe_created
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -78,3 +79,38 @@ def test_a_destroyed_newcomer_is_not_adopted() -> None:
     listing = lists([], [vm("gone", "destroyed")])
     with pytest.raises(APIConnectionError):
         drive(create_or_adopt(lost(), listing, operation="cacheVM"))
+
+
+def test_a_pool_listing_that_overlapped_a_create_is_taken_again() -> None:
+    # A lost create lists while a second create of the pool is sent: the second one's VM
+    # shows in that listing before its own answer is known lost, so the listing is
+    # taken again once the pool is quiet, and each lost create adopts one VM.
+    adopter = PoolAdopter()
+    adopter.before = frozenset()
+    server: list[VM] = []
+
+    def list_page(token: str | None) -> Generator[Any, Any, VMPage]:
+        yield "listing"
+        return VMPage(tuple(server), None)
+
+    def lost_cache(vm_id: str, in_flight: bool) -> Generator[Any, Any, CachedVM]:
+        server.append(vm(vm_id))
+        if in_flight:
+            yield "in flight"
+        error = APIConnectionError("cacheVM: ReadError", operation="cacheVM")
+        raise mark_maybe_created(error, "img")
+
+    # Typed as Any: the test yields markers of its own where the flows yield effects.
+    first: Any = adopter.create(lost_cache("a", in_flight=False), list_page, wait=0.1)
+    assert next(first) == "listing"
+    second: Any = adopter.create(lost_cache("b", in_flight=True), list_page, wait=0.1)
+    assert next(second) == "in flight"
+    assert first.send(None) == Sleep(0.1)  # "b" is in the listing, its sender unheard
+    assert second.send(None) == "listing"
+    assert first.send(None) == "listing"
+    adopted = set()
+    for flow in (first, second):
+        with pytest.raises(StopIteration) as done:
+            flow.send(None)
+        adopted.add(done.value.value.id)
+    assert adopted == {"a", "b"}
