@@ -1,7 +1,8 @@
 """The typed models the high-level client returns.
 
-They are small frozen attrs classes built from the generated wire models (see
-``_adapter``), with what the wire format leaves awkward fixed once: timestamps become
+They are small frozen attrs classes (``LogLine``, made a page at a time, is a named
+tuple), built straight from the JSON by the parsers of ``_operations``, with what the
+wire format leaves awkward fixed once: timestamps become
 timezone-aware datetimes, optional fields are ``None`` rather than ``UNSET``, and state
 and status values stay plain strings so a value added by the service never breaks an
 older client (``api-ground-truth.md``: "unknown values must not crash").
