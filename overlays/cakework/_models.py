@@ -11,8 +11,11 @@ older client (``api-ground-truth.md``: "unknown values must not crash").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from itertools import compress, islice, repeat
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -187,6 +190,106 @@ class LogPage:
     pagination: str | None = None
     from_: str | None = None
     to: str | None = None
+
+
+_new_tuple = tuple.__new__
+_LINE_OF_ROW = itemgetter(0, 1, 2)
+_STAMP_OF_ROW = itemgetter(0)
+
+
+class LogBatch:
+    """One page of log lines as a reader takes it in: checked rows, lines made on the way out.
+
+    Internal. A :class:`LogPage` holds its lines as :class:`LogLine` objects; a reader of
+    100,000 lines would then keep a page of 1,000 of them alive at a time, and the
+    garbage collector walks every one of them while the next page is decoded. A batch
+    keeps the rows as they came (the JSON objects, already checked by the parser, or
+    line tuples) and makes each ``LogLine`` only as it is handed out, so a line the
+    caller drops is freed at once.
+
+    Args:
+        rows: The page's lines, oldest to newest as sent: each a checked JSON object or
+            a ``(timestamp_ms, level, message)`` tuple.
+        stamps: ``timestamp_ms`` of each row, in the same order.
+        line_of: Takes a row to its ``(timestamp_ms, level, message)`` tuple.
+        pagination: Continuation token (``None`` on the last page).
+        from_: Continuation ``from`` value, sent back verbatim.
+        to: Continuation ``to`` value, sent back verbatim.
+    """
+
+    __slots__ = ("_line_of", "_newest", "from_", "pagination", "rows", "stamps", "to")
+
+    def __init__(
+        self,
+        rows: Sequence[Any],
+        stamps: Sequence[int],
+        line_of: Callable[[Any], tuple[int, str, str]] = _LINE_OF_ROW,
+        *,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> None:
+        self.rows = rows
+        self.stamps = stamps
+        self._line_of = line_of
+        self._newest = max(stamps) if stamps else None
+        self.pagination = pagination
+        self.from_ = from_
+        self.to = to
+
+    @classmethod
+    def of_page(cls, page: LogBatch | LogPage) -> LogBatch:
+        """The batch of a page whose lines are already ``LogLine`` objects (or ``page``)."""
+        if isinstance(page, LogBatch):
+            return page
+        lines = page.lines
+        return cls(
+            lines,
+            tuple(map(_STAMP_OF_ROW, lines)),
+            pagination=page.pagination,
+            from_=page.from_,
+            to=page.to,
+        )
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def line(self, index: int) -> LogLine:
+        """The line at ``index``, made now."""
+        return _new_tuple(LogLine, self._line_of(self.rows[index]))
+
+    def take(self, indices: Iterator[int]) -> Iterator[LogLine]:
+        """The lines at ``indices``, each made as it is asked for.
+
+        C code only, and nothing is kept per line: the reader's position is how far it
+        has consumed ``indices``.
+        """
+        rows = map(self.rows.__getitem__, indices)
+        return map(_new_tuple, repeat(LogLine), map(self._line_of, rows))
+
+    def all_lines(self) -> tuple[LogLine, ...]:
+        """Every line, made now."""
+        return tuple(map(_new_tuple, repeat(LogLine), map(self._line_of, self.rows)))
+
+    def page(self) -> LogPage:
+        """The public :class:`LogPage`: every line made, continuation values as sent."""
+        return LogPage(self.all_lines(), self.pagination, self.from_, self.to)
+
+    def newest(self, begin: int, end: int) -> int:
+        """The largest ``timestamp_ms`` among rows ``begin`` to ``end`` (not empty)."""
+        if begin == 0 and end == len(self.rows) and self._newest is not None:
+            return self._newest
+        return max(islice(self.stamps, begin, end))
+
+    def keys_since(self, start_ms: int, begin: int, end: int) -> Iterator[tuple[int, str, str]]:
+        """``(timestamp_ms, level, message)`` of rows ``begin`` to ``end`` from ``start_ms`` on.
+
+        Equal (and hashed alike) to the ``LogLine`` each would become, which is what the
+        follow window counts.
+        """
+        rows = islice(self.rows, begin, end)
+        recent = map(start_ms.__le__, islice(self.stamps, begin, end))
+        return map(self._line_of, compress(rows, recent))
 
 
 @attrs.frozen

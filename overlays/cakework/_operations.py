@@ -24,7 +24,6 @@ import enum
 import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from itertools import chain, repeat
 from operator import itemgetter
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -376,34 +375,56 @@ def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
     )
 
 
-_LINE_FIELDS = itemgetter("timestamp", "level", "message")
-_LINE_TYPES = (int, str, str)
-_FIRST = itemgetter(0)
+_ROW_LINE = itemgetter("timestamp", "level", "message")
+_ROW_STAMP = itemgetter("timestamp")
+_ROW_LEVEL = itemgetter("level")
+_ROW_MESSAGE = itemgetter("message")
 
 
-def _log_lines(value: object) -> tuple[m.LogLine, ...]:
-    """A page of lines, built and type-checked in C, a page at a time.
+def _log_rows(value: object) -> tuple[list[Any], tuple[int, ...]] | None:
+    """A page's line objects checked a column at a time in C, or ``None`` if any is off.
 
-    Per line only C code runs: ``itemgetter`` takes the three fields (an item that is no
-    object, or lacks one, raises), the tuple constructor makes the ``LogLine``, and one
-    comparison checks the types of all fields of the page at once (``type(x) is int``:
-    a JSON ``true`` is no timestamp), and the page's smallest and largest timestamps are
-    held against the spec's range. Anything unexpected is then located and worded by
-    :func:`_log_lines_one_by_one`.
+    Per line only C code runs, and nothing is kept but the timestamps: ``itemgetter``
+    takes a field (an item that is no object, or lacks it, raises), ``str.join`` takes
+    strings only, the timestamps' types are counted (``type(x) is int``: a JSON ``true``
+    is no timestamp) and their smallest and largest are held against the spec's range.
     """
     items = _list(value, "lines")
     try:
-        fields = map(_LINE_FIELDS, items)
-        lines: tuple[m.LogLine, ...] = tuple(map(tuple.__new__, repeat(m.LogLine), fields))
+        stamps = tuple(map(_ROW_STAMP, items))
+        "".join(map(_ROW_LEVEL, items))
+        "".join(map(_ROW_MESSAGE, items))
     except (KeyError, TypeError):
-        return _log_lines_one_by_one(items)
-    if tuple(map(type, chain.from_iterable(lines))) != _LINE_TYPES * len(lines):
-        return _log_lines_one_by_one(items)
-    if lines:
-        stamps = tuple(map(_FIRST, lines))
-        if min(stamps) < m.MIN_TIMESTAMP_MS or max(stamps) > m.MAX_TIMESTAMP_MS:
-            return _log_lines_one_by_one(items)
-    return lines
+        return None
+    if tuple(map(type, stamps)).count(int) != len(stamps):
+        return None
+    if stamps and (min(stamps) < m.MIN_TIMESTAMP_MS or max(stamps) > m.MAX_TIMESTAMP_MS):
+        return None
+    return items, stamps
+
+
+def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBatch:
+    """The lines of a page (and the continuation values of ``data``) as a checked batch.
+
+    A page the fast check refuses is gone through line by line, which locates and words
+    the error (:func:`_log_lines_one_by_one`).
+    """
+    pagination = from_ = to = None
+    if data is not None:
+        pagination = _opt(_str, data, "pagination")
+        from_ = _opt(_str, data, "from")
+        to = _opt(_str, data, "to")
+    checked = _log_rows(value)
+    if checked is None:
+        lines = _log_lines_one_by_one(_list(value, "lines"))
+        return m.LogBatch.of_page(m.LogPage(lines, pagination, from_, to))
+    items, stamps = checked
+    return m.LogBatch(items, stamps, _ROW_LINE, pagination=pagination, from_=from_, to=to)
+
+
+def _log_lines(value: object) -> tuple[m.LogLine, ...]:
+    """A page of lines, checked as :func:`_log_batch` checks them, every line made."""
+    return _log_batch(value).all_lines()
 
 
 def _log_lines_one_by_one(items: list[Any]) -> tuple[m.LogLine, ...]:
@@ -420,13 +441,8 @@ def _log_lines_one_by_one(items: list[Any]) -> tuple[m.LogLine, ...]:
     return tuple(lines)
 
 
-def _log_page(data: Mapping[str, Any]) -> m.LogPage:
-    return m.LogPage(
-        lines=_log_lines(data["lines"]),
-        pagination=_opt(_str, data, "pagination"),
-        from_=_opt(_str, data, "from"),
-        to=_opt(_str, data, "to"),
-    )
+def _log_page(data: Mapping[str, Any]) -> m.LogBatch:
+    return _log_batch(data["lines"], data)
 
 
 def _vm_page(data: Mapping[str, Any]) -> m.VMPage:

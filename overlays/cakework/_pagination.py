@@ -34,16 +34,15 @@ import logging
 import operator
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from . import _validate as check
 from ._flow import Flow, Sleep
-from ._models import VM, LogLine, LogPage, VMPage
+from ._models import VM, LogBatch, LogLine, LogPage, VMPage
 from ._polling import TRANSIENT_ERRORS, PollSchedule
 from .errors import InvalidParameterError, PaginationError
 
@@ -58,7 +57,7 @@ FOLLOW_SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=5.0, jitter=0.2)
 It restarts at the first delay whenever new lines arrive."""
 
 _KeyT: TypeAlias = tuple[int, str, str]
-_TIMESTAMP = itemgetter(0)
+_EMPTY = LogBatch((), ())
 
 
 def format_log_time(value: datetime | str | None) -> str | None:
@@ -166,12 +165,12 @@ class LogCursor:
         self.stop_reason: str | None = None
         self._rules = StopRules(first.pagination)
 
-    def update(self, page: LogPage) -> LogRequest | None:
+    def update(self, page: LogBatch | LogPage) -> LogRequest | None:
         """Record the page answering :attr:`request`; return the next request or ``None``."""
         current = self.request
         if current is None:
             raise PaginationError(f"the cursor stopped ({self.stop_reason}); it cannot advance")
-        reason = self._rules.check(page.pagination, empty=not page.lines)
+        reason = self._rules.check(page.pagination, empty=not LogBatch.of_page(page).rows)
         if reason is not None or not page.pagination:
             logger.debug("log pagination stops: %s", reason)
             self.request = None
@@ -206,7 +205,13 @@ class LogPosition:
 
 
 class _Window:
-    """Follow-mode dedupe: occurrences of each line key yielded since ``start`` ms."""
+    """Follow-mode dedupe: occurrences of each line key yielded since ``start`` ms.
+
+    Only lines from ``start`` on are counted: an older line is never asked for again (a
+    poll reads from ``start``), and the sum of the counts is how many lines at the head
+    of such a poll's answer were delivered already. Every counted key is therefore
+    inside the second that begins at ``start``.
+    """
 
     def __init__(self) -> None:
         self.start: int | None = None
@@ -216,41 +221,41 @@ class _Window:
     def new_poll(self) -> None:
         self.poll_counts = Counter()
 
+    def _move(self, second: int) -> None:
+        # A newer second: every key counted so far lies in an older one.
+        self.start = second
+        self.counts.clear()
+        self.poll_counts.clear()
+
     def record(self, line: LogLine) -> None:
         """Count a yielded line, moving the window to its second if it is newer."""
         second = _second_start(line.timestamp_ms)
         if self.start is None or second > self.start:
-            self.start = second
-            self.counts = Counter({k: n for k, n in self.counts.items() if k[0] >= second})
-            self.poll_counts = Counter(
-                {k: n for k, n in self.poll_counts.items() if k[0] >= second}
-            )
+            self._move(second)
+        elif line.timestamp_ms < self.start:
+            return
         key = (line.timestamp_ms, line.level, line.message)
         self.counts[key] += 1
         self.poll_counts[key] += 1
 
-    def record_many(self, lines: Sequence[LogLine]) -> None:
-        """:meth:`record` each of ``lines`` in turn, in C over the page.
+    def record_many(self, batch: LogBatch, begin: int, end: int) -> None:
+        """Count rows ``begin`` to ``end`` of ``batch``, yielded outside any follow poll.
 
-        The window moves at most to the newest second among them, and it gets there at
-        the first line of that second: lines before it are older than that second and
-        would be dropped by the move, so only the lines from there on are counted (all
-        of them, as :meth:`record` counts a line older than the window too).
+        The same counts as :meth:`record` line by line, in C over the page: the window
+        moves at most to the newest second among them, and only the lines from its start
+        on are counted. ``poll_counts`` is left alone: it only means something inside a
+        poll, whose lines go out one by one through :meth:`record`, and the next poll
+        starts it afresh.
         """
-        if not lines:
+        if end <= begin:
             return
-        newest = max(map(_TIMESTAMP, lines))
-        second = _second_start(newest)
+        second = _second_start(batch.newest(begin, end))
         if self.start is None or second > self.start:
-            self.start = second
-            self.counts = Counter({k: n for k, n in self.counts.items() if k[0] >= second})
-            self.poll_counts = Counter(
-                {k: n for k, n in self.poll_counts.items() if k[0] >= second}
-            )
-            lines = lines[list(map(second.__le__, map(_TIMESTAMP, lines))).index(True) :]
-        # A LogLine is the tuple (timestamp_ms, level, message): its own key.
-        self.counts.update(lines)
-        self.poll_counts.update(lines)
+            self._move(second)
+            start = second
+        else:
+            start = self.start
+        self.counts.update(batch.keys_since(start, begin, end))
 
     def is_new(self, line: LogLine) -> bool:
         """Whether ``line`` (seen in a follow poll) was not yielded before.
@@ -287,7 +292,7 @@ class Source(Protocol[T_co]):
         ...
 
 
-FetchLogs: TypeAlias = Callable[[LogRequest], Flow[LogPage]]
+FetchLogs: TypeAlias = Callable[[LogRequest], Flow[LogBatch | LogPage]]
 IsFinished: TypeAlias = Callable[[], Flow[bool]]
 
 
@@ -335,13 +340,13 @@ class LogStream:
         self._schedule = schedule
         self._delays = schedule.delays(self._rng)
         self._skip = offset
-        self._lines: tuple[LogLine, ...] = ()
+        self._batch = _EMPTY
         self._page_request: LogRequest | None = None
         self._index = 0
-        # The fast path hands out lines[_index:_run_end] with no bookkeeping per line:
-        # _run iterates over their indices (shared by pop() and run()), and _sync()
-        # brings _index up to it and accounts for the lines from _synced on (window,
-        # max_items). _run_end is -1 while there is no run.
+        # The fast path hands out rows _index to _run_end of the batch with no
+        # bookkeeping per line: _run iterates over their indices (shared by pop() and
+        # run()), and _sync() brings _index up to it and accounts for the lines from
+        # _synced on (window, max_items). _run_end is -1 while there is no run.
         self._run: Iterator[int] = iter(())
         self._run_end = -1
         self._synced = 0
@@ -369,23 +374,23 @@ class LogStream:
         self._closed = True
         self._open_fast_path()
         self.finished = True
-        self._lines = ()
+        self._batch = _EMPTY
         self._head = None
 
     def pop(self) -> LogLine | None:
         """Return the next line, or ``None`` when the buffer holds no more."""
         index = next(self._run, None)
         if index is not None:
-            return self._lines[index]
+            return self._batch.line(index)
         return self._pop_one()
 
     def run(self) -> Iterator[LogLine]:
         """The buffered lines that need no check, one by one, each counted as delivered.
 
-        An iterator of C code only (``map`` over the shared index run): a driver yields
-        from it and calls :meth:`pop` once it is exhausted.
+        An iterator of C code only (over the shared index run, each line made as it goes
+        out): a driver yields from it and calls :meth:`pop` once it is exhausted.
         """
-        return map(self._lines.__getitem__, self._run)
+        return self._batch.take(self._run)
 
     def _pop_one(self) -> LogLine | None:
         # Past the fast path: follow polls (each line checked against the window) and
@@ -410,7 +415,7 @@ class LogStream:
         if self._dedupe or self._closed or self._head is not None:
             self._run, self._run_end = iter(()), -1
             return
-        end = len(self._lines)
+        end = len(self._batch)
         if self._remaining is not None:
             end = min(end, self._index + self._remaining)
         self._run, self._run_end = iter(range(self._index, end)), end
@@ -424,7 +429,7 @@ class LogStream:
             if self._remaining is not None:
                 self._remaining -= end - start
             if self._tracks_window:
-                self._window.record_many(self._lines[start:end])
+                self._window.record_many(self._batch, start, end)
             self._fresh_lines = True
         self._synced = end
 
@@ -433,15 +438,18 @@ class LogStream:
             return None
         if self._head is not None:
             return self._head
+        batch = self._batch
         if not self._dedupe:
-            return self._lines[self._index] if self._index < len(self._lines) else None
-        while self._index < len(self._lines):
-            line = self._lines[self._index]
+            return batch.line(self._index) if self._index < len(batch) else None
+        while self._index < len(batch):
+            line = batch.line(self._index)
             # is_new counts the sighting: the verdict is kept until the line is popped.
             if self._window.is_new(line):
                 self._head = line
                 return line
+            # Passed over, not delivered: nothing for _sync() to account for.
             self._index += 1
+            self._synced = self._index
         return None
 
     @property
@@ -454,7 +462,7 @@ class LogStream:
         delivered, so a later read gets only lines written since.
         """
         self._sync()
-        if self._page_request is not None and self._index < len(self._lines):
+        if self._page_request is not None and self._index < len(self._batch):
             return LogPosition(self._page_request, self._index)
         if self._cursor.request is not None:
             return LogPosition(self._cursor.request, self._skip)
@@ -468,14 +476,15 @@ class LogStream:
             return self._base
         return attrs.evolve(self._base, from_=_format_second(start))
 
-    def _take_page(self, request: LogRequest, page: LogPage) -> None:
+    def _take_page(self, request: LogRequest, page: LogBatch | LogPage) -> None:
         self._sync()
-        self._cursor.update(page)
+        batch = LogBatch.of_page(page)
+        self._cursor.update(batch)
         self._page_request = request
-        self._lines = page.lines
+        self._batch = batch
         self._index = 0
         if self._skip:
-            self._index = min(self._skip, len(page.lines))
+            self._index = min(self._skip, len(batch))
             self._skip = 0
         self._synced = self._index
         self._open_fast_path()
@@ -544,7 +553,7 @@ class LogStream:
         self._dedupe = True
         self._window.new_poll()
         self._page_request = None
-        self._lines = ()
+        self._batch = _EMPTY
         self._index = 0
         self._synced = 0
         self._head = None
@@ -629,7 +638,7 @@ class VMListStream:
 
 
 def open_log_stream(
-    fetch: Callable[[LogRequest], Flow[LogPage]],
+    fetch: FetchLogs,
     is_finished: Callable[[], Flow[bool]],
     *,
     query: str | None,

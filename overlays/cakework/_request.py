@@ -29,7 +29,7 @@ import httpx
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
+from ._models import VM, Build, BuildFile, CachedVM, Image, LogBatch, LogLine, VMPage
 from ._operations import OPERATIONS, Retry, prepare
 from ._pagination import LogRequest, VMListRequest
 from ._params import VMSpec
@@ -444,7 +444,7 @@ class Api:
         """``getBuild``: one build's status."""
         return self.call("getBuild", build_id)
 
-    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogPage]:
+    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogBatch]:
         """``getBuildLogs``: one page of a build's logs."""
         return self.call("getBuildLogs", build_id, request)
 
@@ -466,7 +466,7 @@ class Api:
         """``listVMs``: one page of the caller's VMs, optionally filtered."""
         return self.call("listVMs", request)
 
-    def get_vm_logs(self, vm_id: str, request: LogRequest) -> Flow[LogPage]:
+    def get_vm_logs(self, vm_id: str, request: LogRequest) -> Flow[LogBatch]:
         """``getVMLogs``: one page of a VM's logs."""
         return self.call("getVMLogs", vm_id, request)
 

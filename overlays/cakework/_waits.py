@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
 from ._flow import Flow, Now, Sleep
-from ._models import VM, Build, LogLine, LogPage
+from ._models import VM, Build, LogBatch, LogLine
 from ._pagination import LogRequest, LogStream
 from ._polling import (
     DEFAULT_SCHEDULE,
@@ -77,7 +77,7 @@ class BuildApi(Protocol):
         """Flow of getBuild."""
         ...
 
-    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogPage]:
+    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogBatch]:
         """Flow of getBuildLogs."""
         ...
 
@@ -160,7 +160,7 @@ class BuildLogFeed:
     def __init__(
         self, api: BuildApi, build_id: str, on_log: Callable[[LogLine], object] | None
     ) -> None:
-        def fetch(request: LogRequest) -> Flow[LogPage]:
+        def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_build_logs(build_id, request)
 
         self._on_log = on_log
@@ -198,7 +198,7 @@ def fetch_log_tail(api: BuildApi, build_id: str) -> Flow[tuple[LogLine, ...]]:
     except TRANSIENT_ERRORS as exc:
         logger.warning("could not read the log of failed build %s: %s", build_id, exc)
         return ()
-    return tuple(reversed(page.lines[:LOG_TAIL_LINES]))
+    return tuple(reversed(LogBatch.of_page(page).all_lines()[:LOG_TAIL_LINES]))
 
 
 def wait_for_build(

@@ -245,7 +245,7 @@ def test_memory_is_one_page(clock: SimClock) -> None:
     stream = make_stream(logs, LogRequest(batch=100))
     it = LogIterator(stream, lambda flow: drive(flow, clock))
     for _ in it:
-        assert len(stream._lines) <= 100
+        assert len(stream._batch) <= 100
 
 
 # -- follow -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from .. import _validate as check
 from .._concurrency import blocking_async
 from .._config import mask
 from .._flow import Flow
-from .._models import Build, BuildFile, Image, LogLine, LogPage
+from .._models import Build, BuildFile, Image, LogBatch, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
 from .._param_types import BuildFileParam
 from .._params import log_request
@@ -182,7 +182,8 @@ class AsyncImages:
         request = log_request(
             query=query, batch=batch, order=order, pagination=pagination, from_=from_, to=to
         )
-        return await self._pump(self._api.get_build_logs(build_id, request))
+        answer = await self._pump(self._api.get_build_logs(build_id, request))
+        return answer.page()
 
     async def wait_for_build(
         self,
@@ -266,7 +267,7 @@ class AsyncImages:
         build_id = check.ident("build_id", build_id)
         api = self._api
 
-        def fetch(request: LogRequest) -> Flow[LogPage]:
+        def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_build_logs(build_id, request)
 
         def is_finished() -> Flow[bool]:

@@ -34,7 +34,7 @@ from .. import _validate as check
 from .._concurrency import is_interrupt_async, through_interrupt_async
 from .._flow import Flow
 from .._lost import create_or_adopt
-from .._models import VM, LogPage, VMPage
+from .._models import VM, LogBatch, LogPage, VMPage
 from .._pagination import (
     LogPosition,
     LogRequest,
@@ -203,7 +203,8 @@ class AsyncVMs:
         request = log_request(
             query=query, batch=batch, order=order, pagination=pagination, from_=from_, to=to
         )
-        return await self._pump(self._api.get_vm_logs(vm_id, request))
+        answer = await self._pump(self._api.get_vm_logs(vm_id, request))
+        return answer.page()
 
     async def wait_for_state(
         self,
@@ -256,7 +257,7 @@ class AsyncVMs:
         vm_id = check.ident("vm_id", vm_id)
         api = self._api
 
-        def fetch(request: LogRequest) -> Flow[LogPage]:
+        def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_vm_logs(vm_id, request)
 
         def is_finished() -> Flow[bool]:

@@ -20,7 +20,7 @@ from .. import _validate as check
 from .._concurrency import blocking_sync
 from .._config import mask
 from .._flow import Flow
-from .._models import Build, BuildFile, Image, LogLine, LogPage
+from .._models import Build, BuildFile, Image, LogBatch, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
 from .._param_types import BuildFileParam
 from .._params import log_request
@@ -184,7 +184,8 @@ class Images:
         request = log_request(
             query=query, batch=batch, order=order, pagination=pagination, from_=from_, to=to
         )
-        return self._pump(self._api.get_build_logs(build_id, request))
+        answer = self._pump(self._api.get_build_logs(build_id, request))
+        return answer.page()
 
     def wait_for_build(
         self,
@@ -268,7 +269,7 @@ class Images:
         build_id = check.ident("build_id", build_id)
         api = self._api
 
-        def fetch(request: LogRequest) -> Flow[LogPage]:
+        def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_build_logs(build_id, request)
 
         def is_finished() -> Flow[bool]:

@@ -36,7 +36,7 @@ from .. import _validate as check
 from .._concurrency import is_interrupt_sync, through_interrupt_sync
 from .._flow import Flow
 from .._lost import create_or_adopt
-from .._models import VM, LogPage, VMPage
+from .._models import VM, LogBatch, LogPage, VMPage
 from .._pagination import (
     LogPosition,
     LogRequest,
@@ -205,7 +205,8 @@ class VMs:
         request = log_request(
             query=query, batch=batch, order=order, pagination=pagination, from_=from_, to=to
         )
-        return self._pump(self._api.get_vm_logs(vm_id, request))
+        answer = self._pump(self._api.get_vm_logs(vm_id, request))
+        return answer.page()
 
     def wait_for_state(
         self,
@@ -258,7 +259,7 @@ class VMs:
         vm_id = check.ident("vm_id", vm_id)
         api = self._api
 
-        def fetch(request: LogRequest) -> Flow[LogPage]:
+        def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_vm_logs(vm_id, request)
 
         def is_finished() -> Flow[bool]:
