@@ -17,6 +17,10 @@ DEFAULT_CHARSET = "utf-8"
 
 def declared_charset(response: httpx.Response) -> str:
     """The response's declared charset, else UTF-8."""
+    if ";" not in response.headers.get("content-type", ""):
+        # No parameters, so no charset: the MIME parser httpx runs for charset_encoding
+        # costs more than the rest of reading a small response.
+        return DEFAULT_CHARSET
     return response.charset_encoding or DEFAULT_CHARSET
 
 

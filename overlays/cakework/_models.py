@@ -258,14 +258,24 @@ class LogBatch:
         """The line at ``index``, made now."""
         return _new_tuple(LogLine, self._line_of(self.rows[index]))
 
-    def take(self, indices: Iterator[int]) -> Iterator[LogLine]:
-        """The lines at ``indices``, each made as it is asked for.
+    def run(self, begin: int, end: int) -> Iterator[Any]:
+        """An iterator over rows ``begin`` to ``end``.
 
-        C code only, and nothing is kept per line: the reader's position is how far it
-        has consumed ``indices``.
+        ``operator.length_hint`` of it tells how many rows it has left, so how far a
+        reader got.
         """
-        rows = map(self.rows.__getitem__, indices)
+        return iter(self.rows[begin:end])
+
+    def take(self, rows: Iterator[Any]) -> Iterator[LogLine]:
+        """The lines of ``rows`` (from :meth:`run`), each made as it is asked for.
+
+        C code only, and nothing is kept per line.
+        """
         return map(_new_tuple, repeat(LogLine), map(self._line_of, rows))
+
+    def make(self, row: Any) -> LogLine:
+        """The line of one row."""
+        return _new_tuple(LogLine, self._line_of(row))
 
     def all_lines(self) -> tuple[LogLine, ...]:
         """Every line, made now."""

@@ -21,6 +21,7 @@ the first request that needs them, so that ``import cakework`` does not load the
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -169,12 +170,14 @@ def _endpoint(operation_id: str) -> Callable[..., dict[str, Any]]:
     return make
 
 
+@functools.cache
 def _wire() -> ModuleType:
     from cakework_api import models
 
     return models
 
 
+@functools.cache
 def _unset() -> Any:
     from cakework_api.types import UNSET
 

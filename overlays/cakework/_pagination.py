@@ -178,8 +178,10 @@ class LogCursor:
             return None
         # from/to go back exactly as received; the docs always send the three together,
         # and if a server leaves one out the window we asked for is kept.
-        self.request = attrs.evolve(
-            current,
+        self.request = LogRequest(
+            query=current.query,
+            batch=current.batch,
+            order=current.order,
             pagination=page.pagination,
             from_=page.from_ if page.from_ is not None else current.from_,
             to=page.to if page.to is not None else current.to,
@@ -344,10 +346,10 @@ class LogStream:
         self._page_request: LogRequest | None = None
         self._index = 0
         # The fast path hands out rows _index to _run_end of the batch with no
-        # bookkeeping per line: _run iterates over their indices (shared by pop() and
+        # bookkeeping per line: _run iterates over those rows (shared by pop() and
         # run()), and _sync() brings _index up to it and accounts for the lines from
         # _synced on (window, max_items). _run_end is -1 while there is no run.
-        self._run: Iterator[int] = iter(())
+        self._run: Iterator[Any] = iter(())
         self._run_end = -1
         self._synced = 0
         self._head: LogLine | None = None
@@ -379,9 +381,9 @@ class LogStream:
 
     def pop(self) -> LogLine | None:
         """Return the next line, or ``None`` when the buffer holds no more."""
-        index = next(self._run, None)
-        if index is not None:
-            return self._batch.line(index)
+        row = next(self._run, None)
+        if row is not None:
+            return self._batch.make(row)
         return self._pop_one()
 
     def run(self) -> Iterator[LogLine]:
@@ -418,7 +420,7 @@ class LogStream:
         end = len(self._batch)
         if self._remaining is not None:
             end = min(end, self._index + self._remaining)
-        self._run, self._run_end = iter(range(self._index, end)), end
+        self._run, self._run_end = self._batch.run(self._index, end), end
 
     def _sync(self) -> None:
         """Account for the lines the fast path handed out: max_items and the window."""
