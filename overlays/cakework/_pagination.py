@@ -213,12 +213,30 @@ class _Window:
     poll reads from ``start``), and the sum of the counts is how many lines at the head
     of such a poll's answer were delivered already. Every counted key is therefore
     inside the second that begins at ``start``.
+
+    A page's lines are counted when the counts are next needed (a resume position, a
+    poll), not as the page ends: the next page usually moves the window to a newer
+    second, and then nothing of this one is counted at all.
     """
 
     def __init__(self) -> None:
         self.start: int | None = None
-        self.counts: Counter[_KeyT] = Counter()
+        self._counts: Counter[_KeyT] = Counter()
         self.poll_counts: Counter[_KeyT] = Counter()
+        # Rows begin to end of a batch, delivered but not counted yet (inside the window).
+        self._pending: tuple[LogBatch, int, int] | None = None
+
+    @property
+    def counts(self) -> Counter[_KeyT]:
+        """Occurrences of each ``(timestamp_ms, level, message)`` delivered since ``start``."""
+        self._count_pending()
+        return self._counts
+
+    def _count_pending(self) -> None:
+        if self._pending is not None and self.start is not None:
+            batch, begin, end = self._pending
+            self._pending = None
+            self._counts.update(batch.keys_since(self.start, begin, end))
 
     def new_poll(self) -> None:
         self.poll_counts = Counter()
@@ -226,7 +244,8 @@ class _Window:
     def _move(self, second: int) -> None:
         # A newer second: every key counted so far lies in an older one.
         self.start = second
-        self.counts.clear()
+        self._pending = None
+        self._counts.clear()
         self.poll_counts.clear()
 
     def record(self, line: LogLine) -> None:
@@ -243,21 +262,20 @@ class _Window:
     def record_many(self, batch: LogBatch, begin: int, end: int) -> None:
         """Count rows ``begin`` to ``end`` of ``batch``, yielded outside any follow poll.
 
-        The same counts as :meth:`record` line by line, in C over the page: the window
-        moves at most to the newest second among them, and only the lines from its start
-        on are counted. ``poll_counts`` is left alone: it only means something inside a
-        poll, whose lines go out one by one through :meth:`record`, and the next poll
-        starts it afresh.
+        The same counts as :meth:`record` line by line: the window moves at most to the
+        newest second among them, and only the lines from its start on are counted (in
+        C, once the counts are asked for). ``poll_counts`` is left alone: it only means
+        something inside a poll, whose lines go out one by one through :meth:`record`,
+        and the next poll starts it afresh.
         """
         if end <= begin:
             return
         second = _second_start(batch.newest(begin, end))
         if self.start is None or second > self.start:
             self._move(second)
-            start = second
         else:
-            start = self.start
-        self.counts.update(batch.keys_since(start, begin, end))
+            self._count_pending()
+        self._pending = (batch, begin, end)
 
     def is_new(self, line: LogLine) -> bool:
         """Whether ``line`` (seen in a follow poll) was not yielded before.
