@@ -11,11 +11,11 @@ older client (``api-ground-truth.md``: "unknown values must not crash").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import compress, islice, repeat
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import attrs
 
@@ -193,8 +193,10 @@ class LogPage:
 
 
 _new_tuple = tuple.__new__
-_LINE_OF_ROW = itemgetter(0, 1, 2)
 _STAMP_OF_ROW = itemgetter(0)
+
+Row: TypeAlias = tuple[int, str, str]
+"""A log line's fields, ``(timestamp_ms, level, message)``, as a plain tuple."""
 
 
 class LogBatch:
@@ -202,37 +204,34 @@ class LogBatch:
 
     Internal. A :class:`LogPage` holds its lines as :class:`LogLine` objects; a reader of
     100,000 lines would then keep a page of 1,000 of them alive at a time, and the
-    garbage collector walks every one of them while the next page is decoded. A batch
-    keeps the rows as they came (the JSON objects, already checked by the parser, or
-    line tuples) and makes each ``LogLine`` only as it is handed out, so a line the
-    caller drops is freed at once.
+    garbage collector walks every one of them while the next page is decoded (a plain
+    tuple of strings and numbers it stops walking after one look). A batch keeps each
+    line as the plain tuple of its checked fields and makes the ``LogLine`` only as it
+    is handed out, so a line the caller drops is freed at once.
 
     Args:
-        rows: The page's lines, oldest to newest as sent: each a checked JSON object or
-            a ``(timestamp_ms, level, message)`` tuple.
-        stamps: ``timestamp_ms`` of each row, in the same order.
-        line_of: Takes a row to its ``(timestamp_ms, level, message)`` tuple.
+        rows: The page's lines as sent, each ``(timestamp_ms, level, message)``, checked.
+        stamps: ``timestamp_ms`` of each row, in the same order (``None``: taken from
+            the rows).
         pagination: Continuation token (``None`` on the last page).
         from_: Continuation ``from`` value, sent back verbatim.
         to: Continuation ``to`` value, sent back verbatim.
     """
 
-    __slots__ = ("_line_of", "_newest", "from_", "pagination", "rows", "stamps", "to")
+    __slots__ = ("_newest", "from_", "pagination", "rows", "stamps", "to")
 
     def __init__(
         self,
-        rows: Sequence[Any],
-        stamps: Sequence[int],
-        line_of: Callable[[Any], tuple[int, str, str]] = _LINE_OF_ROW,
+        rows: Sequence[Row],
+        stamps: Sequence[int] | None = None,
         *,
         pagination: str | None = None,
         from_: str | None = None,
         to: str | None = None,
     ) -> None:
         self.rows = rows
-        self.stamps = stamps
-        self._line_of = line_of
-        self._newest = max(stamps) if stamps else None
+        self.stamps = tuple(map(_STAMP_OF_ROW, rows)) if stamps is None else stamps
+        self._newest = max(self.stamps) if self.stamps else None
         self.pagination = pagination
         self.from_ = from_
         self.to = to
@@ -242,23 +241,16 @@ class LogBatch:
         """The batch of a page whose lines are already ``LogLine`` objects (or ``page``)."""
         if isinstance(page, LogBatch):
             return page
-        lines = page.lines
-        return cls(
-            lines,
-            tuple(map(_STAMP_OF_ROW, lines)),
-            pagination=page.pagination,
-            from_=page.from_,
-            to=page.to,
-        )
+        return cls(page.lines, pagination=page.pagination, from_=page.from_, to=page.to)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def line(self, index: int) -> LogLine:
         """The line at ``index``, made now."""
-        return _new_tuple(LogLine, self._line_of(self.rows[index]))
+        return _new_tuple(LogLine, self.rows[index])
 
-    def run(self, begin: int, end: int) -> Iterator[Any]:
+    def run(self, begin: int, end: int) -> Iterator[Row]:
         """An iterator over rows ``begin`` to ``end``.
 
         ``operator.length_hint`` of it tells how many rows it has left, so how far a
@@ -266,20 +258,22 @@ class LogBatch:
         """
         return iter(self.rows[begin:end])
 
-    def take(self, rows: Iterator[Any]) -> Iterator[LogLine]:
+    @staticmethod
+    def take(rows: Iterator[Row]) -> Iterator[LogLine]:
         """The lines of ``rows`` (from :meth:`run`), each made as it is asked for.
 
         C code only, and nothing is kept per line.
         """
-        return map(_new_tuple, repeat(LogLine), map(self._line_of, rows))
+        return map(_new_tuple, repeat(LogLine), rows)
 
-    def make(self, row: Any) -> LogLine:
+    @staticmethod
+    def make(row: Row) -> LogLine:
         """The line of one row."""
-        return _new_tuple(LogLine, self._line_of(row))
+        return _new_tuple(LogLine, row)
 
     def all_lines(self) -> tuple[LogLine, ...]:
         """Every line, made now."""
-        return tuple(map(_new_tuple, repeat(LogLine), map(self._line_of, self.rows)))
+        return tuple(map(_new_tuple, repeat(LogLine), self.rows))
 
     def page(self) -> LogPage:
         """The public :class:`LogPage`: every line made, continuation values as sent."""
@@ -291,15 +285,14 @@ class LogBatch:
             return self._newest
         return max(islice(self.stamps, begin, end))
 
-    def keys_since(self, start_ms: int, begin: int, end: int) -> Iterator[tuple[int, str, str]]:
-        """``(timestamp_ms, level, message)`` of rows ``begin`` to ``end`` from ``start_ms`` on.
+    def keys_since(self, start_ms: int, begin: int, end: int) -> Iterator[Row]:
+        """The rows ``begin`` to ``end`` from ``start_ms`` on.
 
-        Equal (and hashed alike) to the ``LogLine`` each would become, which is what the
-        follow window counts.
+        A row is equal (and hashed alike) to the ``LogLine`` it would become, which is
+        what the follow window counts.
         """
-        rows = islice(self.rows, begin, end)
         recent = map(start_ms.__le__, islice(self.stamps, begin, end))
-        return map(self._line_of, compress(rows, recent))
+        return compress(islice(self.rows, begin, end), recent)
 
 
 @attrs.frozen

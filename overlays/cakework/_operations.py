@@ -379,31 +379,31 @@ def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
 
 
 _ROW_LINE = itemgetter("timestamp", "level", "message")
-_ROW_STAMP = itemgetter("timestamp")
-_ROW_LEVEL = itemgetter("level")
-_ROW_MESSAGE = itemgetter("message")
+_STAMP, _LEVEL, _MESSAGE = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
-def _log_rows(value: object) -> tuple[list[Any], tuple[int, ...]] | None:
-    """A page's line objects checked a column at a time in C, or ``None`` if any is off.
+def _log_rows(value: object) -> tuple[tuple[m.Row, ...], tuple[int, ...]] | None:
+    """A page's lines as checked field tuples, with their timestamps; ``None`` if any is off.
 
-    Per line only C code runs, and nothing is kept but the timestamps: ``itemgetter``
-    takes a field (an item that is no object, or lacks it, raises), ``str.join`` takes
-    strings only, the timestamps' types are counted (``type(x) is int``: a JSON ``true``
-    is no timestamp) and their smallest and largest are held against the spec's range.
+    Per line only C code runs: ``itemgetter`` takes the three fields of each object (an
+    item that is no object, or lacks one, raises); then each column is checked at once:
+    ``str.join`` takes strings only, the timestamps' types are counted (``type(x) is
+    int``: a JSON ``true`` is no timestamp) and their smallest and largest are held
+    against the spec's range.
     """
     items = _list(value, "lines")
     try:
-        stamps = tuple(map(_ROW_STAMP, items))
-        "".join(map(_ROW_LEVEL, items))
-        "".join(map(_ROW_MESSAGE, items))
+        rows = tuple(map(_ROW_LINE, items))
+        "".join(map(_LEVEL, rows))
+        "".join(map(_MESSAGE, rows))
     except (KeyError, TypeError):
         return None
+    stamps = tuple(map(_STAMP, rows))
     if tuple(map(type, stamps)).count(int) != len(stamps):
         return None
     if stamps and (min(stamps) < m.MIN_TIMESTAMP_MS or max(stamps) > m.MAX_TIMESTAMP_MS):
         return None
-    return items, stamps
+    return rows, stamps
 
 
 def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBatch:
@@ -420,9 +420,9 @@ def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBat
     checked = _log_rows(value)
     if checked is None:
         lines = _log_lines_one_by_one(_list(value, "lines"))
-        return m.LogBatch.of_page(m.LogPage(lines, pagination, from_, to))
-    items, stamps = checked
-    return m.LogBatch(items, stamps, _ROW_LINE, pagination=pagination, from_=from_, to=to)
+        return m.LogBatch(lines, pagination=pagination, from_=from_, to=to)
+    rows, stamps = checked
+    return m.LogBatch(rows, stamps, pagination=pagination, from_=from_, to=to)
 
 
 def _log_lines(value: object) -> tuple[m.LogLine, ...]:
