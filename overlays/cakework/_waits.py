@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
 from ._flow import Flow, Now, Sleep
-from ._models import VM, Build, LogBatch, LogLine
+from ._models import VM, Build, LogBatch, LogLine, LogPage
 from ._pagination import LogRequest, LogStream
 from ._polling import (
     DEFAULT_SCHEDULE,
@@ -77,8 +77,8 @@ class BuildApi(Protocol):
         """Flow of getBuild."""
         ...
 
-    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogBatch]:
-        """Flow of getBuildLogs."""
+    def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogBatch | LogPage]:
+        """Flow of getBuildLogs (a test double may answer with a ``LogPage``)."""
         ...
 
 
@@ -160,7 +160,7 @@ class BuildLogFeed:
     def __init__(
         self, api: BuildApi, build_id: str, on_log: Callable[[LogLine], object] | None
     ) -> None:
-        def fetch(request: LogRequest) -> Flow[LogBatch]:
+        def fetch(request: LogRequest) -> Flow[LogBatch | LogPage]:
             return api.get_build_logs(build_id, request)
 
         self._on_log = on_log

@@ -68,7 +68,7 @@ def test_a_line_older_than_the_window_is_not_counted_in_the_resume_offset() -> N
         LogLine(11_100, "info", "b"),
         LogLine(10_900, "info", "c"),
     ]
-    pages = {None: LogPage(tuple(first))}
+    pages: dict[str | None, LogPage] = {None: LogPage(tuple(first))}
     it = LogIterator(_stream(pages), lambda flow: drive(flow, SimClock()))
     assert list(it) == first
     cursor = it.cursor
