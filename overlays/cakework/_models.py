@@ -1,7 +1,7 @@
 """The typed models the high-level client returns.
 
-They are small frozen attrs classes (``LogLine``, made a page at a time, is a named
-tuple), built straight from the JSON by the parsers of ``_operations``, with what the
+They are small frozen attrs classes (``LogLine``, made as a reader hands it out, is a
+named tuple), built straight from the JSON by the parsers of ``_operations``, with what the
 wire format leaves awkward fixed once: timestamps become
 timezone-aware datetimes, optional fields are ``None`` rather than ``UNSET``, and state
 and status values stay plain strings so a value added by the service never breaks an
@@ -161,8 +161,8 @@ class LogLine(NamedTuple):
     """One log line.
 
     A named tuple rather than an attrs class like the other models: a read brings
-    thousands of them, and a page of named tuples is built in one pass of C code
-    (``_operations``), where an ``__init__`` per line would cost more than decoding it.
+    thousands of them, each made from its checked fields by C code alone
+    (:class:`LogBatch`), where an ``__init__`` per line would cost more than decoding it.
     Immutable, compared and hashed by value, pickled, printed as
     ``LogLine(timestamp_ms=..., level=..., message=...)``.
 
