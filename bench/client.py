@@ -102,11 +102,17 @@ def _next_params(page: dict[str, Any], batch: int) -> dict[str, Any] | None:
     if "pagination" not in page:
         return None
     return {
-        "batch": batch,
+        **_first_params(batch),
         "pagination": page["pagination"],
         "from": page["from"],
         "to": page["to"],
     }
+
+
+def _first_params(batch: int) -> dict[str, Any]:
+    # The query the client sends: it names its default order rather than leave it to the
+    # server, so raw paging sends it too and both sides make the same requests.
+    return {"batch": batch, "order": "oldest_first"}
 
 
 def raw_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
@@ -114,7 +120,7 @@ def raw_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
 
     The same requests as ours, ``json.loads``, each line's message read.
     """
-    params: dict[str, Any] | None = {"batch": batch}
+    params: dict[str, Any] | None = _first_params(batch)
     while params is not None:
         page = json.loads(http.get(f"/vm/{VM_ID}/logs", params=params).content)
         count = 0
@@ -130,7 +136,7 @@ def floor_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
     No check, no paging logic: what any client that hands out a typed object per line
     costs at the least; our client's figure can only be above it.
     """
-    params: dict[str, Any] | None = {"batch": batch}
+    params: dict[str, Any] | None = _first_params(batch)
     while params is not None:
         page = json.loads(http.get(f"/vm/{VM_ID}/logs", params=params).content)
         count = 0
@@ -146,7 +152,7 @@ _LINE = itemgetter("timestamp", "level", "message")
 
 async def araw_log_pages(http: httpx.AsyncClient, batch: int) -> AsyncIterator[int]:
     """:func:`raw_log_pages` through ``httpx.AsyncClient``."""
-    params: dict[str, Any] | None = {"batch": batch}
+    params: dict[str, Any] | None = _first_params(batch)
     while params is not None:
         page = json.loads((await http.get(f"/vm/{VM_ID}/logs", params=params)).content)
         count = 0

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+
 from bench.__main__ import QUICK, benchmarks, main
+from bench.client import LogPages, _sync_pair, floor_log_pages, our_log_pages, raw_log_pages
 from bench.harness import Row, table
 
 
@@ -32,3 +35,23 @@ def test_table_lists_each_row_once() -> None:
     lines = table([row, row]).splitlines()
     assert lines[2] == "| m | 1 us | 2 us | 0.50 (0.40-0.60) | <= 1.1x | meets |"
     assert len(lines) == 4
+
+
+def test_log_rows_compare_the_same_requests() -> None:
+    # Like for like: raw paging sends exactly the queries the client sends.
+    pages = LogPages(2_500, 1000)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return pages.handler(request)
+
+    ours, raw = _sync_pair(handler)
+    with ours, raw:
+        assert sum(our_log_pages(ours, 1000)) == 2_500
+        mine, seen[:] = list(seen), []
+        assert sum(raw_log_pages(raw, 1000)) == 2_500
+        theirs, seen[:] = list(seen), []
+        assert sum(floor_log_pages(raw, 1000)) == 2_500
+    assert len(mine) == 3
+    assert mine == theirs == seen
