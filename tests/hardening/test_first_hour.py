@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pydoc
-import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from types import FrameType
 
 import httpx
 import pytest
@@ -21,6 +19,7 @@ import pytest
 from cakework import AsyncCakework, BuildFailedError, Cakework, NotFoundError
 from cakework.testing import Emulator
 
+from .._signals import ctrl_c_presses
 from ._wire import BASE_URL, FakeApi, happy
 
 # --- 1. a second Ctrl-C gives up at once ---------------------------------------------------
@@ -28,23 +27,9 @@ from ._wire import BASE_URL, FakeApi, happy
 
 @pytest.fixture
 def ctrl_c() -> Iterator[Callable[[], None]]:
-    """``press()`` sends SIGINT to the main thread and returns once it was handled there."""
-    handled = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        handled.set()
-        raise KeyboardInterrupt
-
-    def press() -> None:
-        handled.clear()
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-        assert handled.wait(10), "the main thread never handled the SIGINT"
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
+    """``press()`` sends SIGINT to the main thread (see ``tests/_signals.py``)."""
+    with ctrl_c_presses() as press:
         yield press
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def test_second_ctrl_c_during_a_slow_stop_exits_at_once(ctrl_c: Callable[[], None]) -> None:

@@ -15,10 +15,7 @@ can wait until the interrupt has landed: the order is fixed, nothing is timed.
 from __future__ import annotations
 
 import asyncio
-import signal
-import threading
 from collections.abc import Callable, Iterator
-from types import FrameType
 
 import httpx
 import pytest
@@ -26,28 +23,15 @@ import pytest
 from cakework import AsyncCakework, Cakework
 from cakework.testing import Emulator
 
+from .._signals import ctrl_c_presses
 from .conftest import fast_async_sleep, fast_sleep, live_cached_vms
 
 
 @pytest.fixture
 def ctrl_c() -> Iterator[Callable[[], None]]:
-    """``press()`` sends SIGINT to the main thread; off it, it returns once handled."""
-    handled = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        handled.set()
-        raise KeyboardInterrupt
-
-    def press() -> None:
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-        if threading.current_thread() is not threading.main_thread():
-            assert handled.wait(10), "the main thread never handled the SIGINT"
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
+    """``press()`` sends SIGINT to the main thread (see ``tests/_signals.py``)."""
+    with ctrl_c_presses() as press:
         yield press
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def test_ctrl_c_during_a_growth_create_leaves_nothing_behind(

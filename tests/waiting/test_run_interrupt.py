@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-import signal
 import threading
 from collections.abc import Callable, Iterator
-from types import FrameType
 from typing import Any
 
 import httpx
@@ -30,6 +28,7 @@ from cakework._params import VMSpec
 from cakework._sync.vms import run_vm
 from cakework.testing import Emulator
 
+from .._signals import ctrl_c_presses
 from ._fakes import FakeApi, SimClock, adrive, drive
 
 ECR_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"
@@ -37,26 +36,9 @@ ECR_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"
 
 @pytest.fixture
 def ctrl_c() -> Iterator[Callable[[], None]]:
-    """``press()`` sends SIGINT to the main thread and returns once it has been handled.
-
-    Called on the main thread it returns at once (the handler raises right there).
-    """
-    handled = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        handled.set()
-        raise KeyboardInterrupt
-
-    def press() -> None:
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-        if threading.current_thread() is not threading.main_thread():
-            assert handled.wait(10), "the main thread never handled the SIGINT"
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
+    """``press()`` sends SIGINT to the main thread (see ``tests/_signals.py``)."""
+    with ctrl_c_presses() as press:
         yield press
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def test_ctrl_c_while_start_vm_is_in_flight_stops_the_new_vm(
