@@ -130,6 +130,10 @@ def raw_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
         params = _next_params(page, batch)
 
 
+_new_tuple = tuple.__new__
+_LINE = itemgetter("timestamp", "level", "message")
+
+
 def floor_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
     """:func:`raw_log_pages` with one ``LogLine`` made per line and nothing else.
 
@@ -144,10 +148,6 @@ def floor_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
             count += bool(line.message)
         yield count
         params = _next_params(page, batch)
-
-
-_new_tuple = tuple.__new__
-_LINE = itemgetter("timestamp", "level", "message")
 
 
 async def araw_log_pages(http: httpx.AsyncClient, batch: int) -> AsyncIterator[int]:

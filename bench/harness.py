@@ -129,23 +129,15 @@ def lockstep(
     both sides alike: the same code against itself measures within a few per cent this
     way, where whole runs back to back differ by 2x on a busy 2-core machine.
     """
-    mine: list[float] = []
-    theirs: list[float] = []
+    spread = _Spreads()
     for index in range(rounds):
-        runs = [iter(ours()), iter(baseline())]
-        spent = [0.0, 0.0]
-        live = [True, True]
-        gc.collect()
-        order = (0, 1) if index % 2 == 0 else (1, 0)
-        while any(live):
-            for side in order:
-                if live[side]:
-                    started = clock()
-                    live[side] = next(runs[side], _DONE) is not _DONE
-                    spent[side] += clock() - started
-        mine.append(spent[0])
-        theirs.append(spent[1])
-    return Spread(tuple(mine), tuple(theirs))
+        runs = (iter(ours()), iter(baseline()))
+        turns = _Turns(index)
+        for side in turns:
+            started = clock()
+            turns.took(side, started, next(runs[side], _DONE) is not _DONE)
+        spread.add(turns)
+    return spread.done()
 
 
 async def lockstep_async(
@@ -154,23 +146,51 @@ async def lockstep_async(
     rounds: int,
 ) -> Spread:
     """:func:`lockstep` for async iterators, in the running event loop."""
-    mine: list[float] = []
-    theirs: list[float] = []
+    spread = _Spreads()
     for index in range(rounds):
-        runs = [ours().__aiter__(), baseline().__aiter__()]
-        spent = [0.0, 0.0]
-        live = [True, True]
+        runs = (ours().__aiter__(), baseline().__aiter__())
+        turns = _Turns(index)
+        for side in turns:
+            started = clock()
+            turns.took(side, started, await anext(runs[side], _DONE) is not _DONE)
+        spread.add(turns)
+    return spread.done()
+
+
+class _Turns:
+    """One lockstep round: whose step is next, and each side's CPU time so far."""
+
+    def __init__(self, index: int) -> None:
         gc.collect()
-        order = (0, 1) if index % 2 == 0 else (1, 0)
-        while any(live):
-            for side in order:
-                if live[side]:
-                    started = clock()
-                    live[side] = await anext(runs[side], _DONE) is not _DONE
-                    spent[side] += clock() - started
-        mine.append(spent[0])
-        theirs.append(spent[1])
-    return Spread(tuple(mine), tuple(theirs))
+        self._order = (0, 1) if index % 2 == 0 else (1, 0)
+        self._live = [True, True]
+        self.spent = [0.0, 0.0]
+
+    def __iter__(self) -> Iterator[int]:
+        while any(self._live):
+            for side in self._order:
+                if self._live[side]:
+                    yield side
+
+    def took(self, side: int, started: float, alive: bool) -> None:
+        """Count a step of ``side`` begun at ``started``; ``alive``: its run goes on."""
+        self.spent[side] += clock() - started
+        self._live[side] = alive
+
+
+class _Spreads:
+    """The rounds' figures, ours and the baseline's."""
+
+    def __init__(self) -> None:
+        self._mine: list[float] = []
+        self._theirs: list[float] = []
+
+    def add(self, turns: _Turns) -> None:
+        self._mine.append(turns.spent[0])
+        self._theirs.append(turns.spent[1])
+
+    def done(self) -> Spread:
+        return Spread(tuple(self._mine), tuple(self._theirs))
 
 
 _DONE = object()

@@ -218,7 +218,7 @@ class LogBatch:
         to: Continuation ``to`` value, sent back verbatim.
     """
 
-    __slots__ = ("_newest", "from_", "pagination", "rows", "stamps", "to")
+    __slots__ = ("from_", "pagination", "rows", "stamps", "to")
 
     def __init__(
         self,
@@ -231,7 +231,6 @@ class LogBatch:
     ) -> None:
         self.rows = rows
         self.stamps = tuple(map(_STAMP_OF_ROW, rows)) if stamps is None else stamps
-        self._newest = max(self.stamps) if self.stamps else None
         self.pagination = pagination
         self.from_ = from_
         self.to = to
@@ -281,8 +280,6 @@ class LogBatch:
 
     def newest(self, begin: int, end: int) -> int:
         """The largest ``timestamp_ms`` among rows ``begin`` to ``end`` (not empty)."""
-        if begin == 0 and end == len(self.rows) and self._newest is not None:
-            return self._newest
         return max(islice(self.stamps, begin, end))
 
     def keys_since(self, start_ms: int, begin: int, end: int) -> Iterator[Row]:
