@@ -131,20 +131,26 @@ def raw_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
 
 
 _new_tuple = tuple.__new__
-_LINE = itemgetter("timestamp", "level", "message")
+_STAMPS, _LEVELS, _MESSAGES = itemgetter("timestamp"), itemgetter("level"), itemgetter("message")
 
 
 def floor_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
     """:func:`raw_log_pages` with one ``LogLine`` made per line and nothing else.
 
     No check, no paging logic: what any client that hands out a typed object per line
-    costs at the least; our client's figure can only be above it.
+    costs at the least (made the cheapest way we know: the fields taken a column at a
+    time, each line from the tuple ``zip`` reuses); our client's figure can only be above
+    it.
     """
     params: dict[str, Any] | None = _first_params(batch)
     while params is not None:
         page = json.loads(http.get(f"/vm/{VM_ID}/logs", params=params).content)
+        items = page["lines"]
+        stamps = tuple(map(_STAMPS, items))
+        levels = tuple(map(_LEVELS, items))
+        messages = tuple(map(_MESSAGES, items))
         count = 0
-        for line in map(_new_tuple, repeat(LogLine), map(_LINE, page["lines"])):
+        for line in map(_new_tuple, repeat(LogLine), zip(stamps, levels, messages, strict=True)):
             count += bool(line.message)
         yield count
         params = _next_params(page, batch)

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import compress, islice, repeat
-from operator import itemgetter
 from typing import NamedTuple, TypeAlias
 
 import attrs
@@ -193,69 +192,89 @@ class LogPage:
 
 
 _new_tuple = tuple.__new__
-_STAMP_OF_ROW = itemgetter(0)
 
 Row: TypeAlias = tuple[int, str, str]
 """A log line's fields, ``(timestamp_ms, level, message)``, as a plain tuple."""
 
 
 class LogBatch:
-    """One page of log lines as a reader takes it in: checked rows, lines made on the way out.
+    """One page of log lines as a reader takes it in: checked columns, lines made on the way out.
 
-    Internal. A :class:`LogPage` holds its lines as :class:`LogLine` objects; a reader of
-    100,000 lines would then keep a page of 1,000 of them alive at a time, and the
-    garbage collector walks every one of them while the next page is decoded (a plain
-    tuple of strings and numbers it stops walking after one look). A batch keeps each
-    line as the plain tuple of its checked fields and makes the ``LogLine`` only as it
-    is handed out, so a line the caller drops is freed at once.
+    Internal. A :class:`LogPage` holds its lines as :class:`LogLine` objects; a batch
+    holds the page's three fields as three tuples (columns) and makes each ``LogLine``
+    only as it is handed out. A page then costs three objects to hold, not a thousand:
+    every object the garbage collector tracks (a tuple per line) makes its collections
+    run sooner and walk more, while a column of strings or numbers is one object it
+    stops walking after one look. A line the caller drops is freed at once.
 
     Args:
-        rows: The page's lines as sent, each ``(timestamp_ms, level, message)``, checked.
-        stamps: ``timestamp_ms`` of each row, in the same order (``None``: taken from
-            the rows).
+        stamps: ``timestamp_ms`` of each line, checked.
+        levels: ``level`` of each line, in the same order.
+        messages: ``message`` of each line, in the same order.
         pagination: Continuation token (``None`` on the last page).
         from_: Continuation ``from`` value, sent back verbatim.
         to: Continuation ``to`` value, sent back verbatim.
     """
 
-    __slots__ = ("from_", "pagination", "rows", "stamps", "to")
+    __slots__ = ("from_", "levels", "messages", "pagination", "stamps", "to")
 
     def __init__(
         self,
-        rows: Sequence[Row],
-        stamps: Sequence[int] | None = None,
+        stamps: tuple[int, ...],
+        levels: tuple[str, ...],
+        messages: tuple[str, ...],
         *,
         pagination: str | None = None,
         from_: str | None = None,
         to: str | None = None,
     ) -> None:
-        self.rows = rows
-        self.stamps = tuple(map(_STAMP_OF_ROW, rows)) if stamps is None else stamps
+        self.stamps = stamps
+        self.levels = levels
+        self.messages = messages
         self.pagination = pagination
         self.from_ = from_
         self.to = to
+
+    @classmethod
+    def of_lines(
+        cls,
+        lines: Sequence[Row],
+        *,
+        pagination: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> LogBatch:
+        """The batch of lines (``LogLine`` objects or plain rows) already checked."""
+        stamps, levels, messages = zip(*lines, strict=True) if lines else ((), (), ())
+        return cls(stamps, levels, messages, pagination=pagination, from_=from_, to=to)
 
     @classmethod
     def of_page(cls, page: LogBatch | LogPage) -> LogBatch:
         """The batch of a page whose lines are already ``LogLine`` objects (or ``page``)."""
         if isinstance(page, LogBatch):
             return page
-        return cls(page.lines, pagination=page.pagination, from_=page.from_, to=page.to)
+        return cls.of_lines(page.lines, pagination=page.pagination, from_=page.from_, to=page.to)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.stamps)
 
     def line(self, index: int) -> LogLine:
         """The line at ``index``, made now."""
-        return _new_tuple(LogLine, self.rows[index])
+        return _new_tuple(LogLine, (self.stamps[index], self.levels[index], self.messages[index]))
 
-    def run(self, begin: int, end: int) -> Iterator[Row]:
-        """An iterator over rows ``begin`` to ``end``.
+    def run(self, begin: int, end: int) -> tuple[Iterator[Row], Iterator[int]]:
+        """The rows ``begin`` to ``end``, and how far a reader of them got.
 
-        ``operator.length_hint`` of it tells how many rows it has left, so how far a
-        reader got.
+        Returns:
+            An iterator over the rows, and the iterator over their timestamps that it
+            draws on first: ``operator.length_hint`` of that one tells how many rows are
+            left. (``zip`` hands out one tuple it reuses when nobody keeps it, so a row
+            costs no allocation of its own.)
         """
-        return iter(self.rows[begin:end])
+        left = iter(self.stamps[begin:end])
+        # Not strict: LogStream.close() ends a run by emptying ``left`` alone.
+        rows = zip(left, self.levels[begin:end], self.messages[begin:end], strict=False)
+        return rows, left
 
     @staticmethod
     def take(rows: Iterator[Row]) -> Iterator[LogLine]:
@@ -272,7 +291,7 @@ class LogBatch:
 
     def all_lines(self) -> tuple[LogLine, ...]:
         """Every line, made now."""
-        return tuple(map(_new_tuple, repeat(LogLine), self.rows))
+        return tuple(self.take(zip(self.stamps, self.levels, self.messages, strict=True)))
 
     def page(self) -> LogPage:
         """The public :class:`LogPage`: every line made, continuation values as sent."""
@@ -288,8 +307,10 @@ class LogBatch:
         A row is equal (and hashed alike) to the ``LogLine`` it would become, which is
         what the follow window counts.
         """
+        levels, messages = islice(self.levels, begin, end), islice(self.messages, begin, end)
+        rows = zip(islice(self.stamps, begin, end), levels, messages, strict=True)
         recent = map(start_ms.__le__, islice(self.stamps, begin, end))
-        return compress(islice(self.rows, begin, end), recent)
+        return compress(rows, recent)
 
 
 @attrs.frozen

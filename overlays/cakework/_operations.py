@@ -378,32 +378,32 @@ def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
     )
 
 
-_ROW_LINE = itemgetter("timestamp", "level", "message")
-_STAMP, _LEVEL, _MESSAGE = itemgetter(0), itemgetter(1), itemgetter(2)
+_STAMPS, _LEVELS, _MESSAGES = itemgetter("timestamp"), itemgetter("level"), itemgetter("message")
 
 
-def _log_rows(value: object) -> tuple[tuple[m.Row, ...], tuple[int, ...]] | None:
-    """A page's lines as checked field tuples, with their timestamps; ``None`` if any is off.
+def _log_columns(value: object) -> tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """A page's lines as checked columns: timestamps, levels, messages; ``None`` if any is off.
 
-    Per line only C code runs: ``itemgetter`` takes the three fields of each object (an
-    item that is no object, or lacks one, raises); then each column is checked at once:
+    Per line only C code runs: ``itemgetter`` takes one field of each object (an item
+    that is no object, or lacks the field, raises); then each column is checked at once:
     ``str.join`` takes strings only, the timestamps' types are counted (``type(x) is
     int``: a JSON ``true`` is no timestamp) and their smallest and largest are held
     against the spec's range.
     """
     items = _list(value, "lines")
     try:
-        rows = tuple(map(_ROW_LINE, items))
-        "".join(map(_LEVEL, rows))
-        "".join(map(_MESSAGE, rows))
+        stamps = tuple(map(_STAMPS, items))
+        levels = tuple(map(_LEVELS, items))
+        messages = tuple(map(_MESSAGES, items))
+        "".join(levels)
+        "".join(messages)
     except (KeyError, TypeError):
         return None
-    stamps = tuple(map(_STAMP, rows))
     if tuple(map(type, stamps)).count(int) != len(stamps):
         return None
     if stamps and (min(stamps) < m.MIN_TIMESTAMP_MS or max(stamps) > m.MAX_TIMESTAMP_MS):
         return None
-    return rows, stamps
+    return stamps, levels, messages
 
 
 def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBatch:
@@ -417,12 +417,11 @@ def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBat
         pagination = _opt(_str, data, "pagination")
         from_ = _opt(_str, data, "from")
         to = _opt(_str, data, "to")
-    checked = _log_rows(value)
-    if checked is None:
+    columns = _log_columns(value)
+    if columns is None:
         lines = _log_lines_one_by_one(_list(value, "lines"))
-        return m.LogBatch(lines, pagination=pagination, from_=from_, to=to)
-    rows, stamps = checked
-    return m.LogBatch(rows, stamps, pagination=pagination, from_=from_, to=to)
+        return m.LogBatch.of_lines(lines, pagination=pagination, from_=from_, to=to)
+    return m.LogBatch(*columns, pagination=pagination, from_=from_, to=to)
 
 
 def _log_lines(value: object) -> tuple[m.LogLine, ...]:

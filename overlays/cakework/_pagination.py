@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import operator
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -57,7 +57,7 @@ FOLLOW_SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=5.0, jitter=0.2)
 It restarts at the first delay whenever new lines arrive."""
 
 _KeyT: TypeAlias = tuple[int, str, str]
-_EMPTY = LogBatch((), ())
+_EMPTY = LogBatch((), (), ())
 
 
 def format_log_time(value: datetime | str | None) -> str | None:
@@ -170,7 +170,7 @@ class LogCursor:
         current = self.request
         if current is None:
             raise PaginationError(f"the cursor stopped ({self.stop_reason}); it cannot advance")
-        reason = self._rules.check(page.pagination, empty=not LogBatch.of_page(page).rows)
+        reason = self._rules.check(page.pagination, empty=len(LogBatch.of_page(page)) == 0)
         if reason is not None or not page.pagination:
             logger.debug("log pagination stops: %s", reason)
             self.request = None
@@ -365,9 +365,11 @@ class LogStream:
         self._index = 0
         # The fast path hands out rows _index to _run_end of the batch with no
         # bookkeeping per line: _run iterates over those rows (shared by pop() and
-        # run()), and _sync() brings _index up to it and accounts for the lines from
-        # _synced on (window, max_items). _run_end is -1 while there is no run.
+        # run()), _run_left tells how many of them are left, and _sync() brings _index
+        # up to it and accounts for the lines from _synced on (window, max_items).
+        # _run_end is -1 while there is no run.
         self._run: Iterator[Any] = iter(())
+        self._run_left: Iterator[Any] = iter(())
         self._run_end = -1
         self._synced = 0
         self._head: LogLine | None = None
@@ -389,8 +391,15 @@ class LogStream:
     # -- pure part ------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the stream now; buffered lines are dropped."""
+        """Stop the stream now; buffered lines are dropped.
+
+        Also for a reader in the middle of :meth:`run`: the run it holds ends with the
+        next step, so ``close()`` inside a ``for`` loop ends that loop.
+        """
         self._sync()
+        # The rows of a run are drawn from _run_left first: once it is empty, every
+        # iterator over the run (a reader's included) is exhausted.
+        deque(self._run_left, maxlen=0)
         self._closed = True
         self._open_fast_path()
         self.finished = True
@@ -433,17 +442,18 @@ class LogStream:
     def _open_fast_path(self) -> None:
         """Let pop() hand out the rest of the page as is, unless lines need checking."""
         if self._dedupe or self._closed or self._head is not None:
-            self._run, self._run_end = iter(()), -1
+            self._run, self._run_left, self._run_end = iter(()), iter(()), -1
             return
         end = len(self._batch)
         if self._remaining is not None:
             end = min(end, self._index + self._remaining)
-        self._run, self._run_end = self._batch.run(self._index, end), end
+        self._run, self._run_left = self._batch.run(self._index, end)
+        self._run_end = end
 
     def _sync(self) -> None:
         """Account for the lines the fast path handed out: max_items and the window."""
         if self._run_end >= 0:
-            self._index = self._run_end - operator.length_hint(self._run)
+            self._index = self._run_end - operator.length_hint(self._run_left)
         start, end = self._synced, self._index
         if end > start:
             if self._remaining is not None:

@@ -114,6 +114,32 @@ async def test_follow_can_be_closed_by_the_caller(make_harness: MakeHarness) -> 
     assert (await h.call(h.c.vms.get(vm.id))).state == "started"
 
 
+@pytest.mark.parametrize("follow", [False, True], ids=["read", "follow"])
+async def test_close_inside_the_loop_ends_it_in_the_middle_of_a_page(
+    make_harness: MakeHarness, follow: bool
+) -> None:
+    # The first page holds 500 lines, which go out with no check per line; close()
+    # after the 10th must still end the loop there, not at the end of the page.
+    h = make_harness(timings=DENSE)
+    vm_id, truth = await dense_vm(h)
+    iterator = h.c.vms.logs(vm_id, batch=500, follow=follow)
+    got: list[LogLine] = []
+    if isinstance(h.client, AsyncCakework):
+        async for line in iterator:
+            got.append(line)
+            if len(got) == 10:
+                iterator.close()
+    else:
+        for line in iterator:
+            got.append(line)
+            if len(got) == 10:
+                iterator.close()
+    assert got == truth[:10]
+    requests = h.emu.request_count()
+    assert await h.collect(iterator) == []
+    assert h.emu.request_count() == requests
+
+
 async def test_follow_build_logs_until_the_build_finishes(make_harness: MakeHarness) -> None:
     h = make_harness(timings=Timings(build_step=7.0))
     dockerfile = "FROM python:3.11-slim\n" + "".join(f"RUN echo {i}\n" for i in range(12))
