@@ -66,7 +66,7 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
         "get": lambda: [client.sync_get(c.rounds, c.calls), client.async_get(c.rounds, c.calls)],
         "logs": lambda: [
             *client.sync_logs(c.log_rounds, c.log_lines, c.log_batch),
-            client.async_logs(c.log_rounds, c.log_lines, c.log_batch),
+            *client.async_logs(c.log_rounds, c.log_lines, c.log_batch),
         ],
         "gather": lambda: [
             client.gather(rounds, width)

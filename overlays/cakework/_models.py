@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 from typing import NamedTuple, TypeAlias
 
 import attrs
@@ -299,7 +299,7 @@ class LogBatch:
 
     def newest(self, begin: int, end: int) -> int:
         """The largest ``timestamp_ms`` among rows ``begin`` to ``end`` (not empty)."""
-        return max(islice(self.stamps, begin, end))
+        return max(self.stamps[begin:end])
 
     def keys_since(self, start_ms: int, begin: int, end: int) -> Iterator[Row]:
         """The rows ``begin`` to ``end`` from ``start_ms`` on.
@@ -307,10 +307,9 @@ class LogBatch:
         A row is equal (and hashed alike) to the ``LogLine`` it would become, which is
         what the follow window counts.
         """
-        levels, messages = islice(self.levels, begin, end), islice(self.messages, begin, end)
-        rows = zip(islice(self.stamps, begin, end), levels, messages, strict=True)
-        recent = map(start_ms.__le__, islice(self.stamps, begin, end))
-        return compress(rows, recent)
+        stamps = self.stamps[begin:end]
+        rows = zip(stamps, self.levels[begin:end], self.messages[begin:end], strict=True)
+        return compress(rows, map(start_ms.__le__, stamps))
 
 
 @attrs.frozen

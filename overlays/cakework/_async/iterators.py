@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 from .._flow import AsyncRunner
 from .._models import VM, LogLine
-from .._pagination import LogPosition, LogStream, Source
+from .._pagination import LogPosition, LogStream, Source, items_async
 
 T = TypeVar("T")
 
@@ -24,23 +24,8 @@ class AsyncPager(Generic[T]):
         self._pump = pump
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self._items()
-
-    async def _items(self) -> AsyncIterator[T]:
-        # What ``async for`` runs: the source's runs of items that need no check go out
-        # one C-level step each; the rest (page ends, follow polls) as in __anext__.
-        # The position lives in the source, so breaking off and iterating again (or
-        # mixing with __anext__) continues exactly where the last item was handed out.
-        source = self._source
-        while True:
-            # The blocking twin (unasync) could say "yield from"; this line serves both.
-            for item in source.run():  # noqa: RUF100, UP028
-                yield item
-            popped = source.pop()
-            if popped is not None:
-                yield popped
-            elif not await self._pump(source.fill()):
-                return
+        # Items that need no check go out one C-level step each (see items_async).
+        return items_async(self._source, self._pump)
 
     async def __anext__(self) -> T:
         while True:

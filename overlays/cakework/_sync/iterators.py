@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from .._flow import Runner
 from .._models import VM, LogLine
-from .._pagination import LogPosition, LogStream, Source
+from .._pagination import LogPosition, LogStream, Source, items_sync
 
 T = TypeVar("T")
 
@@ -26,23 +26,8 @@ class Pager(Generic[T]):
         self._pump = pump
 
     def __iter__(self) -> Iterator[T]:
-        return self._items()
-
-    def _items(self) -> Iterator[T]:
-        # What ``for`` runs: the source's runs of items that need no check go out
-        # one C-level step each; the rest (page ends, follow polls) as in __next__.
-        # The position lives in the source, so breaking off and iterating again (or
-        # mixing with __next__) continues exactly where the last item was handed out.
-        source = self._source
-        while True:
-            # The blocking twin (unasync) could say "yield from"; this line serves both.
-            for item in source.run():  # noqa: RUF100, UP028
-                yield item
-            popped = source.pop()
-            if popped is not None:
-                yield popped
-            elif not self._pump(source.fill()):
-                return
+        # Items that need no check go out one C-level step each (see items_sync).
+        return items_sync(self._source, self._pump)
 
     def __next__(self) -> T:
         while True:
