@@ -33,7 +33,7 @@ class Config:
     log_lines: int = 100_000
     log_batch: int = 1000
     # A round of 10,000 costs ten of 1,000: the wider fan-out gets fewer rounds.
-    gather_rounds: tuple[int, ...] = (15, 5)
+    gather_rounds: tuple[int, ...] = (31, 7)
     gather_widths: tuple[int, ...] = (1_000, 10_000)
     import_runs: int = 10
     emulator_seconds: float = 5.0

@@ -14,7 +14,7 @@ import json
 import statistics
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
-from itertools import islice, repeat
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -126,6 +126,8 @@ def raw_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
         count = 0
         for line in page["lines"]:
             count += bool(line["message"])
+            if count == batch:  # the end-of-step check of ours (see our_log_pages)
+                break
         yield count
         params = _next_params(page, batch)
 
@@ -152,6 +154,8 @@ def floor_log_pages(http: httpx.Client, batch: int) -> Iterator[int]:
         count = 0
         for line in map(_new_tuple, repeat(LogLine), zip(stamps, levels, messages, strict=True)):
             count += bool(line.message)
+            if count == batch:  # the end-of-step check of ours (see our_log_pages)
+                break
         yield count
         params = _next_params(page, batch)
 
@@ -164,17 +168,25 @@ async def araw_log_pages(http: httpx.AsyncClient, batch: int) -> AsyncIterator[i
         count = 0
         for line in page["lines"]:
             count += bool(line["message"])
+            if count == batch:  # the end-of-step check of ours (see our_log_pages)
+                break
         yield count
         params = _next_params(page, batch)
 
 
 def our_log_pages(ours: Cakework, batch: int) -> Iterator[int]:
-    """``Cakework.vms.logs``, ``batch`` lines per step (one page fetched in each)."""
+    """``Cakework.vms.logs``, ``batch`` lines per step (one page fetched in each).
+
+    A line stream has no pages, so each step ends after ``batch`` lines; every other
+    reader here runs the same check per line, so all loops do the same work per line.
+    """
     lines = iter(ours.vms.logs(VM_ID, batch=batch))
     while True:
         count = 0
-        for line in islice(lines, batch):
+        for line in lines:
             count += bool(line.message)
+            if count == batch:
+                break
         if not count:
             return
         yield count
@@ -211,6 +223,8 @@ async def afloor_log_pages(http: httpx.AsyncClient, batch: int) -> AsyncIterator
         rows = zip(stamps, levels, messages, strict=True)
         async for line in _Lines(map(_new_tuple, repeat(LogLine), rows)):
             count += bool(line.message)
+            if count == batch:  # the end-of-step check of ours (see our_log_pages)
+                break
         yield count
         params = _next_params(page, batch)
 
@@ -391,6 +405,9 @@ def async_logs(rounds: int, lines: int, batch: int = 1000) -> list[Row]:
 
             spread = await lockstep_async(lambda: aour_log_pages(ours, batch), baseline, rounds)
             floor = await lockstep_async(lambda: afloor_log_pages(raw, batch), baseline, rounds)
+            over_floor = await lockstep_async(
+                lambda: aour_log_pages(ours, batch), lambda: afloor_log_pages(raw, batch), rounds
+            )
         note = f"each line's message read; {_LOCKSTEP_NOTE}; {rounds} rounds"
         return [
             ratio_row(
@@ -405,8 +422,16 @@ def async_logs(rounds: int, lines: int, batch: int = 1000) -> list[Row]:
                 f"async floor: {lines:,} lines, raw + one `LogLine` per line by `async for`",
                 floor,
                 "what handing out a typed object per line through the cheapest async"
-                " iterator costs at the least (no check, no paging logic): a per-line"
-                " `async for` alone costs more than a 1.3x goal allows",
+                " iterator costs at the least (no check, no paging logic): the 1.3x goal"
+                " above less this is all the room a per-line async client has",
+            ),
+            ratio_row(
+                f"{lines:,} log lines via `AsyncCakework.vms.logs` against the async floor",
+                over_floor,
+                unit=millis,
+                goal=1.1,
+                direction="at_most",
+                note=f"what checks, paging and requests add to the floor; {note}",
             ),
         ]
 
