@@ -8,6 +8,7 @@ one-line-at-a-time version it replaces, on inputs hypothesis picks.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import pickle
 import random
@@ -18,13 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cakework import LogIterator
+from cakework import AsyncLogIterator, LogIterator
 from cakework._flow import Flow
 from cakework._models import LogBatch, LogLine, LogPage
 from cakework._operations import _log_lines, _log_lines_one_by_one
 from cakework._pagination import LogRequest, LogStream, _Window
 
-from ._fakes import EPOCH_MS, SimClock, drive, value_flow
+from ._fakes import EPOCH_MS, SimClock, adrive, drive, value_flow
 
 _LINES = st.lists(
     st.builds(
@@ -190,3 +191,70 @@ def test_breaking_off_and_resuming_hands_out_each_line_once(
     got += list(it)
     limit = len(lines) if max_items is None else min(max_items, len(lines))
     assert got == lines[:limit]
+
+
+async def _take_async(it: AsyncLogIterator, stop: int) -> list[LogLine]:
+    got: list[LogLine] = []
+    if stop:
+        async for line in it:
+            got.append(line)
+            if len(got) == stop:
+                break
+    return got
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    count=st.integers(0, 160),
+    stops=st.lists(st.integers(0, 40), max_size=6),
+    max_items=st.none() | st.integers(0, 170),
+)
+def test_async_for_broken_off_and_resumed_hands_out_each_line_once(
+    count: int, stops: list[int], max_items: int | None
+) -> None:
+    # The asyncio driver (a coroutine step per line) against the same rule as for loops.
+    lines = [LogLine(EPOCH_MS + i // 3, "info", f"line {i}") for i in range(count)]
+    clock = SimClock()
+    it = AsyncLogIterator(
+        _stream(_pages(lines, 50), max_items=max_items), lambda flow: adrive(flow, clock)
+    )
+
+    async def read() -> list[LogLine]:
+        got: list[LogLine] = []
+        for stop in stops:
+            got += await _take_async(it, stop)
+            nxt = await anext(it, None)
+            if nxt is not None:
+                got.append(nxt)
+        return got + [line async for line in it]
+
+    limit = len(lines) if max_items is None else min(max_items, len(lines))
+    assert asyncio.run(read()) == lines[:limit]
+
+
+@settings(max_examples=60, deadline=None)
+@given(count=st.integers(1, 160), at=st.integers(1, 160), kind=st.sampled_from(["sync", "async"]))
+def test_close_in_a_loop_ends_it_after_that_line(count: int, at: int, kind: str) -> None:
+    lines = [LogLine(EPOCH_MS + i, "info", f"line {i}") for i in range(count)]
+    clock = SimClock()
+    stream = _stream(_pages(lines, 50))
+    got: list[LogLine] = []
+    if kind == "sync":
+        it = LogIterator(stream, lambda flow: drive(flow, clock))
+        for line in it:
+            got.append(line)
+            if len(got) == at:
+                it.close()
+        assert list(it) == []
+    else:
+        ait = AsyncLogIterator(stream, lambda flow: adrive(flow, clock))
+
+        async def read() -> None:
+            async for line in ait:
+                got.append(line)
+                if len(got) == at:
+                    ait.close()
+            assert [line async for line in ait] == []
+
+        asyncio.run(read())
+    assert got == lines[: min(at, count)]
