@@ -13,7 +13,7 @@ import asyncio
 import json
 import statistics
 import tracemalloc
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -27,14 +27,12 @@ from .harness import (
     Row,
     Spread,
     clock,
-    interleave,
     interleave_async,
     lockstep,
     lockstep_async,
     micros,
     millis,
     ratio_row,
-    timed,
 )
 
 BASE_URL = "http://bench.invalid/v1"
@@ -272,24 +270,66 @@ def _async_pair(
     return ours, raw
 
 
+_CALLS_PER_STEP = 5
+
+
+def _per_call(spread: Spread, calls: int) -> Spread:
+    return Spread(
+        tuple(figure / calls for figure in spread.ours),
+        tuple(figure / calls for figure in spread.baseline),
+    )
+
+
+def _steps(call: Callable[[], object], calls: int) -> Callable[[], Iterator[None]]:
+    """One run of ``calls`` calls for :func:`lockstep`, a few calls per step."""
+
+    def run() -> Iterator[None]:
+        for done in range(0, calls, _CALLS_PER_STEP):
+            for _ in range(min(_CALLS_PER_STEP, calls - done)):
+                call()
+            yield None
+
+    return run
+
+
+def _steps_async(
+    call: Callable[[], Awaitable[object]], calls: int
+) -> Callable[[], AsyncIterator[None]]:
+    """:func:`_steps` for coroutines."""
+
+    async def run() -> AsyncIterator[None]:
+        for done in range(0, calls, _CALLS_PER_STEP):
+            for _ in range(min(_CALLS_PER_STEP, calls - done)):
+                await call()
+            yield None
+
+    return run
+
+
+_GET_NOTE = "per call; calls interleaved, {step} of each side in turn; {rounds} rounds of {calls}"
+
+
 def sync_get(rounds: int, calls: int) -> Row:
     """``Cakework.vms.get`` against ``httpx.Client.get`` + ``json.loads``."""
     ours, raw = _sync_pair(vm_handler)
+
+    def mine() -> object:
+        return ours.vms.get(VM_ID)
+
+    def theirs() -> object:
+        return json.loads(raw.get(f"/vm/{VM_ID}").content)
+
     with ours, raw:
-        ours.vms.get(VM_ID)  # both warm
-        json.loads(raw.get(f"/vm/{VM_ID}").content)
-        spread = interleave(
-            timed(lambda: ours.vms.get(VM_ID), calls),
-            timed(lambda: json.loads(raw.get(f"/vm/{VM_ID}").content), calls),
-            rounds,
-        )
+        mine()  # both warm
+        theirs()
+        spread = lockstep(_steps(mine, calls), _steps(theirs, calls), rounds)
     return ratio_row(
         "`Cakework.vms.get`, MockTransport",
-        spread,
+        _per_call(spread, calls),
         unit=micros,
         goal=1.10,
         direction="at_most",
-        note=f"per call; {rounds} rounds of {calls} calls",
+        note=_GET_NOTE.format(step=_CALLS_PER_STEP, rounds=rounds, calls=calls),
     )
 
 
@@ -298,30 +338,26 @@ def async_get(rounds: int, calls: int) -> Row:
 
     async def run() -> Row:
         ours, raw = _async_pair(vm_handler)
+
+        async def mine() -> object:
+            return await ours.vms.get(VM_ID)
+
+        async def theirs() -> object:
+            return json.loads((await raw.get(f"/vm/{VM_ID}")).content)
+
         async with ours, raw:
-
-            async def mine() -> float:
-                started = clock()
-                for _ in range(calls):
-                    await ours.vms.get(VM_ID)
-                return (clock() - started) / calls
-
-            async def theirs() -> float:
-                started = clock()
-                for _ in range(calls):
-                    json.loads((await raw.get(f"/vm/{VM_ID}")).content)
-                return (clock() - started) / calls
-
             await mine()
             await theirs()
-            spread = await interleave_async(mine, theirs, rounds)
+            spread = await lockstep_async(
+                _steps_async(mine, calls), _steps_async(theirs, calls), rounds
+            )
         return ratio_row(
             "`AsyncCakework.vms.get`, MockTransport",
-            spread,
+            _per_call(spread, calls),
             unit=micros,
             goal=1.10,
             direction="at_most",
-            note=f"per call; {rounds} rounds of {calls} calls",
+            note=_GET_NOTE.format(step=_CALLS_PER_STEP, rounds=rounds, calls=calls),
         )
 
     return asyncio.run(run())

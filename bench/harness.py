@@ -204,18 +204,6 @@ busy machine wall-clock rounds of the same code differ by 3x, CPU-time rounds by
 """
 
 
-def timed(call: Callable[[], object], count: int) -> Callable[[], float]:
-    """A batch: ``count`` calls of ``call``; returns the CPU seconds per call."""
-
-    def batch() -> float:
-        started = clock()
-        for _ in range(count):
-            call()
-        return (clock() - started) / count
-
-    return batch
-
-
 def ratio_row(
     metric: str,
     spread: Spread,
