@@ -35,7 +35,7 @@ class Config:
     # A round of 10,000 costs ten of 1,000: the wider fan-out gets fewer rounds.
     gather_rounds: tuple[int, ...] = (31, 7)
     gather_widths: tuple[int, ...] = (1_000, 10_000)
-    import_runs: int = 10
+    import_runs: int = 21
     emulator_seconds: float = 5.0
     vm_cycles: int = 10_000
     memory_lines: tuple[int, int] = (10_000, 100_000)
