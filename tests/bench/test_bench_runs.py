@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 
 from bench.__main__ import QUICK, benchmarks, main
-from bench.client import LogPages, _sync_pair, floor_log_pages, our_log_pages, raw_log_pages
+from bench.client import (
+    LogPages,
+    _async_pair,
+    _sync_pair,
+    afloor_log_pages,
+    aour_log_pages,
+    araw_log_pages,
+    floor_log_pages,
+    our_log_pages,
+    raw_log_pages,
+)
 from bench.harness import Row, table
 
 
@@ -55,3 +67,33 @@ def test_log_rows_compare_the_same_requests() -> None:
         assert sum(floor_log_pages(raw, 1000)) == 2_500
     assert len(mine) == 3
     assert mine == theirs == seen
+
+
+def test_async_log_rows_compare_the_same_requests() -> None:
+    pages = LogPages(2_500, 1000)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return pages.handler(request)
+
+    async def lines(reader: AsyncIterator[int]) -> int:
+        return sum([count async for count in reader])
+
+    async def run() -> list[list[str]]:
+        ours, raw = _async_pair(handler)
+        requests: list[list[str]] = []
+        async with ours, raw:
+            for reader in (
+                aour_log_pages(ours, 1000),
+                araw_log_pages(raw, 1000),
+                afloor_log_pages(raw, 1000),
+            ):
+                assert await lines(reader) == 2_500
+                requests.append(list(seen))
+                seen.clear()
+        return requests
+
+    mine, theirs, floor = asyncio.run(run())
+    assert len(mine) == 3
+    assert mine == theirs == floor
