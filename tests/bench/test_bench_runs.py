@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -49,14 +49,22 @@ def test_table_lists_each_row_once() -> None:
     assert len(lines) == 4
 
 
-def test_log_rows_compare_the_same_requests() -> None:
-    # Like for like: raw paging sends exactly the queries the client sends.
-    pages = LogPages(2_500, 1000)
+def _recording(
+    pages: LogPages,
+) -> tuple[Callable[[httpx.Request], httpx.Response], list[str]]:
+    """``pages.handler``, and the list of the URLs it is asked for."""
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(str(request.url))
         return pages.handler(request)
+
+    return handler, seen
+
+
+def test_log_rows_compare_the_same_requests() -> None:
+    # Like for like: raw paging sends exactly the queries the client sends.
+    handler, seen = _recording(LogPages(2_500, 1000))
 
     ours, raw = _sync_pair(handler)
     with ours, raw:
@@ -70,12 +78,7 @@ def test_log_rows_compare_the_same_requests() -> None:
 
 
 def test_async_log_rows_compare_the_same_requests() -> None:
-    pages = LogPages(2_500, 1000)
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        return pages.handler(request)
+    handler, seen = _recording(LogPages(2_500, 1000))
 
     async def lines(reader: AsyncIterator[int]) -> int:
         return sum([count async for count in reader])

@@ -60,6 +60,22 @@ class Harness:
             return [item async for item in iterator]
         return list(iterator)
 
+    async def collect_closing(self, iterator: Any, after: int) -> list[Any]:
+        """What a loop over ``iterator`` gets when it calls ``iterator.close()`` inside,
+        right after the ``after``-th item."""
+        got: list[Any] = []
+        if isinstance(self.client, AsyncCakework):
+            async for item in iterator:
+                got.append(item)
+                if len(got) == after:
+                    iterator.close()
+        else:
+            for item in iterator:
+                got.append(item)
+                if len(got) == after:
+                    iterator.close()
+        return got
+
     async def image(self) -> str:
         image = await self.call(self.c.images.import_image(image_uri=ECR_URI, password="pw"))
         return str(image.image_id)

@@ -96,17 +96,7 @@ async def test_follow_can_be_closed_by_the_caller(make_harness: MakeHarness) -> 
     h = make_harness(timings=Timings(boot=1.0, log_interval=0.5))
     vm = await h.call(h.c.vms.start(image_id=await h.image()))
     iterator = h.c.vms.logs(vm.id, follow=True)
-    got: list[LogLine] = []
-    if isinstance(h.client, AsyncCakework):
-        async for line in iterator:
-            got.append(line)
-            if len(got) == 10:
-                iterator.close()
-    else:
-        for line in iterator:
-            got.append(line)
-            if len(got) == 10:
-                iterator.close()
+    got = await h.collect_closing(iterator, after=10)
     assert len(got) == 10
     requests = h.emu.request_count()
     assert await h.collect(iterator) == []
@@ -123,17 +113,7 @@ async def test_close_inside_the_loop_ends_it_in_the_middle_of_a_page(
     h = make_harness(timings=DENSE)
     vm_id, truth = await dense_vm(h)
     iterator = h.c.vms.logs(vm_id, batch=500, follow=follow)
-    got: list[LogLine] = []
-    if isinstance(h.client, AsyncCakework):
-        async for line in iterator:
-            got.append(line)
-            if len(got) == 10:
-                iterator.close()
-    else:
-        for line in iterator:
-            got.append(line)
-            if len(got) == 10:
-                iterator.close()
+    got = await h.collect_closing(iterator, after=10)
     assert got == truth[:10]
     requests = h.emu.request_count()
     assert await h.collect(iterator) == []
