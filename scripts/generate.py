@@ -1,7 +1,11 @@
-"""Regenerate generated/cakework_api from openapi.yaml, or check that it is up to date.
+"""Regenerate generated/ from openapi.yaml, or check that it is up to date.
 
-    python scripts/generate.py          # rewrite generated/cakework_api
+    python scripts/generate.py          # rewrite generated/cakework_api and generated/cakework_spec
     python scripts/generate.py --check  # regenerate into a temp dir and compare (drift check)
+
+``cakework_api`` is openapi-python-client's low-level client; ``cakework_spec`` is the
+overlay's spec-derived layer (``scripts/generate_overlay.py``: models, argument checks,
+method parameters and docs of the public client).
 
 The generator and the ruff its post-hooks run are pinned in pyproject.toml (`generate`
 extra); both come from this interpreter's environment, never from whatever is on PATH.
@@ -24,6 +28,7 @@ SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yml"
 TARGET = ROOT / "generated" / "cakework_api"
 PACKAGE = "cakework_api"
+OVERLAY_TARGET = ROOT / "generated" / "cakework_spec"
 
 
 def generate_into(out_dir: Path) -> Path:
@@ -61,7 +66,7 @@ def generate_into(out_dir: Path) -> Path:
     return package_dir
 
 
-def tree_diff(expected: Path, actual: Path) -> list[str]:
+def tree_diff(expected: Path, actual: Path, package: str = PACKAGE) -> list[str]:
     """Return human-readable differences between two folders (empty when identical)."""
     problems: list[str] = []
 
@@ -78,7 +83,7 @@ def tree_diff(expected: Path, actual: Path) -> list[str]:
                 diff = difflib.unified_diff(
                     right.read_text().splitlines(),
                     left.read_text().splitlines(),
-                    f"generated/{PACKAGE}/{rel / name}",
+                    f"generated/{package}/{rel / name}",
                     "fresh",
                     lineterm="",
                     n=1,
@@ -97,25 +102,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from generate_overlay import generate_into as generate_overlay_into
+
     with tempfile.TemporaryDirectory(prefix="cakework-gen-") as tmp:
         fresh = generate_into(Path(tmp))
+        overlay_dir = Path(tmp) / "overlay"
+        overlay_dir.mkdir()
+        fresh_overlay = generate_overlay_into(overlay_dir)
+        pairs = ((fresh, TARGET, PACKAGE), (fresh_overlay, OVERLAY_TARGET, OVERLAY_TARGET.name))
         if args.check:
-            if not TARGET.exists():
-                print(f"drift check: {TARGET} is missing. Run `make generate` and commit it.")
-                return 1
-            problems = tree_diff(fresh, TARGET)
+            problems: list[str] = []
+            for new, target, package in pairs:
+                if not target.exists():
+                    problems.append(f"{target.relative_to(ROOT)} is missing")
+                else:
+                    problems += tree_diff(new, target, package)
             if problems:
                 print("drift check FAILED: generated/ does not match openapi.yaml.")
                 print("\n".join(problems))
                 print("\nRun `make generate` and commit generated/ (never edit it by hand).")
                 return 1
-            print("drift check: generated/cakework_api matches openapi.yaml")
+            print("drift check: generated/cakework_api and generated/cakework_spec match openapi.yaml")
             return 0
-        if TARGET.exists():
-            shutil.rmtree(TARGET)
-        TARGET.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(fresh, TARGET)
-        print(f"generated {TARGET.relative_to(ROOT)}")
+        for new, target, _ in pairs:
+            if target.exists():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(new, target)
+            for cache in target.rglob("__pycache__"):
+                shutil.rmtree(cache)
+            print(f"generated {target.relative_to(ROOT)}")
     return 0
 
 

@@ -1,11 +1,13 @@
 """The typed models the high-level client returns.
 
-They are small frozen attrs classes (``LogLine``, made as a reader hands it out, is a
-named tuple), built straight from the JSON by the parsers of ``_operations``, with what the
-wire format leaves awkward fixed once: timestamps become
-timezone-aware datetimes, optional fields are ``None`` rather than ``UNSET``, and state
-and status values stay plain strings so a value added by the service never breaks an
-older client (``api-ground-truth.md``: "unknown values must not crash").
+The response models (``Image``, ``Build``, ``VM``, ``CachedVM``, ``VMPage``) are the
+msgspec Structs generated from openapi.yaml (``cakework_spec.models``): one decode makes
+and checks them, timestamps are timezone-aware UTC datetimes, optional fields are ``None``
+rather than ``UNSET``, and state and status values stay plain strings so a value added by
+the service never breaks an older client (``api-ground-truth.md``: "unknown values must
+not crash"). What is written here is what the spec cannot say: the log line as a named
+tuple read a page at a time (:class:`LogLine`, :class:`LogBatch`, :class:`LogPage`), and
+:class:`BuildFile`, which hides its content from reprs.
 """
 
 from __future__ import annotations
@@ -17,12 +19,29 @@ from itertools import compress, repeat
 from typing import NamedTuple, TypeAlias
 
 import attrs
+from cakework_spec.models import KNOWN_VM_STATE, VM, Build, CachedVM, Image
+from cakework_spec.models import VMList as VMPage
 
-BUILD_TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
-"""Build statuses after which nothing changes. Any other value means "still running"."""
+from ._behaviour import BUILD_TERMINAL_STATUSES
 
-VM_STATES = ("created", "started", "stopped", "destroyed")
-"""The VM states the API documents, in lifecycle order."""
+__all__ = [
+    "BUILD_TERMINAL_STATUSES",
+    "VM",
+    "VM_STATES",
+    "Build",
+    "BuildFile",
+    "CachedVM",
+    "Image",
+    "LogBatch",
+    "LogLine",
+    "LogPage",
+    "VMPage",
+    "datetime_from_ms",
+    "parse_timestamp",
+]
+
+VM_STATES = KNOWN_VM_STATE
+"""The VM states the API documents (``KnownVMState``), in lifecycle order."""
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -67,23 +86,10 @@ def _fast_timestamp(value: str) -> datetime | None:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-MIN_TIMESTAMP_MS = -30610224000000
-"""Epoch milliseconds of 1000-01-01T00:00:00Z: ``LogLine.timestamp.minimum`` in the spec."""
-MAX_TIMESTAMP_MS = 32503679999999
-"""Epoch milliseconds of 2999-12-31T23:59:59.999Z: ``LogLine.timestamp.maximum``, the years
-of every other time of the API (a follow poll sends a line's time back as ``from``)."""
-
 
 def datetime_from_ms(ms: int) -> datetime:
     """Turn Unix epoch milliseconds into an aware UTC datetime (exact to the millisecond)."""
     return _EPOCH + timedelta(milliseconds=ms)
-
-
-@attrs.frozen
-class Image:
-    """An image VMs can be started from."""
-
-    image_id: str
 
 
 @attrs.frozen
@@ -93,67 +99,6 @@ class BuildFile:
     dir: str
     name: str
     content: str = attrs.field(repr=lambda c: f"<{len(c)} chars>")
-
-
-@attrs.frozen
-class Build:
-    """An image build.
-
-    Attributes:
-        build_id: Id of the build.
-        status: ``created`` while running, then ``succeeded`` or ``failed``; any other
-            value is kept as sent and means "still running".
-        image_id: Id of the built image, once the build has succeeded.
-        created_at: When the build was created (aware).
-        updated_at: When the build last changed (aware).
-    """
-
-    build_id: str
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    image_id: str | None = None
-
-    @property
-    def is_terminal(self) -> bool:
-        """True once the build has succeeded or failed."""
-        return self.status in BUILD_TERMINAL_STATUSES
-
-
-@attrs.frozen
-class VM:
-    """A virtual machine (one-time or cached), as ``getVM``/``listVMs``/``startVM`` return it.
-
-    ``state`` is ``created``, ``started``, ``stopped`` or ``destroyed``, or any value a newer
-    service sends, kept as a string.
-    """
-
-    id: str
-    hostname: str
-    cpu: int
-    memory: int
-    image_id: str
-    state: str
-    created_at: datetime
-    updated_at: datetime
-    port: int | None = None
-    volume_gb: int | None = None
-
-
-@attrs.frozen
-class CachedVM:
-    """A cached VM as ``cacheVM`` returns it: ``id`` and ``hostname``, the rest when sent."""
-
-    id: str
-    hostname: str
-    cpu: int | None = None
-    memory: int | None = None
-    image_id: str | None = None
-    state: str | None = None
-    port: int | None = None
-    disk_size: int | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
 class LogLine(NamedTuple):
@@ -310,11 +255,3 @@ class LogBatch:
         stamps = self.stamps[begin:end]
         rows = zip(stamps, self.levels[begin:end], self.messages[begin:end], strict=True)
         return compress(rows, map(start_ms.__le__, stamps))
-
-
-@attrs.frozen
-class VMPage:
-    """One page of ``listVMs``."""
-
-    vms: tuple[VM, ...]
-    pagination: str | None = None

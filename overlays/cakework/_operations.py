@@ -1,21 +1,24 @@
 """The operation table: the one hand-written module that imports ``cakework_api``.
 
-Each API operation is one :class:`Operation` row in :data:`OPERATIONS`, keyed by its
-operationId in ``openapi.yaml``:
+Each API operation of ``openapi.yaml`` is one :class:`Operation` row in
+:data:`OPERATIONS`, keyed by its operationId. The rows are made from the generated
+``cakework_spec.operations`` (so a new operation has a row with no line written here);
+what this module adds is behaviour the spec cannot state:
 
-* ``retry`` -- which failures may be resent (read by ``_retry``);
-* ``build`` -- checked parameters -> ``httpx.Client.build_request`` kwargs with a URL
-  relative to the base URL, made by the generated endpoint module's ``_get_kwargs``;
-* ``parse`` -- a 2xx ``httpx.Response`` -> our ``_models`` value, read straight from the
-  JSON with our own type checks (any exception it raises becomes
-  ``ResponseValidationError`` in the request flow);
+* ``retry`` -- which failures may be resent (read by ``_retry``): GETs and the POSTs in
+  :data:`STATE_TRANSITIONS` are safe to resend, any other POST creates something;
 * ``done_if_conflict_on_retry`` -- a 409 on a retried attempt means an earlier attempt
-  already did it.
+  already did it (:data:`DONE_IF_CONFLICT_ON_RETRY`);
+* ``build`` -- checked arguments -> ``httpx.Client.build_request`` kwargs with a URL
+  relative to the base URL, made by the generated endpoint module's ``_get_kwargs``;
+* ``parse`` -- a success -> the result: one msgspec decode into the generated model
+  (any exception it raises becomes ``ResponseValidationError`` in the request flow),
+  then, for a log page, the columns a reader takes (:data:`_RESULTS`).
 
-Arguments reach the builders already checked (``_validate``, ``_params``); the only
-check left here is that a JSON body can be encoded, since it is made here. The
-generated request models and endpoint modules are imported here and nowhere else, on
-the first request that needs them, so that ``import cakework`` does not load them.
+Arguments reach the builders already checked (``_validate``); the only check left here is
+that a JSON body can be encoded, since it is made here. The generated request models and
+endpoint modules are imported here and nowhere else, on the first request that needs
+them, so that ``import cakework`` does not load them.
 """
 
 from __future__ import annotations
@@ -23,30 +26,37 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
-import json
 from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
+from operator import attrgetter
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import httpx
+import msgspec
+from cakework_spec import models as spec_models
+from cakework_spec.operations import OPERATIONS as SPECS
+from cakework_spec.operations import OperationSpec
 
 from . import _models as m
-from ._charset import strict_text
-from ._config import ClientConfig, Secret
-from ._pagination import LogRequest, VMListRequest
-from ._params import VMSpec
+from ._charset import DEFAULT_CHARSET, declared_charset, strict_text
+from ._config import ClientConfig
 from ._validate import encodable
 from ._version import __version__
 
 if TYPE_CHECKING:
     from cakework_api.client import AuthenticatedClient
 
-T = TypeVar("T")
-
 USER_AGENT: Final = f"cakework-python/{__version__}"
 API_KEY_HEADER: Final = "X-Api-Key"
+
+STATE_TRANSITIONS: Final = frozenset({"stopVM", "startCachedVM", "stopCachedVM", "destroyCachedVM"})
+"""POSTs that move an existing resource to another state: resending one cannot make a
+second VM. Every other POST creates something that costs money when duplicated."""
+
+DONE_IF_CONFLICT_ON_RETRY: Final = frozenset({"stopVM", "stopCachedVM", "destroyCachedVM"})
+"""A 409 answering a retry of these means an earlier attempt did it (api-ground-truth: 409
+means "already stopped"). Not startCachedVM: its 409 may also mean "destroyed"."""
 
 
 class Retry(enum.Enum):
@@ -59,6 +69,13 @@ class Retry(enum.Enum):
     reached the server, or on 429."""
 
 
+def retry_class(spec: OperationSpec) -> Retry:
+    """The retry class of an operation: see :data:`STATE_TRANSITIONS`."""
+    if spec.method == "GET" or spec.operation_id in STATE_TRANSITIONS:
+        return Retry.SAFE
+    return Retry.CREATING
+
+
 @attrs.frozen
 class Operation:
     """One row of the operation table.
@@ -69,9 +86,10 @@ class Operation:
         module: The generated endpoint module (``cakework_api.api.<tag>.<name>``), or
             its dotted name to import it on first use.
         parse: A 2xx response -> the result.
-        builder: Checked parameters -> ``build_request`` kwargs, when they are more
-            than path parameters (it calls ``module._get_kwargs``).
+        builder: Checked path values and arguments -> ``build_request`` kwargs (by
+            default :func:`build_request` with the row's spec).
         done_if_conflict_on_retry: A 409 answering a retried attempt means success.
+        spec: The generated facts of the operation.
     """
 
     operation_id: str
@@ -80,13 +98,14 @@ class Operation:
     parse: Callable[[httpx.Response], Any] = attrs.field(repr=False)
     builder: Callable[..., dict[str, Any]] | None = attrs.field(default=None, repr=False)
     done_if_conflict_on_retry: bool = False
+    spec: OperationSpec | None = attrs.field(default=None, repr=False)
 
     @property
     def module(self) -> ModuleType:
         """The endpoint module, imported on first use.
 
-        The table names most modules by their dotted name, so that ``import cakework``
-        does not load the generated package; it loads with the first request.
+        The table names modules by their dotted name, so that ``import cakework`` does
+        not load the generated package; it loads with the first request.
         """
         module = self._module
         if isinstance(module, str):
@@ -94,16 +113,16 @@ class Operation:
             object.__setattr__(self, "_module", module)
         return module
 
-    def build(self, *args: Any) -> dict[str, Any]:
-        """``build_request`` kwargs (URL relative to the base) for checked ``args``.
-
-        Path parameters go straight to the endpoint module's ``_get_kwargs``; an
-        operation with a body or query parameters has a ``builder`` that makes them.
-        """
+    def build(
+        self, path: Sequence[str] = (), params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``build_request`` kwargs (URL relative to the base) for checked arguments."""
         if self.builder is not None:
-            return self.builder(*args)
-        kwargs: dict[str, Any] = self.module._get_kwargs(*args)
-        return kwargs
+            return self.builder(path, params or {})
+        if self.spec is None or not (self.spec.query or self.spec.body is not None):
+            kwargs: dict[str, Any] = self.module._get_kwargs(*path)
+            return kwargs
+        return build_request(self.spec, self.module, path, params or {})
 
 
 def build_generated_client(
@@ -161,13 +180,8 @@ def prepare(
     return request
 
 
-# -- builders: checked parameters -> generated _get_kwargs --------------------------------
+# -- building: checked arguments -> generated _get_kwargs ---------------------------------
 # The generated package is imported by the first request, not by ``import cakework``.
-
-
-def _endpoint(operation_id: str) -> Callable[..., dict[str, Any]]:
-    make: Callable[..., dict[str, Any]] = OPERATIONS[operation_id].module._get_kwargs
-    return make
 
 
 @functools.cache
@@ -177,288 +191,107 @@ def _wire() -> ModuleType:
     return models
 
 
-@functools.cache
-def _unset() -> Any:
-    from cakework_api.types import UNSET
-
-    return UNSET
-
-
-def _or_unset(value: Any) -> Any:
-    return _unset() if value is None else value
-
-
-def _with_body(make: Callable[..., dict[str, Any]], body: Any) -> dict[str, Any]:
-    kwargs = make(body=body)
-    encodable(kwargs.get("json"), "body")
-    return kwargs
+def _to_wire(value: Any) -> Any:
+    """A checked argument as JSON-ready data (a ``BuildFile`` becomes its dict)."""
+    if isinstance(value, m.BuildFile):
+        return {"dir": value.dir, "name": value.name, "content": value.content}
+    if isinstance(value, Mapping):
+        return {key: _to_wire(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_wire(item) for item in value]
+    return value
 
 
-def _env(env_vars: Mapping[str, str] | None) -> Any:
-    if env_vars is None:
-        return _unset()
-    model = _wire().EnvVars()
-    model.additional_properties = dict(env_vars)
-    return model
-
-
-def _log_params(request: LogRequest) -> dict[str, Any]:
-    return {
-        "query": _or_unset(request.query),
-        "batch": _or_unset(request.batch),
-        "order": _unset() if request.order is None else _wire().LogOrder(request.order),
-        "pagination": _or_unset(request.pagination),
-        "from_": _or_unset(request.from_),
-        "to": _or_unset(request.to),
-    }
-
-
-def _build_import_image(image_uri: str, password: str) -> dict[str, Any]:
-    body = _wire().ImportImageRequest(image_uri=image_uri, password=Secret(password))
-    return _with_body(_endpoint("importImage"), body)
-
-
-def _build_from_files(dockerfile: str, files: Sequence[m.BuildFile]) -> dict[str, Any]:
-    body = _wire().BuildFromFilesRequest(
-        dockerfile=dockerfile,
-        files=[_wire().BuildFile(dir_=f.dir, name=f.name, content=f.content) for f in files],
-    )
-    return _with_body(_endpoint("buildImageFromFiles"), body)
-
-
-def _build_from_github(
-    dockerfile: str, repository: str, branch: str, token: str, dockerignore: str | None
+def build_request(
+    spec: OperationSpec, module: ModuleType, path: Sequence[str], params: Mapping[str, Any]
 ) -> dict[str, Any]:
-    body = _wire().BuildFromGithubRequest(
-        dockerfile=dockerfile,
-        repository=repository,
-        branch=branch,
-        token=Secret(token),
-        dockerignore=_or_unset(dockerignore),
-    )
-    return _with_body(_endpoint("buildImageFromGithub"), body)
+    """``_get_kwargs`` of the endpoint module for checked path values and arguments.
+
+    Query arguments go as keywords (an enum as the generated enum); body arguments go
+    by their wire names through the generated request model's ``from_dict``, so the
+    body is exactly what the generated client would send. Arguments left out are not
+    sent at all.
+    """
+    kwargs: dict[str, Any] = {}
+    for param in spec.query:
+        value = params.get(param.name)
+        if value is not None:
+            enum_name = spec.enums.get(param.name)
+            kwargs[param.name] = getattr(_wire(), enum_name)(value) if enum_name else value
+    if spec.body is None:
+        result: dict[str, Any] = module._get_kwargs(*path, **kwargs)
+        return result
+    body = {
+        field.wire: _to_wire(params[field.name])
+        for field in spec.body
+        if params.get(field.name) is not None
+    }
+    model = getattr(_wire(), spec.body_model or "")
+    result = module._get_kwargs(*path, body=model.from_dict(body), **kwargs)
+    encodable(result.get("json"), "body")
+    return result
 
 
-def _build_start_vm(spec: VMSpec) -> dict[str, Any]:
-    body = _wire().StartVMRequest(
-        image_id=spec.image_id,
-        cpu=_or_unset(spec.cpu),
-        memory=_or_unset(spec.memory),
-        port=_or_unset(spec.port),
-        env_vars=_env(spec.env_vars),
-        volume_gb=_or_unset(spec.disk_gb),
-    )
-    return _with_body(_endpoint("startVM"), body)
+# -- parsing: one msgspec decode into the generated model ---------------------------------
 
 
-def _build_cache_vm(spec: VMSpec) -> dict[str, Any]:
-    body = _wire().CacheVMRequest(
-        image_id=spec.image_id,
-        cpu=_or_unset(spec.cpu),
-        memory=_or_unset(spec.memory),
-        port=_or_unset(spec.port),
-        env_vars=_env(spec.env_vars),
-        disk_size=_or_unset(spec.disk_gb),
-    )
-    return _with_body(_endpoint("cacheVM"), body)
+@functools.cache
+def _decoder(model: type[Any]) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(model)
 
 
-def _build_list_vms(request: VMListRequest) -> dict[str, Any]:
-    return _endpoint("listVMs")(
-        image_id=_or_unset(request.image_id),
-        status=_unset() if request.status is None else _wire().KnownVMState(request.status),
-        pagination=_or_unset(request.pagination),
-    )
-
-
-def _build_build_logs(build_id: str, request: LogRequest) -> dict[str, Any]:
-    return _endpoint("getBuildLogs")(build_id, **_log_params(request))
-
-
-def _build_vm_logs(vm_id: str, request: LogRequest) -> dict[str, Any]:
-    return _endpoint("getVMLogs")(vm_id, **_log_params(request))
-
-
-# -- parsers: JSON -> our models, each field type-checked once ----------------------------
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    # Only the documented 200 carries the body; another 2xx has none we could read.
-    if response.status_code != 200:
-        raise TypeError(f"expected a 200 body, got status {response.status_code}")
+def _body(response: httpx.Response) -> bytes | str:
+    """The body for the decoder: its bytes when UTF-8 (msgspec checks them), else text."""
+    if declared_charset(response).lower().replace("_", "-") in {DEFAULT_CHARSET, "utf8"}:
+        return response.content
     # Decoded by the declared charset (a bad one is a ValueError, so a
     # ResponseValidationError), not guessed from the bytes as response.json() would.
-    return _object(json.loads(strict_text(response)), "body")
+    return strict_text(response)
 
 
-def _object(value: object, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise TypeError(f"{name}: expected an object, got {type(value).__name__}")
-    return value
+_STAMPS, _LEVELS, _MESSAGES = attrgetter("timestamp"), attrgetter("level"), attrgetter("message")
 
 
-def _str(value: object, name: str) -> str:
-    if type(value) is not str:
-        raise TypeError(f"{name}: expected a string, got {type(value).__name__}")
-    return value
+def _columns(lines: Sequence[Any]) -> tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]:
+    """A page's decoded lines as three columns (C code only, nothing kept per line)."""
+    return tuple(map(_STAMPS, lines)), tuple(map(_LEVELS, lines)), tuple(map(_MESSAGES, lines))
 
 
-def _int(value: object, name: str) -> int:
-    if type(value) is not int:
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _list(value: object, name: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise TypeError(f"{name}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _opt(check: Callable[[object, str], T], data: Mapping[str, Any], key: str) -> T | None:
-    value = data.get(key)
-    return None if value is None else check(value, key)
-
-
-def _epoch_ms(value: object, name: str) -> int:
-    # The spec's range (years 1000-2999): past year 9999 no datetime could even hold it.
-    # Refused here, not later when LogLine.timestamp, a follow or a cursor reads it.
-    ms = _int(value, name)
-    if not m.MIN_TIMESTAMP_MS <= ms <= m.MAX_TIMESTAMP_MS:
-        raise ValueError(f"{name}: {ms} ms is outside the years 1000-2999")
-    return ms
-
-
-def _time(value: object, name: str) -> Any:
-    return m.parse_timestamp(_str(value, name))
-
-
-def _image(data: Mapping[str, Any]) -> m.Image:
-    return m.Image(image_id=_str(data["imageId"], "imageId"))
-
-
-def _build(data: Mapping[str, Any]) -> m.Build:
-    return m.Build(
-        build_id=_str(data["buildId"], "buildId"),
-        status=_str(data["status"], "status"),
-        created_at=_time(data["createdAt"], "createdAt"),
-        updated_at=_time(data["updatedAt"], "updatedAt"),
-        image_id=_opt(_str, data, "imageId"),
+def _log_batch(page: spec_models.LogPage) -> m.LogBatch:
+    """A decoded log page as the batch a reader takes in (``_models.LogBatch``)."""
+    return m.LogBatch(
+        *_columns(page.lines), pagination=page.pagination, from_=page.from_, to=page.to
     )
 
 
-def _vm(value: object) -> m.VM:
-    data = _object(value, "vm")
-    return m.VM(
-        id=_str(data["id"], "id"),
-        hostname=_str(data["hostname"], "hostname"),
-        cpu=_int(data["cpu"], "cpu"),
-        memory=_int(data["memory"], "memory"),
-        image_id=_str(data["imageId"], "imageId"),
-        state=_str(data["state"], "state"),
-        created_at=_time(data["createdAt"], "createdAt"),
-        updated_at=_time(data["updatedAt"], "updatedAt"),
-        port=_opt(_int, data, "port"),
-        volume_gb=_opt(_int, data, "volumeGB"),
-    )
+def _log_lines(page: spec_models.CachedVMLogs) -> tuple[m.LogLine, ...]:
+    """Every line of a decoded log, as ``LogLine`` named tuples."""
+    return m.LogBatch(*_columns(page.lines)).all_lines()
 
 
-def _cached_vm(data: Mapping[str, Any]) -> m.CachedVM:
-    return m.CachedVM(
-        id=_str(data["id"], "id"),
-        hostname=_str(data["hostname"], "hostname"),
-        cpu=_opt(_int, data, "cpu"),
-        memory=_opt(_int, data, "memory"),
-        image_id=_opt(_str, data, "imageId"),
-        state=_opt(_str, data, "state"),
-        port=_opt(_int, data, "port"),
-        disk_size=_opt(_int, data, "diskSize"),
-        created_at=_opt(_time, data, "createdAt"),
-        updated_at=_opt(_time, data, "updatedAt"),
-    )
+_RESULTS: Final[Mapping[type[Any], Callable[[Any], Any]]] = {
+    spec_models.LogPage: _log_batch,
+    spec_models.CachedVMLogs: _log_lines,
+}
+"""Response model -> what a call returns instead: log lines are read as columns and
+handed out as ``LogLine`` named tuples (``_models``); any other model is returned as is."""
 
 
-_STAMPS, _LEVELS, _MESSAGES = itemgetter("timestamp"), itemgetter("level"), itemgetter("message")
+def parser(spec: OperationSpec) -> Callable[[httpx.Response], Any]:
+    """The parser of an operation's success: decode once, then :data:`_RESULTS`."""
+    model = spec.response
+    if model is None:
+        return no_body
+    decoder = _decoder(model)
+    status = spec.status
+    convert = _RESULTS.get(model)
 
-
-def _log_columns(value: object) -> tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]] | None:
-    """A page's lines as checked columns: timestamps, levels, messages; ``None`` if any is off.
-
-    Per line only C code runs: ``itemgetter`` takes one field of each object (an item
-    that is no object, or lacks the field, raises); then each column is checked at once:
-    ``str.join`` takes strings only, the timestamps' types are counted (``type(x) is
-    int``: a JSON ``true`` is no timestamp) and their smallest and largest are held
-    against the spec's range.
-    """
-    items = _list(value, "lines")
-    try:
-        stamps = tuple(map(_STAMPS, items))
-        levels = tuple(map(_LEVELS, items))
-        messages = tuple(map(_MESSAGES, items))
-        "".join(levels)
-        "".join(messages)
-    except (KeyError, TypeError):
-        return None
-    if tuple(map(type, stamps)).count(int) != len(stamps):
-        return None
-    if stamps and (min(stamps) < m.MIN_TIMESTAMP_MS or max(stamps) > m.MAX_TIMESTAMP_MS):
-        return None
-    return stamps, levels, messages
-
-
-def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBatch:
-    """The lines of a page (and the continuation values of ``data``) as a checked batch.
-
-    A page the fast check refuses is gone through line by line, which locates and words
-    the error (:func:`_log_lines_one_by_one`).
-    """
-    pagination = from_ = to = None
-    if data is not None:
-        pagination = _opt(_str, data, "pagination")
-        from_ = _opt(_str, data, "from")
-        to = _opt(_str, data, "to")
-    columns = _log_columns(value)
-    if columns is None:
-        lines = _log_lines_one_by_one(_list(value, "lines"))
-        return m.LogBatch.of_lines(lines, pagination=pagination, from_=from_, to=to)
-    return m.LogBatch(*columns, pagination=pagination, from_=from_, to=to)
-
-
-def _log_lines(value: object) -> tuple[m.LogLine, ...]:
-    """A page of lines, checked as :func:`_log_batch` checks them, every line made."""
-    return _log_batch(value).all_lines()
-
-
-def _log_lines_one_by_one(items: list[Any]) -> tuple[m.LogLine, ...]:
-    lines = []
-    for item in items:
-        data = _object(item, "lines[]")
-        lines.append(
-            m.LogLine(
-                timestamp_ms=_epoch_ms(data["timestamp"], "timestamp"),
-                level=_str(data["level"], "level"),
-                message=_str(data["message"], "message"),
-            )
-        )
-    return tuple(lines)
-
-
-def _log_page(data: Mapping[str, Any]) -> m.LogBatch:
-    return _log_batch(data["lines"], data)
-
-
-def _vm_page(data: Mapping[str, Any]) -> m.VMPage:
-    return m.VMPage(
-        vms=tuple(_vm(vm) for vm in _list(data["vms"], "vms")),
-        pagination=_opt(_str, data, "pagination"),
-    )
-
-
-def parses(convert: Callable[[dict[str, Any]], T]) -> Callable[[httpx.Response], T]:
-    """A parser for a documented 200 JSON body: decode once, then ``convert``."""
-
-    def parse(response: httpx.Response) -> T:
-        return convert(_json(response))
+    def parse(response: httpx.Response) -> Any:
+        # Only the documented status carries the body; another 2xx has none we could read.
+        if response.status_code != status:
+            raise TypeError(f"expected a {status} body, got status {response.status_code}")
+        value = decoder.decode(_body(response))
+        return value if convert is None else convert(value)
 
     return parse
 
@@ -468,87 +301,15 @@ def no_body(response: httpx.Response) -> None:
     return None
 
 
-_ROWS: tuple[Operation, ...] = (
-    Operation(
-        "importImage",
-        Retry.CREATING,
-        "cakework_api.api.images.import_image",
-        parses(_image),
-        _build_import_image,
-    ),
-    Operation(
-        "buildImageFromFiles",
-        Retry.CREATING,
-        "cakework_api.api.images.build_image_from_files",
-        parses(_build),
-        _build_from_files,
-    ),
-    Operation(
-        "buildImageFromGithub",
-        Retry.CREATING,
-        "cakework_api.api.images.build_image_from_github",
-        parses(_build),
-        _build_from_github,
-    ),
-    Operation("getBuild", Retry.SAFE, "cakework_api.api.images.get_build", parses(_build)),
-    Operation(
-        "getBuildLogs",
-        Retry.SAFE,
-        "cakework_api.api.images.get_build_logs",
-        parses(_log_page),
-        _build_build_logs,
-    ),
-    Operation(
-        "startVM", Retry.CREATING, "cakework_api.api.v_ms.start_vm", parses(_vm), _build_start_vm
-    ),
-    Operation(
-        "stopVM",
-        Retry.SAFE,
-        "cakework_api.api.v_ms.stop_vm",
-        no_body,
-        done_if_conflict_on_retry=True,
-    ),
-    Operation("getVM", Retry.SAFE, "cakework_api.api.v_ms.get_vm", parses(_vm)),
-    Operation(
-        "listVMs", Retry.SAFE, "cakework_api.api.v_ms.list_v_ms", parses(_vm_page), _build_list_vms
-    ),
-    Operation(
-        "getVMLogs",
-        Retry.SAFE,
-        "cakework_api.api.v_ms.get_vm_logs",
-        parses(_log_page),
-        _build_vm_logs,
-    ),
-    Operation(
-        "cacheVM",
-        Retry.CREATING,
-        "cakework_api.api.cached_v_ms.cache_vm",
-        parses(_cached_vm),
-        _build_cache_vm,
-    ),
-    # A 409 on a retried start may also mean "destroyed", which is no success.
-    Operation("startCachedVM", Retry.SAFE, "cakework_api.api.cached_v_ms.start_cached_vm", no_body),
-    Operation(
-        "stopCachedVM",
-        Retry.SAFE,
-        "cakework_api.api.cached_v_ms.stop_cached_vm",
-        no_body,
-        done_if_conflict_on_retry=True,
-    ),
-    Operation(
-        "destroyCachedVM",
-        Retry.SAFE,
-        "cakework_api.api.cached_v_ms.destroy_cached_vm",
-        no_body,
-        done_if_conflict_on_retry=True,
-    ),
-    Operation(
-        "getCachedVMLogs",
-        Retry.SAFE,
-        "cakework_api.api.cached_v_ms.get_cached_vm_logs",
-        parses(lambda data: _log_lines(data["lines"])),
-    ),
-)
-
-OPERATIONS: dict[str, Operation] = {row.operation_id: row for row in _ROWS}
+OPERATIONS: dict[str, Operation] = {
+    spec.operation_id: Operation(
+        spec.operation_id,
+        retry_class(spec),
+        spec.endpoint,
+        parser(spec),
+        done_if_conflict_on_retry=spec.operation_id in DONE_IF_CONFLICT_ON_RETRY,
+        spec=spec,
+    )
+    for spec in SPECS.values()
+}
 """operationId -> its row. Code and tests derive every per-operation list from it."""

@@ -95,6 +95,8 @@ class LogRequest:
         pagination: Continuation token from the previous page.
         from_: Start of the window (the previous page's ``from`` when continuing).
         to: End of the window (the previous page's ``to`` when continuing).
+        extra: Any other checked argument of the operation (one the spec added), as
+            ``(name, value)`` pairs; repeated on every page like ``query``.
     """
 
     query: str | None = None
@@ -103,9 +105,10 @@ class LogRequest:
     pagination: str | None = None
     from_: str | None = None
     to: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
 
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``Api.get_build_logs`` / ``Api.get_vm_logs``."""
+        """The operation's arguments by their Python names (``None``: not sent)."""
         return {
             "query": self.query,
             "batch": self.batch,
@@ -113,6 +116,7 @@ class LogRequest:
             "pagination": self.pagination,
             "from_": self.from_,
             "to": self.to,
+            **dict(self.extra),
         }
 
 
@@ -179,10 +183,8 @@ class LogCursor:
             return None
         # from/to go back exactly as received; the docs always send the three together,
         # and if a server leaves one out the window we asked for is kept.
-        self.request = LogRequest(
-            query=current.query,
-            batch=current.batch,
-            order=current.order,
+        self.request = attrs.evolve(
+            current,
             pagination=page.pagination,
             from_=page.from_ if page.from_ is not None else current.from_,
             to=page.to if page.to is not None else current.to,
@@ -654,10 +656,17 @@ class VMListRequest:
     image_id: str | None = None
     status: str | None = None
     pagination: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+    """Any other checked argument of listVMs (one the spec added), repeated on every page."""
 
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``Api.list_vms``."""
-        return {"image_id": self.image_id, "status": self.status, "pagination": self.pagination}
+        """The operation's arguments by their Python names (``None``: not sent)."""
+        return {
+            "image_id": self.image_id,
+            "status": self.status,
+            "pagination": self.pagination,
+            **dict(self.extra),
+        }
 
 
 class VMListCursor:
@@ -736,11 +745,14 @@ def open_log_stream(
     follow: bool,
     cursor: LogPosition | None,
     rng: random.Random,
+    extra: tuple[tuple[str, Any], ...] = (),
 ) -> LogStream:
-    """Check the arguments of ``build_logs``/``logs`` (once) and build the one log core."""
-    check.one_of("order", order, check.LOG_ORDERS)
-    check.int_in_range("batch", batch, check.BATCH_RANGE)
-    check.log_query(query)
+    """Check the arguments of ``build_logs``/``logs`` (once) and build the one log core.
+
+    ``query``, ``order``, ``batch`` and ``extra`` are checked by the spec's rules for
+    the log reads' parameters (``_params.LOG_OPERATION``).
+    """
+    check.params("getVMLogs", {"query": query, "order": order, "batch": batch, **dict(extra)})
     check.flag("follow", follow)
     if cursor is not None and not isinstance(cursor, LogPosition):
         raise InvalidParameterError("cursor", cursor, "a LogPosition (an iterator's .cursor)")
@@ -760,6 +772,7 @@ def open_log_stream(
             order=order,
             from_=format_log_time(since),
             to=format_log_time(until),
+            extra=extra,
         )
         offset = 0
     return LogStream(

@@ -1,22 +1,10 @@
-"""Typed dictionaries for the JSON shapes a method also accepts in place of a model."""
+"""Typed dictionaries for the JSON shapes a method also accepts in place of a model.
+
+Generated from openapi.yaml (``cakework_spec.params``); re-exported here for ``cakework``.
+"""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from cakework_spec.params import BuildFileParam
 
-
-class BuildFileParam(TypedDict):
-    """One file of a build context in the API's own JSON shape.
-
-    ``images.build_from_files(files=[...])`` accepts these as well as
-    :class:`~cakework.BuildFile` objects, so a body copied from the API docs works as is.
-
-    Attributes:
-        dir: Directory inside the build context; ``"."`` for the root.
-        name: File name, without directory.
-        content: The file's text.
-    """
-
-    dir: str
-    name: str
-    content: str
+__all__ = ["BuildFileParam"]

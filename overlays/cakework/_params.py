@@ -3,117 +3,92 @@
 A resource method turns its keyword arguments into one of these values with a
 ``checked`` constructor (which raises ``InvalidParameterError`` before anything is sent);
 every layer below -- flows, the pool, the operation table -- takes the value and trusts it.
-The log-read parameters travel as :class:`~cakework._pagination.LogRequest`, checked by
-:func:`log_request`.
+Which arguments there are and what each may be is openapi.yaml's (``cakework_spec``):
+an argument the spec gains travels here with no line changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
 from . import _validate as check
 from ._pagination import LogRequest, VMListRequest
 
+LOG_OPERATION = "getVMLogs"
+"""The log reads (build, VM, cached VM) take the arguments of this operation; getBuildLogs
+has the same (both use the spec's shared ``Log*`` parameters)."""
+
 
 @attrs.frozen
 class VMSpec:
-    """What a VM (one-time or cached) is made of.
+    """What a VM (one-time or cached) is made of: the checked arguments of startVM/cacheVM.
 
     Attributes:
         image_id: The image to run.
-        cpu: CPUs, 1-8 (``None``: server default).
-        memory: Memory in MB, 256-16384.
-        port: The internal port to open, 1-65535.
-        env_vars: Environment variables (read-only copy).
-        disk_gb: Persistent storage in GB, 1-500 (``volumeGB`` of startVM, ``diskSize``
-            of cacheVM).
+        fields: Every other argument given, by its Python name (read-only; left out of
+            the repr, as environment variables may hold secrets).
     """
 
     image_id: str
-    cpu: int | None = None
-    memory: int | None = None
-    port: int | None = None
-    env_vars: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    disk_gb: int | None = None
+    fields: Mapping[str, Any] = attrs.field(factory=lambda: MappingProxyType({}), repr=False)
 
     @classmethod
-    def checked(
-        cls,
-        *,
-        image_id: str,
-        cpu: int | None = None,
-        memory: int | None = None,
-        port: int | None = None,
-        env_vars: Mapping[str, str] | None = None,
-        disk_gb: int | None = None,
-        disk_name: str = "volume_gb",
-    ) -> VMSpec:
-        """Check every field and return the spec.
-
-        Args:
-            image_id: The image to run.
-            cpu: CPUs.
-            memory: Memory in MB.
-            port: The port to open.
-            env_vars: Environment variables.
-            disk_gb: Persistent storage in GB.
-            disk_name: The caller's name for ``disk_gb`` (``volume_gb`` or
-                ``disk_size``), for the error message.
+    def checked(cls, operation_id: str, params: Mapping[str, Any]) -> VMSpec:
+        """Check the arguments of ``operation_id`` (startVM or cacheVM) and return the spec.
 
         Raises:
-            InvalidParameterError: A field is invalid.
+            InvalidParameterError: An argument is invalid.
+            TypeError: An argument the operation does not have.
         """
-        env = check.env_vars(env_vars)
-        return cls(
-            image_id=check.ident("image_id", image_id),
-            cpu=check.int_in_range("cpu", cpu, check.CPU_RANGE),
-            memory=check.int_in_range("memory", memory, check.MEMORY_RANGE),
-            port=check.int_in_range("port", port, check.PORT_RANGE),
-            env_vars=None if env is None else MappingProxyType(dict(env)),
-            disk_gb=check.int_in_range(disk_name, disk_gb, check.DISK_RANGE),
-        )
+        checked = check.params(operation_id, params)
+        image_id = checked.pop("image_id")
+        return cls(image_id=image_id, fields=MappingProxyType(checked))
+
+    def params(self) -> dict[str, Any]:
+        """The arguments, ``image_id`` included, as the operation takes them."""
+        return {"image_id": self.image_id, **self.fields}
 
 
-def log_request(
-    *,
-    query: str | None = None,
-    batch: int | None = None,
-    order: str | None = None,
-    pagination: str | None = None,
-    from_: str | None = None,
-    to: str | None = None,
-) -> LogRequest:
+def log_request(operation_id: str, params: Mapping[str, Any]) -> LogRequest:
     """The checked parameters of one getBuildLogs/getVMLogs page.
 
     Raises:
-        InvalidParameterError: A value is of the wrong type, out of range or longer than
-            the documented limit (``query``, ``pagination``: 1024 characters; ``from_``,
-            ``to``: ISO 8601 with a zone, or the value a page returned).
+        InvalidParameterError: A value is of the wrong type, out of range, longer than
+            the documented limit or not of the documented shape.
     """
-    check.int_in_range("batch", batch, check.BATCH_RANGE)
+    checked = check.params(operation_id, params)
+    # from/to are checked by their pattern (above); a from_/to that is a datetime is
+    # the business of the readers (since/until), not of one page.
     return LogRequest(
-        query=check.log_query(query),  # an empty query value is a 400
-        batch=batch,
-        order=check.one_of("order", order, check.LOG_ORDERS),
-        pagination=check.cursor("pagination", pagination),
-        from_=check.window_bound("from_", from_),
-        to=check.window_bound("to", to),
+        query=checked.pop("query", None),
+        batch=checked.pop("batch", None),
+        order=checked.pop("order", None),
+        pagination=checked.pop("pagination", None),
+        from_=checked.pop("from_", None),
+        to=checked.pop("to", None),
+        extra=tuple(sorted(checked.items())),
     )
 
 
-def vm_list_request(
-    *, image_id: str | None = None, status: str | None = None, pagination: str | None = None
-) -> VMListRequest:
+def vm_list_request(params: Mapping[str, Any]) -> VMListRequest:
     """The checked parameters of one listVMs page.
 
     Raises:
         InvalidParameterError: A filter is invalid.
     """
+    checked = check.params("listVMs", params)
     return VMListRequest(
-        image_id=check.optional_resource_id("image_id", image_id),
-        status=check.vm_status(status),
-        pagination=check.cursor("pagination", pagination),
+        image_id=checked.pop("image_id", None),
+        status=checked.pop("status", None),
+        pagination=checked.pop("pagination", None),
+        extra=tuple(sorted(checked.items())),
     )
+
+
+def log_filters(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the arguments a log reader repeats on every page (``GetVMLogsFilters``)."""
+    return check.params(LOG_OPERATION, params)

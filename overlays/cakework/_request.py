@@ -29,7 +29,7 @@ import httpx
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._models import VM, Build, BuildFile, CachedVM, Image, LogBatch, LogLine, VMPage
+from ._models import VM, Build, CachedVM, LogBatch, LogLine, VMPage
 from ._operations import OPERATIONS, Retry, prepare
 from ._pagination import LogRequest, VMListRequest
 from ._params import VMSpec
@@ -406,10 +406,18 @@ class Api:
             client_headers=self._client_headers,
         )
 
-    def call(self, operation: str, *args: Any) -> Flow[Any]:
-        """The flow of ``operation`` (an operationId in the table) with ``args``."""
+    def call(
+        self, operation: str, path: Sequence[str] = (), params: Mapping[str, Any] | None = None
+    ) -> Flow[Any]:
+        """The flow of ``operation`` (an operationId in the table).
+
+        Args:
+            operation: The operationId.
+            path: The path values, checked.
+            params: The query and body arguments by their Python names, checked.
+        """
         row = OPERATIONS[operation]
-        request = prepare(self.config, row.build(*args), client_headers=self._client_headers)
+        request = prepare(self.config, row.build(path, params), client_headers=self._client_headers)
         return request_flow(
             ApiCall(operation, request, row.parse, self._secrets),
             max_retries=self.config.max_retries,
@@ -417,64 +425,42 @@ class Api:
             wall_clock=self._wall_clock,
         )
 
-    # images
-
-    def import_image(self, image_uri: str, password: str) -> Flow[Image]:
-        """``importImage``: import an image from AWS ECR."""
-        return self.call("importImage", image_uri, password)
-
-    def build_from_files(self, dockerfile: str, files: Sequence[BuildFile]) -> Flow[Build]:
-        """``buildImageFromFiles``: start a build from a Dockerfile and file contents."""
-        return self.call("buildImageFromFiles", dockerfile, files)
-
-    def build_from_github(
-        self,
-        dockerfile: str,
-        repository: str,
-        branch: str,
-        token: str,
-        dockerignore: str | None = None,
-    ) -> Flow[Build]:
-        """``buildImageFromGithub``: start a build from a GitHub repository."""
-        return self.call(
-            "buildImageFromGithub", dockerfile, repository, branch, token, dockerignore
-        )
+    # The operations the flows use (waits, readers, run, the pool); every operation is
+    # also reachable through ``call``.
 
     def get_build(self, build_id: str) -> Flow[Build]:
         """``getBuild``: one build's status."""
-        return self.call("getBuild", build_id)
+        return self.call("getBuild", (build_id,))
 
     def get_build_logs(self, build_id: str, request: LogRequest) -> Flow[LogBatch]:
         """``getBuildLogs``: one page of a build's logs."""
-        return self.call("getBuildLogs", build_id, request)
-
-    # VMs
+        return self.call("getBuildLogs", (build_id,), request.kwargs())
 
     def start_vm(self, spec: VMSpec) -> Flow[VM]:
         """``startVM``: create and boot a one-time VM."""
-        return self.call("startVM", spec)
+        return self.call("startVM", (), spec.params())
 
     def stop_vm(self, vm_id: str) -> Flow[None]:
         """``stopVM``: stop (and destroy) a one-time VM."""
-        return self.call("stopVM", vm_id)
+        return self.call("stopVM", (vm_id,))
 
     def get_vm(self, vm_id: str) -> Flow[VM]:
         """``getVM``: one VM."""
-        return self.call("getVM", vm_id)
+        return self.call("getVM", (vm_id,))
 
     def list_vms(self, request: VMListRequest) -> Flow[VMPage]:
         """``listVMs``: one page of the caller's VMs, optionally filtered."""
-        return self.call("listVMs", request)
+        return self.call("listVMs", (), request.kwargs())
 
     def get_vm_logs(self, vm_id: str, request: LogRequest) -> Flow[LogBatch]:
         """``getVMLogs``: one page of a VM's logs."""
-        return self.call("getVMLogs", vm_id, request)
+        return self.call("getVMLogs", (vm_id,), request.kwargs())
 
     # cached VMs
 
     def cache_vm(self, spec: VMSpec) -> Flow[CachedVM]:
         """``cacheVM``: create a cached VM (stopped until started)."""
-        return self.call("cacheVM", spec)
+        return self.call("cacheVM", (), spec.params())
 
     def start_cached_vm(self, id: str) -> Flow[None]:
         """``startCachedVM``: start a cached VM.
@@ -484,7 +470,7 @@ class Api:
         the start succeeded. A 409 may also mean "destroyed", which stays an error.
         """
         try:
-            yield from self.call("startCachedVM", id)
+            yield from self.call("startCachedVM", (id,))
         except ConflictError as conflict:
             if conflict.attempts < 2:
                 raise
@@ -498,12 +484,12 @@ class Api:
 
     def stop_cached_vm(self, id: str) -> Flow[None]:
         """``stopCachedVM``: stop a cached VM (it can be started again)."""
-        return self.call("stopCachedVM", id)
+        return self.call("stopCachedVM", (id,))
 
     def destroy_cached_vm(self, id: str) -> Flow[None]:
         """``destroyCachedVM``: destroy a cached VM for good."""
-        return self.call("destroyCachedVM", id)
+        return self.call("destroyCachedVM", (id,))
 
     def get_cached_vm_logs(self, id: str) -> Flow[tuple[LogLine, ...]]:
         """``getCachedVMLogs``: all log lines of a cached VM."""
-        return self.call("getCachedVMLogs", id)
+        return self.call("getCachedVMLogs", (id,))

@@ -1,66 +1,41 @@
 """Client-side argument checks, run before a request is built, so a bad value sends nothing.
 
-The ranges, lengths and patterns are the ones ``openapi.yaml`` declares (a test keeps the
-patterns here equal to the spec's); each failure is an ``InvalidParameterError`` naming the
-parameter, the value (never a secret's) and what is allowed.
+What a value may be (type, required, range, length, pattern, enum) is what openapi.yaml
+says: the rules are generated into ``cakework_spec.operations`` and applied here
+(:func:`arguments`, :func:`check_value`). What this module adds is behaviour the spec does not
+state: text must be encodable as UTF-8, secrets (:data:`SECRET_FIELDS`) never appear in
+a message, an id that travels in a URL path must be a plain path segment, and the
+datetimes ``since``/``until`` are checked as the strings they become. Each failure is an
+``InvalidParameterError`` naming the parameter, the value (never a secret's) and what is
+allowed.
 
-Ids travel as URL path segments. The spec's ``Id`` is 1 to :data:`MAX_ID_LENGTH` ASCII
-letters, digits, ``-`` and ``_``: such an id needs no percent-encoding, and ``.``, ``..``,
-``/``, ``?``, ``#`` or ``%`` can never let URL normalisation (by httpx, a proxy or the
-server) turn ``vms.stop("..")`` into a request to another endpoint.
-
-Query values go into the URL too; :data:`MAX_QUERY_LENGTH` and :data:`MAX_CURSOR_LENGTH`
-keep the longest URL the client can build under httpx's 65,536-character limit.
+Ids travel as URL path segments: besides the spec's ``Id`` rule, :func:`resource_id`
+refuses anything but unreserved URL characters other than ``.``, so ``.``, ``..``, ``/``,
+``?``, ``#`` or ``%`` can never let URL normalisation (by httpx, a proxy or the server)
+turn ``vms.stop("..")`` into a request to another endpoint, whatever the spec allows.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
+from cakework_spec.operations import OPERATIONS, SCHEMAS, OperationSpec, Param, Rule
+
+from ._config import mask
 from ._models import VM_STATES, BuildFile
-from ._param_types import BuildFileParam
 from .errors import InvalidParameterError
 
-CPU_RANGE: Final = (1, 8)
-MEMORY_RANGE: Final = (256, 16384)
-DISK_RANGE: Final = (1, 500)
-PORT_RANGE: Final = (1, 65535)
-BATCH_RANGE: Final = (50, 1000)
-LOG_ORDERS: Final = ("newest_first", "oldest_first")
+SECRET_FIELDS: Final = frozenset({"password", "token"})
+"""Body properties whose values are secrets: masked, and never shown in a message."""
 
-MAX_ID_LENGTH: Final = 128
-"""Longest id (build, VM, cached VM, image): ``Id.maxLength`` in the spec."""
-MAX_QUERY_LENGTH: Final = 1024
-"""Longest log ``query``: ``LogQuery.maxLength`` in the spec."""
-MAX_CURSOR_LENGTH: Final = 1024
-"""Longest ``pagination`` value: ``Cursor.maxLength`` in the spec (``from``/``to`` are
-bounded by their pattern)."""
-
-ID: Final = re.compile(r"[A-Za-z0-9_-]+")
-"""``Id.pattern`` of the spec (without anchors: used with ``fullmatch``)."""
-ID_ALLOWED: Final = f"1-{MAX_ID_LENGTH} characters of A-Z a-z 0-9 _ - (an id as the API issues it)"
-IMAGE_URI: Final = re.compile(
-    r"[0-9]{12}\.dkr\.ecr\.[a-z]{2}(?:-[a-z]+)+-[0-9]\.amazonaws\.com(?:\.cn)?/[a-z0-9]+(?"
-    r":[._/-][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?"
-)
-"""``ImportImageRequest.imageUri.pattern``: an AWS ECR image URI."""
-LOG_WINDOW_BOUND: Final = re.compile(
-    r"(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0["
-    r"1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13"
-    r"579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?"
-    r":\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5"
-    r"][0-9]:[0-5][0-9] UTC)"
-)
-"""``LogWindowBound.pattern``: ISO 8601 with a zone, or a ``from``/``to`` echoed by the API."""
-LOG_WINDOW_YEARS: Final = (1000, 2999)
-"""The years ``LOG_WINDOW_BOUND`` admits."""
-REPOSITORY: Final = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-"""``BuildFromGithubRequest.repository``: ``owner/name``."""
+_PATH_SEGMENT: Final = re.compile(r"[A-Za-z0-9_~-]+")
+"""RFC 3986 unreserved characters without ``.``: a path segment no normalisation changes."""
 
 
 def _shown(value: object) -> object:
@@ -68,6 +43,194 @@ def _shown(value: object) -> object:
     if isinstance(value, str) and len(value) > 80:
         return f"{value[:40]}...<{len(value)} characters>"
     return value
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def describe(rule: Rule) -> str:
+    """What ``rule`` allows, in words, for an error message."""
+    if rule.enum is not None:
+        return " or ".join(repr(v) for v in rule.enum)
+    if rule.kind == "integer" or rule.kind == "number":
+        what = "an integer" if rule.kind == "integer" else "a number"
+        if rule.minimum is not None and rule.maximum is not None:
+            return f"{what} from {rule.minimum} to {rule.maximum}"
+        if rule.minimum is not None:
+            return f"{what} >= {rule.minimum}"
+        if rule.maximum is not None:
+            return f"{what} <= {rule.maximum}"
+        return what
+    if rule.kind == "boolean":
+        return "True or False"
+    if rule.kind == "map":
+        inner = describe(rule.values) if rule.values is not None else "anything"
+        return f"a mapping of str to {'str' if inner == 'a string' else inner}"
+    if rule.kind == "array":
+        return f"a sequence of {rule.schema or 'items'}"
+    if rule.kind == "object":
+        return f"a {rule.schema or 'mapping'} mapping"
+    words = "a non-empty string" if rule.min_length else "a string"
+    if rule.max_length is not None:
+        words += f" of at most {rule.max_length} characters"
+    if rule.pattern is not None:
+        words += f" matching {rule.pattern}"
+    return words
+
+
+def check_value(name: str, rule: Rule, given: object, *, secret: bool = False) -> Any:
+    """Check ``given`` against ``rule``; return it (a mapping as a plain ``dict``).
+
+    Args:
+        name: The argument's name, for the message.
+        rule: What the spec allows.
+        given: The value.
+        secret: Never show the value.
+
+    Raises:
+        InvalidParameterError: ``given`` is not allowed.
+    """
+
+    def refuse(shown: object | None = None) -> InvalidParameterError:
+        if secret:
+            shown = "" if isinstance(given, str) else f"<{type(given).__name__}>"
+        elif shown is None:
+            shown = _shown(given)
+        return InvalidParameterError(name, shown, describe(rule))
+
+    kind = rule.kind
+    if kind == "string":
+        if not isinstance(given, str):
+            raise refuse()
+        if rule.min_length is not None and len(given) < rule.min_length:
+            raise refuse()
+        if rule.max_length is not None and len(given) > rule.max_length:
+            raise refuse()
+        if rule.pattern is not None and not _pattern(rule.pattern).search(given):
+            raise refuse()
+        if rule.enum is not None and given not in rule.enum:
+            raise refuse()
+        return utf8_text(name, given)
+    if kind == "integer" or kind == "number":
+        number = int if kind == "integer" else int | float
+        if isinstance(given, bool) or not isinstance(given, number):
+            raise refuse()
+        if kind == "number" and not math.isfinite(given):
+            raise refuse()
+        if rule.minimum is not None and given < rule.minimum:
+            raise refuse()
+        if rule.maximum is not None and given > rule.maximum:
+            raise refuse()
+        if rule.enum is not None and given not in rule.enum:
+            raise refuse()
+        return given
+    if kind == "boolean":
+        if not isinstance(given, bool):
+            raise refuse()
+        return given
+    if kind == "map":
+        # Values may be secrets themselves (environment variables): name the
+        # parameter, never its content.
+        if not isinstance(given, Mapping) or not all(isinstance(k, str) for k in given):
+            raise refuse("<mapping>")
+        checked = {}
+        for key, item in given.items():
+            utf8_text(name, key)
+            if rule.values is not None:
+                if rule.values.kind == "string" and not isinstance(item, str):
+                    raise refuse("<mapping>")
+                item = check_value(f"{name}[{key!r}]", rule.values, item, secret=True)
+            checked[key] = item
+        return checked
+    if kind == "array":
+        if isinstance(given, str | bytes | Mapping) or not isinstance(given, Sequence):
+            raise refuse(f"<{type(given).__name__}>")
+        if rule.min_length is not None and len(given) < rule.min_length:
+            raise refuse(f"<{len(given)} items>")
+        if rule.max_length is not None and len(given) > rule.max_length:
+            raise refuse(f"<{len(given)} items>")
+        if rule.items is None:
+            return list(given)
+        return [
+            check_value(f"{name}[{index}]", rule.items, item) for index, item in enumerate(given)
+        ]
+    if kind == "object":
+        if not isinstance(given, Mapping):
+            raise refuse(f"<{type(given).__name__}>")
+        wires = {field.wire for field in rule.fields}
+        if not set(given) <= wires or any(f.required and f.wire not in given for f in rule.fields):
+            raise refuse(f"<{type(given).__name__}>")
+        return {
+            f.wire: check_value(
+                f"{name}.{f.wire}", f.rule, given[f.wire], secret=f.wire in SECRET_FIELDS
+            )
+            for f in rule.fields
+            if f.wire in given
+        }
+    raise refuse()
+
+
+def param(param: Param, given: object) -> Any:
+    """Check one argument of an operation (``None``: left out, unless it is required)."""
+    if given is None:
+        if param.required:
+            raise InvalidParameterError(param.name, None, describe(param.rule))
+        return None
+    secret = param.wire in SECRET_FIELDS
+    checked = check_value(param.name, param.rule, given, secret=secret)
+    return mask(checked) if secret else checked
+
+
+def operation(operation_id: str) -> OperationSpec:
+    """The generated spec of an operation."""
+    return OPERATIONS[operation_id]
+
+
+def arguments(
+    operation_id: str, path: Sequence[str], given_params: Mapping[str, object]
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Check every argument of ``operation_id``: path values, then query and body values.
+
+    Returns:
+        The path values and the given (not ``None``) arguments, checked; secrets masked.
+
+    Raises:
+        InvalidParameterError: An argument is not allowed.
+        TypeError: ``params`` names an argument the operation does not have (as Python
+            says of an unexpected keyword).
+    """
+    spec = OPERATIONS[operation_id]
+    checked_path = tuple(
+        resource_id(p.name, given, p.rule) for p, given in zip(spec.path_params, path, strict=True)
+    )
+    return checked_path, params(operation_id, given_params)
+
+
+def params(operation_id: str, given_params: Mapping[str, object]) -> dict[str, Any]:
+    """Check the query and body arguments of ``operation_id``: see :func:`arguments`."""
+    spec = OPERATIONS[operation_id]
+    fields = spec.query + (spec.body or ())
+    by_name = {f.name: f for f in fields}
+    for key in given_params:
+        if key not in by_name:
+            raise TypeError(f"{spec.method_name}() got an unexpected keyword argument {key!r}")
+    checked: dict[str, Any] = {}
+    for field in fields:
+        result = param(field, given_params.get(field.name))
+        if result is not None:
+            checked[field.name] = result
+    return checked
+
+
+def argument(operation_id: str, name: str, given: object) -> Any:
+    """Check one query or body argument of ``operation_id`` by its Python name."""
+    spec = OPERATIONS[operation_id]
+    for field in spec.query + (spec.body or ()):
+        if field.name == name:
+            return param(field, given)
+    raise KeyError(f"{operation_id} has no argument {name!r}")
 
 
 def int_in_range(name: str, value: int | None, bounds: tuple[int, int]) -> int | None:
@@ -102,64 +265,21 @@ def non_empty(name: str, value: str) -> str:
     return utf8_text(name, value)
 
 
-def optional_non_empty(name: str, value: str | None) -> str | None:
-    """Like :func:`non_empty`, but ``None`` is allowed."""
-    return None if value is None else non_empty(name, value)
+def resource_id(name: str, value: str, rule: Rule | None = None) -> str:
+    """Check an id that becomes a URL path segment (see the module docstring).
 
-
-def optional_text(name: str, value: str | None) -> str | None:
-    """``None`` or any UTF-8 string, also empty (e.g. a ``.dockerignore``)."""
-    return None if value is None else utf8_text(name, value)
-
-
-def resource_id(name: str, value: str) -> str:
-    """Check an id that becomes a URL path segment (see the module docstring)."""
-    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not ID.fullmatch(value):
-        raise InvalidParameterError(name, _shown(value), ID_ALLOWED)
-    return value
-
-
-def optional_resource_id(name: str, value: str | None) -> str | None:
-    """Like :func:`resource_id`, but ``None`` is allowed (a filter left out)."""
-    return None if value is None else resource_id(name, value)
-
-
-def bounded_text(name: str, value: str | None, max_length: int) -> str | None:
-    """Check an optional non-empty query value of at most ``max_length`` characters."""
-    if value is None:
-        return None
-    non_empty(name, value)
-    if len(value) > max_length:
-        raise InvalidParameterError(
-            name, _shown(value), f"a non-empty string of at most {max_length} characters"
-        )
-    return value
-
-
-def log_query(value: str | None) -> str | None:
-    """Check a log ``query`` (an empty one is a 400 on the service)."""
-    return bounded_text("query", value, MAX_QUERY_LENGTH)
-
-
-def cursor(name: str, value: str | None) -> str | None:
-    """Check a continuation value (``pagination``, ``from``, ``to``) sent back."""
-    return bounded_text(name, value, MAX_CURSOR_LENGTH)
-
-
-def secret_text(name: str, value: str) -> str:
-    """Check a secret is a non-empty string without ever putting its value in the message."""
-    if isinstance(value, str) and value:
-        return utf8_text(name, value)
-    shown = "" if isinstance(value, str) else f"<{type(value).__name__}>"
-    raise InvalidParameterError(name, shown, "a non-empty string")
-
-
-def repository(value: str) -> str:
-    """Check a GitHub repository is ``owner/name``."""
-    if not isinstance(value, str) or not REPOSITORY.fullmatch(value):
-        raise InvalidParameterError(
-            "repository", _shown(value), "'owner/name' (letters, digits, '_', '.', '-')"
-        )
+    Args:
+        name: The argument's name.
+        value: The id.
+        rule: The spec's rule for it; by default the ``Id`` schema's.
+    """
+    rule = SCHEMAS["Id"] if rule is None else rule
+    if not isinstance(value, str) or not _PATH_SEGMENT.fullmatch(value):
+        raise InvalidParameterError(name, _shown(value), f"an id: {describe(rule)}")
+    try:
+        check_value(name, rule, value)
+    except InvalidParameterError:
+        raise InvalidParameterError(name, _shown(value), f"an id: {describe(rule)}") from None
     return value
 
 
@@ -170,11 +290,6 @@ def one_of(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None
     if not isinstance(value, str) or value not in allowed:
         raise InvalidParameterError(name, _shown(value), " or ".join(repr(a) for a in allowed))
     return str(value)
-
-
-def vm_status(value: str | None) -> str | None:
-    """Check a ``listVMs`` status filter."""
-    return one_of("status", value, VM_STATES)
 
 
 def flag(name: str, value: bool) -> bool:
@@ -195,21 +310,6 @@ def seconds(name: str, value: float | None) -> float | None:
         or value < 0
     ):
         raise InvalidParameterError(name, _shown(value), "a number of seconds >= 0, or None")
-    return value
-
-
-def env_vars(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
-    """Check environment variables are a mapping of strings to strings."""
-    if value is None:
-        return None
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        # Values may be secrets themselves: name the parameter, not its content.
-        raise InvalidParameterError("env_vars", "<mapping>", "a mapping of str to str")
-    for key, item in value.items():
-        utf8_text("env_vars", key)
-        utf8_text(f"env_vars[{key!r}]", item)
     return value
 
 
@@ -275,7 +375,7 @@ def check_timeout(value: float | None, name: str = "timeout") -> None:
 
 
 def vm_state(value: str) -> str:
-    """Check a state to wait for."""
+    """Check a state to wait for (one the API documents)."""
     if not isinstance(value, str) or value not in VM_STATES:
         raise InvalidParameterError("state", _shown(value), " / ".join(VM_STATES))
     return value
@@ -294,41 +394,44 @@ def max_items(value: int | None) -> int | None:
     return value
 
 
-def build_files(value: Sequence[BuildFile | BuildFileParam]) -> tuple[BuildFile, ...]:
-    """Check a build context: ``BuildFile`` objects or ``{"dir", "name", "content"}`` dicts.
+def build_files(value: Sequence[BuildFile | Mapping[str, str]]) -> tuple[BuildFile, ...]:
+    """Check a build context: ``BuildFile`` objects or dicts in the API's JSON shape.
 
-    ``dir`` and ``name`` are non-empty, ``content`` is text (bytes would fail deep inside
-    JSON encoding); every value is UTF-8 encodable. Dicts become ``BuildFile`` objects.
+    Each file is checked by the spec's ``BuildFile`` rule (content is never shown: it
+    may be large or hold something private); dicts become ``BuildFile`` objects.
     """
-    allowed = "a sequence of BuildFile or {'dir', 'name', 'content'} dicts"
+    files = OPERATIONS["buildImageFromFiles"].body or ()
+    rule = next(f.rule for f in files if f.wire == "files")
+    allowed = f"a sequence of BuildFile or {{'dir', 'name', 'content'}} dicts ({describe(rule)})"
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
         raise InvalidParameterError("files", f"<{type(value).__name__}>", allowed)
     result = []
     for index, item in enumerate(value):
         where = f"files[{index}]"
         if isinstance(item, BuildFile):
-            fields: dict[str, object] = {
+            fields: Mapping[str, object] = {
                 "dir": item.dir,
                 "name": item.name,
                 "content": item.content,
             }
-        elif isinstance(item, Mapping) and set(item) == {"dir", "name", "content"}:
-            fields = dict(item)
+        elif isinstance(item, Mapping):
+            fields = item
         else:
             raise InvalidParameterError(where, f"<{type(item).__name__}>", allowed)
-        # Content is never shown: it may be large or hold something private.
-        for key in ("dir", "name"):
-            text = fields[key]
-            if not isinstance(text, str) or not text:
-                raise InvalidParameterError(f"{where}.{key}", _shown(text), "a non-empty string")
-            utf8_text(f"{where}.{key}", text)
-        content = fields["content"]
-        if not isinstance(content, str):
-            raise InvalidParameterError(
-                f"{where}.content", f"<{type(content).__name__}>", "text (str)"
+        if rule.items is None:  # the spec says nothing of the items: any mapping goes
+            checked = dict(fields)
+        else:
+            content = fields.get("content")
+            if "content" in fields and not isinstance(content, str):
+                raise InvalidParameterError(
+                    f"{where}.content", f"<{type(content).__name__}>", "text (str)"
+                )
+            checked = check_value(where, rule.items, fields)
+        result.append(
+            BuildFile(
+                dir=str(checked["dir"]), name=str(checked["name"]), content=checked["content"]
             )
-        utf8_text(f"{where}.content", content)
-        result.append(BuildFile(dir=str(fields["dir"]), name=str(fields["name"]), content=content))
+        )
     return tuple(result)
 
 
@@ -342,41 +445,37 @@ def local_path(name: str, value: str | os.PathLike[str]) -> str:
     return path
 
 
-def image_uri(value: str) -> str:
-    """Check an ECR image URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag]``)."""
-    if not isinstance(value, str) or not IMAGE_URI.fullmatch(value):
-        raise InvalidParameterError(
-            "image_uri",
-            _shown(value),
-            "an ECR image URI, <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]",
-        )
-    return value
-
-
 def window_bound(name: str, value: str | None) -> str | None:
-    """Check a log time-window bound sent as ``from``/``to`` (see :data:`LOG_WINDOW_BOUND`)."""
+    """Check a log time-window bound sent as ``from``/``to`` (the ``LogWindowBound`` rule)."""
     if value is None:
         return None
-    if not isinstance(value, str) or not LOG_WINDOW_BOUND.fullmatch(value):
+    rule = SCHEMAS["LogWindowBound"]
+    if not isinstance(value, str) or not _pattern(rule.pattern or "").search(value):
         raise InvalidParameterError(
             name,
             _shown(value),
-            "ISO 8601 with a zone (2022-07-19T13:32:56Z) in the years 1000-2999, or the"
-            " value a page returned",
+            "ISO 8601 with a zone (2022-07-19T13:32:56Z), or the value a page returned",
         )
     return value
 
 
 def window_time(name: str, value: datetime | str | None) -> datetime | str | None:
-    """Check ``since``/``until``: a datetime in the years 1000-2999, or a bound string."""
+    """Check ``since``/``until``: a datetime, or a bound string.
+
+    A datetime is checked as the string it is sent as (``LogWindowBound``), so the years
+    the spec allows are the years allowed here.
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
-        low, high = LOG_WINDOW_YEARS
         # A naive datetime is taken as UTC; an aware one is sent in UTC.
-        utc = value if value.tzinfo is None else value.astimezone(UTC)
-        if not low <= utc.year <= high:
-            raise InvalidParameterError(name, value, f"a datetime in the years {low}-{high}")
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            window_bound(name, utc.isoformat(timespec="milliseconds"))
+        except InvalidParameterError:
+            raise InvalidParameterError(
+                name, value, "a datetime the API can take (its LogWindowBound)"
+            ) from None
         return value
     if isinstance(value, str):
         return window_bound(name, value)

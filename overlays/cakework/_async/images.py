@@ -12,48 +12,34 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Unpack
+
+from cakework_spec.params import BuildFileParam, GetBuildLogsFilters, GetBuildLogsParams
+from cakework_spec.resources import AsyncImagesBase
 
 from .. import _polling
 from .. import _validate as check
 from .._concurrency import blocking_async
-from .._config import mask
 from .._flow import Flow
-from .._models import Build, BuildFile, Image, LogBatch, LogLine, LogPage
+from .._models import Build, BuildFile, LogBatch, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
-from .._param_types import BuildFileParam
 from .._params import log_request
-from .._request import Api
 from .._waits import wait_for_build
 from .iterators import AsyncLogIterator
-from .pump import AsyncPump
+from .resource import AsyncResource
 
 
-class AsyncImages:
+class AsyncImages(AsyncResource, AsyncImagesBase):
     """Image operations (``client.images``).
+
+    The plain calls (``import_image``, ``build_from_github``, ``get_build``, and any
+    operation the spec adds) are generated in ``AsyncImagesBase``; this class adds the
+    behaviour.
 
     Args:
         api: The operations as flows.
         pump: Runs a flow with the client's connection pool, clock and sleep.
     """
-
-    def __init__(self, api: Api, pump: AsyncPump) -> None:
-        self._api = api
-        self._pump = pump
-
-    async def import_image(self, *, image_uri: str, password: str) -> Image:
-        """Import an image from an AWS ECR repository.
-
-        Args:
-            image_uri: ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]``.
-            password: The registry password (never logged or shown).
-
-        Returns:
-            The imported image.
-        """
-        password = mask(password)
-        image_uri = check.image_uri(image_uri)
-        password = check.secret_text("password", password)
-        return await self._pump(self._api.import_image(image_uri, password))
 
     async def build_from_files(
         self, *, dockerfile: str, files: Sequence[BuildFile | BuildFileParam]
@@ -71,8 +57,10 @@ class AsyncImages:
             The build, usually in status ``created``; see ``wait_for_build``.
         """
         checked = check.build_files(files)
-        dockerfile = check.non_empty("dockerfile", dockerfile)
-        return await self._pump(self._api.build_from_files(dockerfile, checked))
+        dockerfile = check.argument("buildImageFromFiles", "dockerfile", dockerfile)
+        return await self._pump(
+            self._api.call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": checked})
+        )
 
     async def build_from_directory(
         self, path: str | os.PathLike[str], dockerfile: str | None = None
@@ -95,7 +83,8 @@ class AsyncImages:
                 ``.dockerignore``, or files that cannot be sent as text (all named).
         """
         path = check.local_path("path", path)
-        dockerfile = check.optional_non_empty("dockerfile", dockerfile)
+        if dockerfile is not None:  # checked now: before the folder is walked
+            dockerfile = check.argument("buildImageFromFiles", "dockerfile", dockerfile)
         # Loaded here: walking a folder is the one thing that needs it, and the client's
         # import should not pay for it.
         from .._directory import collect_build_context
@@ -103,85 +92,25 @@ class AsyncImages:
         context = await blocking_async(collect_build_context, path, dockerfile)
         return await self.build_from_files(dockerfile=context.dockerfile, files=context.files)
 
-    async def build_from_github(
-        self,
-        *,
-        dockerfile: str,
-        repository: str,
-        branch: str,
-        token: str,
-        dockerignore: str | None = None,
-    ) -> Build:
-        """Start building an image from a GitHub repository (``org/repo``) and branch.
-
-        Args:
-            dockerfile: The Dockerfile, as text.
-            repository: ``org/repo``.
-            branch: The branch to build.
-            token: A GitHub token with read access (never logged or shown).
-            dockerignore: Optional ``.dockerignore`` text.
-
-        Returns:
-            The build, usually in status ``created``.
-        """
-        token = mask(token)
-        flow = self._api.build_from_github(
-            check.non_empty("dockerfile", dockerfile),
-            check.repository(repository),
-            check.non_empty("branch", branch),
-            check.secret_text("token", token),
-            check.optional_text("dockerignore", dockerignore),
-        )
-        return await self._pump(flow)
-
-    async def get_build(self, build_id: str) -> Build:
-        """Get a build's current status.
-
-        Args:
-            build_id: The build.
-
-        Returns:
-            The build; ``status`` is ``created`` while it runs (any value other than
-            ``succeeded`` or ``failed`` means it is still running).
-
-        Raises:
-            NotFoundError: No such build (or it belongs to another API key).
-        """
-        return await self._pump(self._api.get_build(check.ident("build_id", build_id)))
-
-    async def get_build_logs(
-        self,
-        build_id: str,
-        *,
-        query: str | None = None,
-        batch: int | None = None,
-        order: str | None = None,
-        pagination: str | None = None,
-        from_: str | None = None,
-        to: str | None = None,
-    ) -> LogPage:
-        """Get one page of a build's logs.
+    async def get_build_logs(self, build_id: str, **params: Unpack[GetBuildLogsParams]) -> LogPage:
+        """Get one page of a build's logs (``getBuildLogs``).
 
         To get the next page, pass the page's ``pagination``, ``from_`` and ``to`` back
         unchanged with the same ``query``, ``batch`` and ``order``.
 
         Args:
             build_id: The build.
-            query: Case-insensitive substring filter.
-            batch: Lines per page, 50-1000 (server default 100).
-            order: ``"oldest_first"`` (default) or ``"newest_first"``.
-            pagination: Continuation token from the previous page.
-            from_: Continuation ``from`` value from the previous page.
-            to: Continuation ``to`` value from the previous page.
+            **params: The operation's query arguments: ``query`` (case-insensitive
+                substring filter), ``batch`` (lines per page), ``order``
+                (``"oldest_first"`` or ``"newest_first"``), and ``pagination``,
+                ``from_``, ``to`` from the previous page.
 
         Returns:
             The page: ``lines`` and the ``pagination``/``from_``/``to`` to continue
             with (``build_logs`` does all of this for you).
         """
         build_id = check.ident("build_id", build_id)
-        request = log_request(
-            query=query, batch=batch, order=order, pagination=pagination, from_=from_, to=to
-        )
+        request = log_request("getBuildLogs", params)
         answer = await self._pump(self._api.get_build_logs(build_id, request))
         return answer.page()
 
@@ -234,14 +163,12 @@ class AsyncImages:
         self,
         build_id: str,
         *,
-        query: str | None = None,
-        order: str = "oldest_first",
-        batch: int | None = None,
         since: datetime | str | None = None,
         until: datetime | str | None = None,
         max_items: int | None = None,
         follow: bool = False,
         cursor: LogPosition | None = None,
+        **params: Unpack[GetBuildLogsFilters],
     ) -> AsyncLogIterator:
         """Iterate over a build's log lines, fetching pages lazily.
 
@@ -250,9 +177,6 @@ class AsyncImages:
 
         Args:
             build_id: The build.
-            query: Case-insensitive substring filter.
-            order: ``"oldest_first"`` or ``"newest_first"``.
-            batch: Lines per request, 50-1000 (server default 100).
             since: Start of the time window (datetime, or an ISO 8601 string).
             until: End of the time window.
             max_items: Stop after this many lines.
@@ -260,12 +184,16 @@ class AsyncImages:
                 finished and its last lines are read (``oldest_first`` only).
             cursor: Continue where an earlier iterator stopped (its ``.cursor``); the
                 query, batch, order and window come from the cursor.
+            **params: getBuildLogs' filters, repeated on every page: ``query``
+                (case-insensitive substring), ``order`` (``"oldest_first"``, the
+                default, or ``"newest_first"``), ``batch`` (lines per request).
 
         Returns:
             An iterator of LogLine with ``.cursor`` and ``.close()``.
         """
         build_id = check.ident("build_id", build_id)
         api = self._api
+        filters = dict(params)
 
         def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_build_logs(build_id, request)
@@ -277,9 +205,10 @@ class AsyncImages:
         stream = open_log_stream(
             fetch,
             is_finished,
-            query=query,
-            order=order,
-            batch=batch,
+            query=filters.pop("query", None),
+            order=filters.pop("order", "oldest_first"),
+            batch=filters.pop("batch", None),
+            extra=tuple(filters.items()),
             since=since,
             until=until,
             max_items=max_items,

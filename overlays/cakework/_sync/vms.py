@@ -27,9 +27,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
+
+from cakework_spec.params import GetVMLogsFilters, GetVMLogsParams, ListVMsFilters, StartVMParams
+from cakework_spec.resources import VMsBase
 
 from .. import _polling
 from .. import _validate as check
@@ -45,11 +48,10 @@ from .._pagination import (
     open_log_stream,
 )
 from .._params import VMSpec, log_request, vm_list_request
-from .._request import Api
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import LogIterator, VMIterator
-from .pump import SyncPump
+from .resource import Resource
 
 logger = logging.getLogger("cakework")
 
@@ -77,134 +79,30 @@ class RunApi(Protocol):
         ...
 
 
-class VMs:
+class VMs(Resource, VMsBase):
     """One-time VM operations (``client.vms``).
+
+    The plain calls (``start``, ``get``, ``stop``, ``list_page``, and any operation the
+    spec adds) are generated in ``VMsBase``; this class adds the behaviour.
 
     Args:
         api: The operations as flows.
         pump: Runs a flow with the client's connection pool, clock and sleep.
     """
 
-    def __init__(self, api: Api, pump: SyncPump) -> None:
-        self._api = api
-        self._pump = pump
-
-    def start(
-        self,
-        *,
-        image_id: str,
-        cpu: int | None = None,
-        memory: int | None = None,
-        port: int | None = None,
-        env_vars: Mapping[str, str] | None = None,
-        volume_gb: int | None = None,
-    ) -> VM:
-        """Start a one-time VM from an image. It is billed until stopped.
-
-        Args:
-            image_id: The image to run.
-            cpu: CPUs, 1-8 (server default 1).
-            memory: Memory in MB, 256-16384 (server default 256).
-            port: The internal port to open, 1-65535.
-            env_vars: Environment variables.
-            volume_gb: Persistent storage in GB, 1-500.
-
-        Returns:
-            The VM, usually in state ``created``; it becomes ``started`` after booting.
-
-        Raises:
-            APIError: startVM is not re-sent after a timeout or a 5xx (it might create
-                a second VM), so such a failure may leave a VM you did not hear about:
-                the error then has ``maybe_created=True`` and its message says how to
-                find the VM (``vms.list(image_id=..., status="started")``).
-        """
-        spec = VMSpec.checked(
-            image_id=image_id,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_gb=volume_gb,
-        )
-        return self._pump(self._api.start_vm(spec))
-
-    def get(self, vm_id: str) -> VM:
-        """Get a VM.
+    def get_logs(self, vm_id: str, **params: Unpack[GetVMLogsParams]) -> LogPage:
+        """Get one page of a VM's logs (``getVMLogs``; arguments as ``images.get_build_logs``).
 
         Args:
             vm_id: The VM.
-
-        Returns:
-            The VM; ``state`` may also be a value newer than this client knows.
-
-        Raises:
-            NotFoundError: No such VM (or it belongs to another API key).
-        """
-        return self._pump(self._api.get_vm(check.ident("vm_id", vm_id)))
-
-    def stop(self, vm_id: str) -> None:
-        """Stop (and destroy) a VM. A retried stop that finds it stopped succeeds.
-
-        Args:
-            vm_id: The VM.
-
-        Raises:
-            ConflictError: It was already stopped or destroyed (and this was not a
-                retry).
-            NotFoundError: No such VM.
-        """
-        self._pump(self._api.stop_vm(check.ident("vm_id", vm_id)))
-
-    def list_page(
-        self,
-        *,
-        image_id: str | None = None,
-        status: str | None = None,
-        pagination: str | None = None,
-    ) -> VMPage:
-        """Get one page of your VMs, optionally filtered by image and state.
-
-        Args:
-            image_id: Only VMs of this image.
-            status: Only VMs in this state (``created``, ``started``, ``stopped``,
-                ``destroyed``).
-            pagination: Continuation token from the previous page.
-
-        Returns:
-            The page (``list`` follows the pages for you).
-        """
-        request = vm_list_request(image_id=image_id, status=status, pagination=pagination)
-        return self._pump(self._api.list_vms(request))
-
-    def get_logs(
-        self,
-        vm_id: str,
-        *,
-        query: str | None = None,
-        batch: int | None = None,
-        order: str | None = None,
-        pagination: str | None = None,
-        from_: str | None = None,
-        to: str | None = None,
-    ) -> LogPage:
-        """Get one page of a VM's logs (parameters as ``images.get_build_logs``).
-
-        Args:
-            vm_id: The VM.
-            query: Case-insensitive substring filter.
-            batch: Lines per page, 50-1000.
-            order: ``"oldest_first"`` or ``"newest_first"``.
-            pagination: Continuation token from the previous page.
-            from_: Continuation ``from`` value from the previous page.
-            to: Continuation ``to`` value from the previous page.
+            **params: The operation's query arguments (``query``, ``batch``, ``order``,
+                and ``pagination``, ``from_``, ``to`` from the previous page).
 
         Returns:
             The page (``logs`` follows the pages for you).
         """
         vm_id = check.ident("vm_id", vm_id)
-        request = log_request(
-            query=query, batch=batch, order=order, pagination=pagination, from_=from_, to=to
-        )
+        request = log_request("getVMLogs", params)
         answer = self._pump(self._api.get_vm_logs(vm_id, request))
         return answer.page()
 
@@ -242,14 +140,12 @@ class VMs:
         self,
         vm_id: str,
         *,
-        query: str | None = None,
-        order: str = "oldest_first",
-        batch: int | None = None,
         since: datetime | str | None = None,
         until: datetime | str | None = None,
         max_items: int | None = None,
         follow: bool = False,
         cursor: LogPosition | None = None,
+        **params: Unpack[GetVMLogsFilters],
     ) -> LogIterator:
         """Iterate over a VM's log lines (arguments as ``images.build_logs``).
 
@@ -258,6 +154,7 @@ class VMs:
         """
         vm_id = check.ident("vm_id", vm_id)
         api = self._api
+        filters = dict(params)
 
         def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_vm_logs(vm_id, request)
@@ -269,9 +166,10 @@ class VMs:
         stream = open_log_stream(
             fetch,
             is_finished,
-            query=query,
-            order=order,
-            batch=batch,
+            query=filters.pop("query", None),
+            order=filters.pop("order", "oldest_first"),
+            batch=filters.pop("batch", None),
+            extra=tuple(filters.items()),
             since=since,
             until=until,
             max_items=max_items,
@@ -281,22 +179,22 @@ class VMs:
         )
         return LogIterator(stream, self._pump)
 
-    def list(self, image_id: str | None = None, status: str | None = None) -> VMIterator:
-        """Iterate over your VMs across all listVMs pages, optionally filtered."""
-        first = vm_list_request(image_id=image_id, status=status)
+    def list(self, **params: Unpack[ListVMsFilters]) -> VMIterator:
+        """Iterate over your VMs across all listVMs pages, optionally filtered.
+
+        Args:
+            **params: listVMs' filters (``image_id``, ``status``, ...), repeated on
+                every page.
+        """
+        first = vm_list_request(params)
         return VMIterator(VMListStream(self._api.list_vms, first), self._pump)
 
     def run(
         self,
         *,
-        image_id: str,
-        cpu: int | None = None,
-        memory: int | None = None,
-        port: int | None = None,
-        env_vars: Mapping[str, str] | None = None,
-        volume_gb: int | None = None,
         timeout: float | None = _polling.VM_STATE_TIMEOUT,
         adopt_lost: bool = False,
+        **params: Unpack[StartVMParams],
     ) -> contextlib.AbstractContextManager[VM]:
         """Start a VM, wait until it is started, and stop it when the block ends.
 
@@ -305,28 +203,17 @@ class VMs:
         Ctrl-C or a cancellation, even one that arrives while startVM is in flight.
 
         Args:
-            image_id: The image to run.
-            cpu: CPUs, 1-8.
-            memory: Memory in MB, 256-16384.
-            port: The internal port to open.
-            env_vars: Environment variables.
-            volume_gb: Persistent storage in GB, 1-500.
             timeout: Seconds to wait for ``started``; ``None`` waits forever.
             adopt_lost: When startVM's answer is lost (``maybe_created``), find the VM it
                 made and use it (see ``_lost``: listVMs of the image before and after,
                 adopted only if exactly one unknown VM appeared), instead of raising and
                 leaving it running. Costs one listVMs before the start.
+            **params: startVM's arguments, as ``start`` takes them (``image_id``,
+                ``cpu``, ``memory``, ...).
         """
         check.check_timeout(timeout)
         check.flag("adopt_lost", adopt_lost)
-        spec = VMSpec.checked(
-            image_id=image_id,
-            cpu=cpu,
-            memory=memory,
-            port=port,
-            env_vars=env_vars,
-            disk_gb=volume_gb,
-        )
+        spec = VMSpec.checked("startVM", params)
         return run_vm(
             self._pump,
             self._api,
