@@ -26,7 +26,7 @@ from starlette.routing import Route
 from ._clock import Clock, ManualClock, ScaledClock
 from ._errors import EmulatorError
 from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
-from ._routes import HANDLERS, Call, Operation, SpecValidator, find_spec
+from ._routes import Call, Operation, SpecValidator, find_spec, handlers_for
 from ._state import Backend, Timings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -107,9 +107,8 @@ class EmulatorApp:
         # Bumped by every reset: a request that arrived before one is not run after it.
         self._generation = 0
         self._validator = validator
-        missing = {op.operation_id for op in self.operations} - set(HANDLERS)
-        if missing:
-            raise RuntimeError(f"openapi.yaml has operations the emulator lacks: {missing}")
+        # One handler per operation, found by its operationId (raises naming any missing).
+        self._handlers = handlers_for(self.operations)
         by_path: dict[str, dict[str, Endpoint]] = {}
         for op in self.operations:
             by_path.setdefault(op.path, {})[op.method] = self._endpoint(op)
@@ -179,7 +178,7 @@ class EmulatorApp:
             self.faults.clear()
 
     def _endpoint(self, op: Operation) -> Endpoint:
-        handler = HANDLERS[op.operation_id]
+        handler = self._handlers[op.operation_id]
         backend = self.backend
         validator = self._validator
 
@@ -217,7 +216,8 @@ class EmulatorApp:
                     request.headers.get("content-type", ""),
                     raw_body,
                 )
-                call = Call(api_key or "", request.path_params, query, body)
+                echo = validator.echo(op, body)
+                call = Call(api_key or "", request.path_params, query, body, echo)
                 result = handler(backend, call)
             except EmulatorError as exc:
                 if fault is None or fault.kind != "bad_json":

@@ -3,6 +3,12 @@
 Validation reads the very ``openapi.yaml`` the client is generated from, loaded once per
 process, so the spec and the emulator cannot drift. Handlers are deliberately tiny: pick
 the validated values, call the backend, return the body (``None`` for 204).
+
+Each operation's handler is the function of this module named after its operationId in
+snake_case (``startVM`` -> ``start_vm``, :func:`handler_name`): a new operation in the
+spec needs one function here, and an emulator without it refuses to start, naming it.
+A request property that the operation's answer also declares (``Call.echo``) is stored
+and answered back, so a property the spec adds to both round-trips with no code here.
 """
 
 from __future__ import annotations
@@ -10,9 +16,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import yaml
@@ -87,6 +93,8 @@ class Call:
     path: Mapping[str, str]
     query: Mapping[str, Any]
     body: Any = attrs.field(repr=False)
+    echo: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    """The body properties the operation's success schema also declares."""
 
 
 @attrs.define
@@ -176,6 +184,13 @@ class SpecValidator:
             return describe(error)
         return dict(result.parameters.query), result.body
 
+    def echo(self, op: Operation, body: Any) -> dict[str, Any]:
+        """The properties of a validated ``body`` that ``op``'s success schema declares."""
+        if not isinstance(body, dict):
+            return {}
+        declared = _answer_properties(self._spec_path, op.operation_id)
+        return {key: value for key, value in body.items() if key in declared}
+
     def plan_accepts(
         self, op: Operation, path: str, query_string: bytes, content_type: str, body: bytes
     ) -> tuple[dict[str, Any], Any] | None:
@@ -257,6 +272,21 @@ def _load_document(spec_path: Path) -> tuple[dict[str, Any], tuple[Operation, ..
             if isinstance(op, dict) and "operationId" in op:
                 operations.append(Operation(op["operationId"], method.upper(), path))
     return document, tuple(operations)
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_properties(spec_path: Path, operation_id: str) -> frozenset[str]:
+    """The properties of the JSON schema an operation answers with on success."""
+    document, operations = _load_document(spec_path)
+    op = next(o for o in operations if o.operation_id == operation_id)
+    operation = document["paths"][op.path][op.method.lower()]
+    for status, response in operation.get("responses", {}).items():
+        if str(status).startswith("2"):
+            content = _resolve(document, response).get("content", {})
+            schema = content.get("application/json", {}).get("schema")
+            if schema is not None:
+                return frozenset(_resolve(document, schema).get("properties", {}))
+    return frozenset()
 
 
 @functools.lru_cache(maxsize=4)
@@ -472,20 +502,26 @@ def get_build_logs(backend: Backend, call: Call) -> JSON:
     return backend.get_build_logs(call.api_key, call.path["buildId"], _log_request(call))
 
 
-def _vm_options(body: Mapping[str, Any]) -> dict[str, Any]:
+_VM_OPTIONS = ("imageId", "cpu", "memory", "port", "envVars")
+
+
+def _vm_options(call: Call, disk: str) -> dict[str, Any]:
+    body = call.body
     return {
         "image_id": body["imageId"],
         "cpu": body.get("cpu"),
         "memory": body.get("memory"),
         "port": body.get("port"),
         "env_vars": body.get("envVars"),
+        # What the spec added to both request and answer: stored and answered back.
+        "extra": {k: v for k, v in call.echo.items() if k not in (*_VM_OPTIONS, disk)},
     }
 
 
 def start_vm(backend: Backend, call: Call) -> JSON:
     """POST /vm/start."""
     return backend.start_vm(
-        call.api_key, **_vm_options(call.body), volume_gb=call.body.get("volumeGB")
+        call.api_key, **_vm_options(call, "volumeGB"), volume_gb=call.body.get("volumeGB")
     )
 
 
@@ -517,7 +553,7 @@ def get_vm_logs(backend: Backend, call: Call) -> JSON:
 def cache_vm(backend: Backend, call: Call) -> JSON:
     """POST /vm/cache."""
     return backend.cache_vm(
-        call.api_key, **_vm_options(call.body), disk_size=call.body.get("diskSize")
+        call.api_key, **_vm_options(call, "diskSize"), disk_size=call.body.get("diskSize")
     )
 
 
@@ -541,21 +577,48 @@ def get_cached_vm_logs(backend: Backend, call: Call) -> JSON:
     return backend.get_cached_vm_logs(call.api_key, call.path["cachedVmId"])
 
 
-HANDLERS: Mapping[str, Handler] = {
-    "importImage": import_image,
-    "buildImageFromFiles": build_image_from_files,
-    "buildImageFromGithub": build_image_from_github,
-    "getBuild": get_build,
-    "getBuildLogs": get_build_logs,
-    "startVM": start_vm,
-    "stopVM": stop_vm,
-    "getVM": get_vm,
-    "listVMs": list_vms,
-    "getVMLogs": get_vm_logs,
-    "cacheVM": cache_vm,
-    "startCachedVM": start_cached_vm,
-    "stopCachedVM": stop_cached_vm,
-    "destroyCachedVM": destroy_cached_vm,
-    "getCachedVMLogs": get_cached_vm_logs,
-}
-"""operationId → handler; the app refuses to start if the spec has an operation not here."""
+def handler_name(operation_id: str) -> str:
+    """The name of an operation's handler: its operationId in snake_case.
+
+    ``startVM`` -> ``start_vm``, ``getVMLogs`` -> ``get_vm_logs``, ``listVMs`` ->
+    ``list_vms``: a run of capitals is one word (a plural ``s`` stays with it).
+    """
+    words = re.sub(r"([A-Z]+)([A-Z][a-z]{2,})", r"\1_\2", operation_id)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", words).lower()
+
+
+def handler_for(operation_id: str) -> Handler:
+    """The handler of ``operation_id``.
+
+    Raises:
+        LookupError: This module has no handler for it; the message names the function
+            to add.
+    """
+    name = handler_name(operation_id)
+    handler = globals().get(name)
+    if not callable(handler) or getattr(handler, "__module__", None) != __name__:
+        raise LookupError(
+            f"the emulator has no handler for operation {operation_id!r}: add a function"
+            f" `def {name}(backend: Backend, call: Call) -> JSON | None` to"
+            f" cakework/testing/_routes.py (and a Backend method it calls in _state.py)"
+        )
+    return cast(Handler, handler)
+
+
+def handlers_for(operations: Iterable[Operation]) -> dict[str, Handler]:
+    """Map every operation to its handler (operationId -> handler).
+
+    Raises:
+        LookupError: Some operations have no handler; the message names each function to
+            add.
+    """
+    handlers: dict[str, Handler] = {}
+    missing: list[str] = []
+    for op in operations:
+        try:
+            handlers[op.operation_id] = handler_for(op.operation_id)
+        except LookupError as exc:
+            missing.append(str(exc))
+    if missing:
+        raise LookupError("openapi.yaml has operations the emulator lacks:\n" + "\n".join(missing))
+    return handlers

@@ -203,6 +203,8 @@ class VMRecord:
     cached: bool
     created_at: float
     transitions: list[tuple[float, str]]
+    extra: dict[str, Any] = attrs.Factory(dict)
+    """Request properties the answer also declares (``Call.echo``), answered back as sent."""
 
     def current(self, now: float) -> tuple[float, str]:
         """``(since, state)`` at ``now``."""
@@ -241,6 +243,8 @@ class VMRecord:
             body["port"] = self.port
         if self.disk_gb is not None:
             body["volumeGB"] = self.disk_gb
+        for key, value in self.extra.items():
+            body.setdefault(key, value)
         return body
 
     def to_cached_json(self, now: float) -> JSON:
@@ -548,6 +552,7 @@ class Backend:
         env_vars: Mapping[str, str] | None,
         disk_gb: int | None,
         cached: bool,
+        extra: Mapping[str, Any] | None = None,
     ) -> VMRecord:
         tenant = self.tenant(api_key)
         now = self.clock.now()
@@ -566,6 +571,7 @@ class Backend:
             cached=cached,
             created_at=now,
             transitions=[],
+            extra=dict(extra or {}),
         )
         vm.schedule(now, "cache" if cached else "boot", self.timings)
         self._forget_destroyed(tenant, now)
@@ -605,6 +611,7 @@ class Backend:
         port: int | None = None,
         env_vars: Mapping[str, str] | None = None,
         volume_gb: int | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> JSON:
         """StartVM: a new one-time VM, ``created`` and booting."""
         with self._lock:
@@ -617,6 +624,7 @@ class Backend:
                 env_vars=env_vars,
                 disk_gb=volume_gb,
                 cached=False,
+                extra=extra,
             )
             return vm.to_json(vm.created_at)  # the instant it was created: one clock reading
 
@@ -679,6 +687,7 @@ class Backend:
         port: int | None = None,
         env_vars: Mapping[str, str] | None = None,
         disk_size: int | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> JSON:
         """CacheVM: a new cached VM, ``stopped``."""
         with self._lock:
@@ -691,6 +700,7 @@ class Backend:
                 env_vars=env_vars,
                 disk_gb=disk_size,
                 cached=True,
+                extra=extra,
             )
             return vm.to_cached_json(vm.created_at)  # one clock reading
 
