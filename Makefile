@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
-	@echo "make generate   regenerate generated/cakework_api, the sync edge (_sync) and the TypeScript types"
+	@echo "make generate   regenerate generated/ (cakework_api, cakework_spec), the sync edge (_sync) and the TypeScript types"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/"
 	@echo "make bench      benchmarks against their goals, one table (ratios measured side by side)"
@@ -64,6 +64,7 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 typecheck: $(VENV_STAMP)
 	$(BIN)/mypy --strict overlays/cakework tests scripts bench $(wildcard examples)
 	$(BIN)/mypy --strict generated/cakework_api
+	$(BIN)/mypy --strict generated/cakework_spec
 
 pytest: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest

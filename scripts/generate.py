@@ -23,6 +23,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+# Run as `python scripts/generate.py`: the repository root makes `scripts.*` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.generate_overlay import generate_into as generate_overlay_into
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yml"
@@ -102,9 +106,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from generate_overlay import generate_into as generate_overlay_into
-
     with tempfile.TemporaryDirectory(prefix="cakework-gen-") as tmp:
         fresh = generate_into(Path(tmp))
         overlay_dir = Path(tmp) / "overlay"
@@ -123,7 +124,9 @@ def main() -> int:
                 print("\n".join(problems))
                 print("\nRun `make generate` and commit generated/ (never edit it by hand).")
                 return 1
-            print("drift check: generated/cakework_api and generated/cakework_spec match openapi.yaml")
+            print(
+                "drift check: generated/cakework_api and generated/cakework_spec match openapi.yaml"
+            )
             return 0
         for new, target, _ in pairs:
             if target.exists():

@@ -134,7 +134,8 @@ def rule_source(spec: Spec, node: JSON, depth: int = 0) -> str:
     args: list[str] = []
     name = spec.ref_name(node)
     if "anyOf" in schema or "oneOf" in schema:
-        branches = [spec.resolve(b) for b in schema.get("anyOf", schema.get("oneOf", []))]
+        options: list[JSON] = schema.get("anyOf") or schema.get("oneOf") or []
+        branches = [spec.resolve(b) for b in options]
         if any(b.get("type") == "string" and len(b) <= 2 for b in branches):
             return "Rule('string')"  # an open enum: any string
         raise ValueError(f"unsupported composition in a parameter: {schema}")
@@ -174,9 +175,14 @@ def rule_source(spec: Spec, node: JSON, depth: int = 0) -> str:
 
 def field_source(spec: Spec, wire: str, node: JSON, required: bool, depth: int = 0) -> str:
     """``Param(...)`` source for a body property or a parameter."""
-    return (
-        f"Param({py_name(wire)!r}, {wire!r}, {required!r}, {rule_source(spec, node, depth)})"
-    )
+    secret = ", secret=True" if is_secret(spec, node) else ""
+    rule = rule_source(spec, node, depth)
+    return f"Param({py_name(wire)!r}, {wire!r}, {required!r}, {rule}{secret})"
+
+
+def is_secret(spec: Spec, node: JSON) -> bool:
+    """Whether a value is a secret: ``format: password`` (OpenAPI's own marker)."""
+    return spec.resolve(node).get("format") == "password"
 
 
 # ---- Python types -------------------------------------------------------------------------
@@ -189,11 +195,12 @@ def struct_type(spec: Spec, node: JSON, owner: str, needed: list[str]) -> tuple[
         return "datetime", True
     schema = spec.resolve(node)
     if "anyOf" in schema or "oneOf" in schema:
-        branches = [spec.resolve(b) for b in schema.get("anyOf", schema.get("oneOf", []))]
+        options: list[JSON] = schema.get("anyOf") or schema.get("oneOf") or []
+        branches = [spec.resolve(b) for b in options]
         if any(b.get("type") == "string" and len(b) <= 2 for b in branches):
             return "str", False  # an open enum: a value a newer service sends is kept
         raise ValueError(f"{owner}: unsupported composition {schema}")
-    kind = schema.get("type")
+    kind = str(schema.get("type", "string"))
     meta = _meta(schema)
     if kind == "object" and "properties" in schema:
         if name is None:
@@ -410,7 +417,7 @@ def models_module(spec: Spec) -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
-OPERATIONS_HEAD = '''"""Every operation of openapi.yaml as data: parameters, their checks, response model.
+OPERATIONS_HEAD = '''"""Every operation of openapi.yaml as data: parameters, checks, response model.
 
 ``cakework._validate`` applies the :class:`Rule` of each argument; ``cakework._operations``
 builds requests with the endpoint module named here and decodes answers into ``response``.
@@ -465,12 +472,14 @@ class Param:
         wire: Its name on the wire.
         required: Whether it must be given.
         rule: What it may be.
+        secret: A secret (``format: password``): masked, never shown.
     """
 
     name: str
     wire: str
     required: bool
     rule: Rule
+    secret: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,18 +631,20 @@ def operations_module(spec: Spec, facts: list[JSON]) -> str:
     return HEADER + OPERATIONS_HEAD + table
 
 
-def _typed_dict(name: str, doc: str, fields: list[tuple[str, str, bool, str]]) -> str:
+def _typed_dict(name: str, doc: str, fields: list[tuple[str, str, bool, str, bool]]) -> str:
     lines = [f"class {name}(TypedDict, total=False):", f'    """{doc}']
     if fields:
         lines += ["", "    Attributes:"]
-        for field, _, _, described in fields:
+        for field, _, _, described, _ in fields:
             text = "\n".join(doc_lines(described or field, 80, "            "))[12:]
             lines.append(f"        {field}: {text}")
     lines.append('    """')
     if fields:
         lines.append("")
-    for field, annotation, required, _ in fields:
-        lines.append(f"    {field}: {'Required[' + annotation + ']' if required else annotation}")
+    for field, annotation, required, _, _ in fields:
+        # An optional argument may also be None (left out), as the methods' keywords.
+        typed = f"Required[{annotation}]" if required else f"{annotation} | None"
+        lines.append(f"    {field}: {typed}")
     return "\n".join(lines)
 
 
@@ -662,7 +673,7 @@ def params_module(spec: Spec, facts: list[JSON]) -> str:
         required = set(schema.get("required", ()))
         # In the API's own JSON shape: these are the wire names.
         fields = [
-            (wire, arg_type(spec, prop), wire in required, spec.description(prop))
+            (wire, arg_type(spec, prop), wire in required, spec.description(prop), False)
             for wire, prop in schema["properties"].items()
         ]
         doc = f"``{name}`` in the API's JSON shape: {spec.description(schema)}"
@@ -692,8 +703,8 @@ def params_module(spec: Spec, facts: list[JSON]) -> str:
     return head + "\n\n\n".join(parts) + "\n"
 
 
-def _arg_fields(spec: Spec, fact: JSON) -> list[tuple[str, str, bool, str]]:
-    """``(name, annotation, required, description)`` of the query and body arguments."""
+def _arg_fields(spec: Spec, fact: JSON) -> list[tuple[str, str, bool, str, bool]]:
+    """``(name, annotation, required, description, secret)`` of the query and body arguments."""
     fields = []
     for p in fact["query"]:
         node = p.get("schema", {})
@@ -704,6 +715,7 @@ def _arg_fields(spec: Spec, fact: JSON) -> list[tuple[str, str, bool, str]]:
                 arg_type(spec, node),
                 bool(p.get("required")),
                 described + allowed_text(spec, node),
+                is_secret(spec, node),
             )
         )
     if fact["body"] is not None:
@@ -715,6 +727,7 @@ def _arg_fields(spec: Spec, fact: JSON) -> list[tuple[str, str, bool, str]]:
                     arg_type(spec, prop),
                     wire in required,
                     spec.description(prop) + allowed_text(spec, prop),
+                    is_secret(spec, prop),
                 )
             )
     return fields
@@ -752,6 +765,7 @@ def resources_module(spec: Spec, facts: list[JSON]) -> str:
                 '    """',
                 "",
                 f"    _call: {call_type}",
+                "    _mask: Callable[[str], str]",
             ]
             for fact in group:
                 if fact["handwritten"]:
@@ -789,12 +803,13 @@ def _method_source(
     if keyword:
         signature.append("*")
     ordered = [f for f in keyword if f[2]] + [f for f in keyword if not f[2]]
-    for name, annotation, required, described in ordered:
+    for name, annotation, required, described, _ in ordered:
         for word in annotation.replace("[", " ").replace("]", " ").replace(",", " ").split():
             if word.endswith("Param"):
                 params.add(word)
-        signature.append(f"{name}: {annotation}" + ("" if required else f" | None = None"))
+        signature.append(f"{name}: {annotation}" + ("" if required else " | None = None"))
         args_doc.append((name, described))
+    secrets = [f[0] for f in keyword if f[4]]
     response = fact["response"]
     returns = class_name(response) if response else "None"
     if response:
@@ -815,6 +830,9 @@ def _method_source(
         answer = spec.description(fact["response_node"]).split("\n")[0]
         lines += ["", "        Returns:", f"            {answer}"]
     lines.append('        """')
+    for name in secrets:
+        # First thing: from here on no frame (a traceback's locals) holds it in clear.
+        lines.append(f"        {name} = self._mask({name})")
     path_tuple = ", ".join(spec.arg_name(p["name"]) for p in fact["path_params"])
     path_tuple = f"({path_tuple},)" if path_tuple else "()"
     named = ", ".join(f"{f[0]!r}: {f[0]}" for f in keyword)

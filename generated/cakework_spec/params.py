@@ -61,7 +61,7 @@ class BuildImageFromGithubParams(TypedDict, total=False):
     """
 
     dockerfile: Required[str]
-    dockerignore: str
+    dockerignore: str | None
     token: Required[str]
     repository: Required[str]
     branch: Required[str]
@@ -95,12 +95,12 @@ class GetBuildLogsParams(TypedDict, total=False):
             sent back unchanged.
     """
 
-    query: str
-    batch: int
-    order: str
-    pagination: str
-    from_: str
-    to: str
+    query: str | None
+    batch: int | None
+    order: str | None
+    pagination: str | None
+    from_: str | None
+    to: str | None
 
 
 class GetBuildLogsFilters(TypedDict, total=False):
@@ -116,9 +116,9 @@ class GetBuildLogsFilters(TypedDict, total=False):
             ``newest_first``; service default oldest_first)
     """
 
-    query: str
-    batch: int
-    order: str
+    query: str | None
+    batch: int | None
+    order: str | None
 
 
 class StartVMParams(TypedDict, total=False):
@@ -134,11 +134,11 @@ class StartVMParams(TypedDict, total=False):
     """
 
     image_id: Required[str]
-    cpu: int
-    memory: int
-    port: int
-    env_vars: Mapping[str, str]
-    volume_gb: int
+    cpu: int | None
+    memory: int | None
+    port: int | None
+    env_vars: Mapping[str, str] | None
+    volume_gb: int | None
 
 
 class GetVMParams(TypedDict, total=False):
@@ -173,12 +173,12 @@ class GetVMLogsParams(TypedDict, total=False):
             sent back unchanged.
     """
 
-    query: str
-    batch: int
-    order: str
-    pagination: str
-    from_: str
-    to: str
+    query: str | None
+    batch: int | None
+    order: str | None
+    pagination: str | None
+    from_: str | None
+    to: str | None
 
 
 class GetVMLogsFilters(TypedDict, total=False):
@@ -194,9 +194,9 @@ class GetVMLogsFilters(TypedDict, total=False):
             ``newest_first``; service default oldest_first)
     """
 
-    query: str
-    batch: int
-    order: str
+    query: str | None
+    batch: int | None
+    order: str | None
 
 
 class ListVMsParams(TypedDict, total=False):
@@ -211,9 +211,9 @@ class ListVMsParams(TypedDict, total=False):
             issued, answers 409). (at most 1024 characters)
     """
 
-    image_id: str
-    status: str
-    pagination: str
+    image_id: str | None
+    status: str | None
+    pagination: str | None
 
 
 class ListVMsFilters(TypedDict, total=False):
@@ -225,8 +225,8 @@ class ListVMsFilters(TypedDict, total=False):
             ``stopped``, ``destroyed``)
     """
 
-    image_id: str
-    status: str
+    image_id: str | None
+    status: str | None
 
 
 class CacheVMParams(TypedDict, total=False):
@@ -242,11 +242,11 @@ class CacheVMParams(TypedDict, total=False):
     """
 
     image_id: Required[str]
-    cpu: int
-    memory: int
-    port: int
-    env_vars: Mapping[str, str]
-    disk_size: int
+    cpu: int | None
+    memory: int | None
+    port: int | None
+    env_vars: Mapping[str, str] | None
+    disk_size: int | None
 
 
 class StartCachedVMParams(TypedDict, total=False):

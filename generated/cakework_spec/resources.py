@@ -24,6 +24,7 @@ class AsyncImagesBase:
     """
 
     _call: Callable[[str, tuple[str, ...], dict[str, Any]], Awaitable[Any]]
+    _mask: Callable[[str], str]
 
     async def import_image(self, *, image_uri: str, password: str) -> Image:
         """Import an image from AWS ECR.
@@ -45,6 +46,7 @@ class AsyncImagesBase:
         Returns:
             An image VMs can be started from.
         """
+        password = self._mask(password)
         return cast(
             Image,
             await self._call("importImage", (), {"image_uri": image_uri, "password": password}),
@@ -99,6 +101,7 @@ class AsyncImagesBase:
         Returns:
             An image build.
         """
+        token = self._mask(token)
         return cast(
             Build,
             await self._call(
@@ -139,6 +142,7 @@ class AsyncVMsBase:
     """
 
     _call: Callable[[str, tuple[str, ...], dict[str, Any]], Awaitable[Any]]
+    _mask: Callable[[str], str]
 
     async def start(
         self,
@@ -256,6 +260,7 @@ class AsyncCachedVMsBase:
     """
 
     _call: Callable[[str, tuple[str, ...], dict[str, Any]], Awaitable[Any]]
+    _mask: Callable[[str], str]
 
     async def create(
         self,
@@ -348,6 +353,7 @@ class ImagesBase:
     """
 
     _call: Callable[[str, tuple[str, ...], dict[str, Any]], Any]
+    _mask: Callable[[str], str]
 
     def import_image(self, *, image_uri: str, password: str) -> Image:
         """Import an image from AWS ECR.
@@ -369,6 +375,7 @@ class ImagesBase:
         Returns:
             An image VMs can be started from.
         """
+        password = self._mask(password)
         return cast(
             Image, self._call("importImage", (), {"image_uri": image_uri, "password": password})
         )
@@ -421,6 +428,7 @@ class ImagesBase:
         Returns:
             An image build.
         """
+        token = self._mask(token)
         return cast(
             Build,
             self._call(
@@ -461,6 +469,7 @@ class VMsBase:
     """
 
     _call: Callable[[str, tuple[str, ...], dict[str, Any]], Any]
+    _mask: Callable[[str], str]
 
     def start(
         self,
@@ -578,6 +587,7 @@ class CachedVMsBase:
     """
 
     _call: Callable[[str, tuple[str, ...], dict[str, Any]], Any]
+    _mask: Callable[[str], str]
 
     def create(
         self,

@@ -19,6 +19,7 @@ from itertools import compress, repeat
 from typing import NamedTuple, TypeAlias
 
 import attrs
+
 from cakework_spec.models import KNOWN_VM_STATE, VM, Build, CachedVM, Image
 from cakework_spec.models import VMList as VMPage
 

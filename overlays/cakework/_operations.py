@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 import httpx
 import msgspec
+
 from cakework_spec import models as spec_models
 from cakework_spec.operations import OPERATIONS as SPECS
 from cakework_spec.operations import OperationSpec
 
 from . import _models as m
 from ._charset import DEFAULT_CHARSET, declared_charset, strict_text
-from ._config import ClientConfig
+from ._config import ClientConfig, mask
 from ._validate import encodable
 from ._version import __version__
 
@@ -221,8 +222,9 @@ def build_request(
     if spec.body is None:
         result: dict[str, Any] = module._get_kwargs(*path, **kwargs)
         return result
+    # A secret goes as a Secret whoever called: errors scrub every Secret of the request.
     body = {
-        field.wire: _to_wire(params[field.name])
+        field.wire: mask(params[field.name]) if field.secret else _to_wire(params[field.name])
         for field in spec.body
         if params.get(field.name) is not None
     }
@@ -235,9 +237,15 @@ def build_request(
 # -- parsing: one msgspec decode into the generated model ---------------------------------
 
 
-@functools.cache
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
 def _decoder(model: type[Any]) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(model)
+    """One decoder per model, made once: it compiles the model's checks."""
+    decoder = _DECODERS.get(model)
+    if decoder is None:
+        decoder = _DECODERS[model] = msgspec.json.Decoder(model)
+    return decoder
 
 
 def _body(response: httpx.Response) -> bytes | str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -92,3 +92,24 @@ def vm_list_request(params: Mapping[str, Any]) -> VMListRequest:
 def log_filters(params: Mapping[str, Any]) -> dict[str, Any]:
     """Check the arguments a log reader repeats on every page (``GetVMLogsFilters``)."""
     return check.params(LOG_OPERATION, params)
+
+
+LOG_FILTERS = ("query", "order", "batch")
+"""The log filters a reader names itself; any other one travels as ``extra``."""
+
+
+def split_log_filters(
+    params: Mapping[str, object],
+) -> tuple[str | None, str, int | None, tuple[tuple[str, Any], ...]]:
+    """``query``, ``order`` (default ``oldest_first``), ``batch`` and the other filters.
+
+    Unchecked: ``open_log_stream`` checks them all, once.
+    """
+    query, order, batch = (params.get(name) for name in LOG_FILTERS)
+    extra = tuple((k, v) for k, v in params.items() if k not in LOG_FILTERS and v is not None)
+    return (
+        cast("str | None", query),
+        cast(str, "oldest_first" if order is None else order),
+        cast("int | None", batch),
+        extra,
+    )

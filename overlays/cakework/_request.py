@@ -29,7 +29,7 @@ import httpx
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._models import VM, Build, CachedVM, LogBatch, LogLine, VMPage
+from ._models import VM, Build, BuildFile, CachedVM, Image, LogBatch, LogLine, VMPage
 from ._operations import OPERATIONS, Retry, prepare
 from ._pagination import LogRequest, VMListRequest
 from ._params import VMSpec
@@ -427,6 +427,28 @@ class Api:
 
     # The operations the flows use (waits, readers, run, the pool); every operation is
     # also reachable through ``call``.
+
+    def import_image(self, image_uri: str, password: str) -> Flow[Image]:
+        """``importImage``: import an image from AWS ECR."""
+        return self.call("importImage", (), {"image_uri": image_uri, "password": password})
+
+    def build_from_files(self, dockerfile: str, files: Sequence[BuildFile]) -> Flow[Build]:
+        """``buildImageFromFiles``: start a build from a Dockerfile and file contents."""
+        return self.call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files})
+
+    def build_from_github(
+        self,
+        dockerfile: str,
+        repository: str,
+        branch: str,
+        token: str,
+        dockerignore: str | None = None,
+    ) -> Flow[Build]:
+        """``buildImageFromGithub``: start a build from a GitHub repository."""
+        params = {"dockerfile": dockerfile, "repository": repository, "branch": branch}
+        return self.call(
+            "buildImageFromGithub", (), {**params, "token": token, "dockerignore": dockerignore}
+        )
 
     def get_build(self, build_id: str) -> Flow[Build]:
         """``getBuild``: one build's status."""

@@ -3,9 +3,10 @@
 What a value may be (type, required, range, length, pattern, enum) is what openapi.yaml
 says: the rules are generated into ``cakework_spec.operations`` and applied here
 (:func:`arguments`, :func:`check_value`). What this module adds is behaviour the spec does not
-state: text must be encodable as UTF-8, secrets (:data:`SECRET_FIELDS`) never appear in
-a message, an id that travels in a URL path must be a plain path segment, and the
-datetimes ``since``/``until`` are checked as the strings they become. Each failure is an
+state: text must be encodable as UTF-8, secrets (``format: password`` in the spec) are
+masked and never appear in a message, an id that travels in a URL path must be a plain
+path segment, and the datetimes ``since``/``until`` are checked as the strings they
+become. Each failure is an
 ``InvalidParameterError`` naming the parameter, the value (never a secret's) and what is
 allowed.
 
@@ -26,13 +27,11 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from cakework_spec.operations import OPERATIONS, SCHEMAS, OperationSpec, Param, Rule
+from cakework_spec.params import BuildFileParam
 
 from ._config import mask
 from ._models import VM_STATES, BuildFile
 from .errors import InvalidParameterError
-
-SECRET_FIELDS: Final = frozenset({"password", "token"})
-"""Body properties whose values are secrets: masked, and never shown in a message."""
 
 _PATH_SEGMENT: Final = re.compile(r"[A-Za-z0-9_~-]+")
 """RFC 3986 unreserved characters without ``.``: a path segment no normalisation changes."""
@@ -163,9 +162,7 @@ def check_value(name: str, rule: Rule, given: object, *, secret: bool = False) -
         if not set(given) <= wires or any(f.required and f.wire not in given for f in rule.fields):
             raise refuse(f"<{type(given).__name__}>")
         return {
-            f.wire: check_value(
-                f"{name}.{f.wire}", f.rule, given[f.wire], secret=f.wire in SECRET_FIELDS
-            )
+            f.wire: check_value(f"{name}.{f.wire}", f.rule, given[f.wire], secret=f.secret)
             for f in rule.fields
             if f.wire in given
         }
@@ -178,9 +175,8 @@ def param(param: Param, given: object) -> Any:
         if param.required:
             raise InvalidParameterError(param.name, None, describe(param.rule))
         return None
-    secret = param.wire in SECRET_FIELDS
-    checked = check_value(param.name, param.rule, given, secret=secret)
-    return mask(checked) if secret else checked
+    checked = check_value(param.name, param.rule, given, secret=param.secret)
+    return mask(checked) if param.secret else checked
 
 
 def operation(operation_id: str) -> OperationSpec:
@@ -394,7 +390,7 @@ def max_items(value: int | None) -> int | None:
     return value
 
 
-def build_files(value: Sequence[BuildFile | Mapping[str, str]]) -> tuple[BuildFile, ...]:
+def build_files(value: Sequence[BuildFile | BuildFileParam]) -> tuple[BuildFile, ...]:
     """Check a build context: ``BuildFile`` objects or dicts in the API's JSON shape.
 
     Each file is checked by the spec's ``BuildFile`` rule (content is never shown: it
@@ -429,7 +425,7 @@ def build_files(value: Sequence[BuildFile | Mapping[str, str]]) -> tuple[BuildFi
             checked = check_value(where, rule.items, fields)
         result.append(
             BuildFile(
-                dir=str(checked["dir"]), name=str(checked["name"]), content=checked["content"]
+                dir=str(checked["dir"]), name=str(checked["name"]), content=str(checked["content"])
             )
         )
     return tuple(result)

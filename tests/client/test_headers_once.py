@@ -16,7 +16,7 @@ URL = "http://127.0.0.1:9/v1"
 
 
 def _first_send(api: Api) -> Send:
-    effect = next(api.call("getVM", "vm-1"))
+    effect = next(api.call("getVM", ("vm-1",)))
     assert isinstance(effect, Send)
     return effect
 
@@ -45,7 +45,7 @@ def test_a_users_client_gets_them_on_every_request() -> None:
 
 def test_the_key_is_still_scrubbed_from_errors_when_the_client_carries_it() -> None:
     config = ClientConfig.resolve(api_key=KEY, base_url=URL, timeout=5.0, max_retries=0)
-    flow = Api(config, client_headers=True).call("getVM", "vm-1")
+    flow = Api(config, client_headers=True).call("getVM", ("vm-1",))
     next(flow)
     echo = httpx.Response(
         500, json={"error": f"bad key {KEY}"}, request=httpx.Request("GET", URL + "/vm/vm-1")

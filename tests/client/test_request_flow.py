@@ -32,7 +32,7 @@ REQ = httpx.Request("POST", "http://flow.test/v1")
 
 
 def test_first_effect_is_the_generated_request_completed() -> None:
-    flow = make_api().start_vm(VMSpec(image_id="img-1", cpu=2, env_vars={"A": "b"}))
+    flow = make_api().start_vm(VMSpec(image_id="img-1", fields={"cpu": 2, "env_vars": {"A": "b"}}))
     effect = next(flow)
     assert isinstance(effect, Send)
     assert effect.operation == "startVM"

@@ -22,7 +22,7 @@ from .._cached_logs import CACHED_VM_FINISHED_STATES, cached_page_flow
 from .._flow import Flow
 from .._models import VM, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
-from .._params import VMSpec
+from .._params import VMSpec, split_log_filters
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
 from .iterators import AsyncLogIterator
 from .resource import AsyncResource
@@ -141,7 +141,7 @@ class AsyncCachedVMs(AsyncResource, AsyncCachedVMsBase):
         """
         id = check.ident("id", id)
         api = self._api
-        filters = dict(params)
+        query, order, batch, extra = split_log_filters(params)
 
         def fetch(request: LogRequest) -> Flow[LogPage]:
             return cached_page_flow(api.get_cached_vm_logs(id), request)
@@ -153,10 +153,10 @@ class AsyncCachedVMs(AsyncResource, AsyncCachedVMsBase):
         stream = open_log_stream(
             fetch,
             is_finished,
-            query=filters.pop("query", None),
-            order=filters.pop("order", "oldest_first"),
-            batch=filters.pop("batch", None),
-            extra=tuple(filters.items()),
+            query=query,
+            order=order,
+            batch=batch,
+            extra=extra,
             since=since,
             until=until,
             max_items=max_items,

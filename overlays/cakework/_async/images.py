@@ -23,7 +23,7 @@ from .._concurrency import blocking_async
 from .._flow import Flow
 from .._models import Build, BuildFile, LogBatch, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
-from .._params import log_request
+from .._params import log_request, split_log_filters
 from .._waits import wait_for_build
 from .iterators import AsyncLogIterator
 from .resource import AsyncResource
@@ -58,9 +58,7 @@ class AsyncImages(AsyncResource, AsyncImagesBase):
         """
         checked = check.build_files(files)
         dockerfile = check.argument("buildImageFromFiles", "dockerfile", dockerfile)
-        return await self._pump(
-            self._api.call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": checked})
-        )
+        return await self._pump(self._api.build_from_files(dockerfile, checked))
 
     async def build_from_directory(
         self, path: str | os.PathLike[str], dockerfile: str | None = None
@@ -193,7 +191,7 @@ class AsyncImages(AsyncResource, AsyncImagesBase):
         """
         build_id = check.ident("build_id", build_id)
         api = self._api
-        filters = dict(params)
+        query, order, batch, extra = split_log_filters(params)
 
         def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_build_logs(build_id, request)
@@ -205,10 +203,10 @@ class AsyncImages(AsyncResource, AsyncImagesBase):
         stream = open_log_stream(
             fetch,
             is_finished,
-            query=filters.pop("query", None),
-            order=filters.pop("order", "oldest_first"),
-            batch=filters.pop("batch", None),
-            extra=tuple(filters.items()),
+            query=query,
+            order=order,
+            batch=batch,
+            extra=extra,
             since=since,
             until=until,
             max_items=max_items,

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import _validate as check
+from .._config import mask
 from .._request import Api
 from .pump import AsyncPump
 
@@ -27,6 +28,11 @@ class AsyncResource:
     def __init__(self, api: Api, pump: AsyncPump) -> None:
         self._api = api
         self._pump = pump
+
+    @staticmethod
+    def _mask(value: str) -> str:
+        """A secret argument, wrapped so that no repr or log shows it (``_config.mask``)."""
+        return mask(value)
 
     async def _call(self, operation_id: str, path: Sequence[str], params: Mapping[str, Any]) -> Any:
         """Check the arguments of ``operation_id``, send it, return what it answers."""

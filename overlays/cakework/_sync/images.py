@@ -25,7 +25,7 @@ from .._concurrency import blocking_sync
 from .._flow import Flow
 from .._models import Build, BuildFile, LogBatch, LogLine, LogPage
 from .._pagination import LogPosition, LogRequest, open_log_stream
-from .._params import log_request
+from .._params import log_request, split_log_filters
 from .._waits import wait_for_build
 from .iterators import LogIterator
 from .resource import Resource
@@ -60,9 +60,7 @@ class Images(Resource, ImagesBase):
         """
         checked = check.build_files(files)
         dockerfile = check.argument("buildImageFromFiles", "dockerfile", dockerfile)
-        return self._pump(
-            self._api.call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": checked})
-        )
+        return self._pump(self._api.build_from_files(dockerfile, checked))
 
     def build_from_directory(
         self, path: str | os.PathLike[str], dockerfile: str | None = None
@@ -195,7 +193,7 @@ class Images(Resource, ImagesBase):
         """
         build_id = check.ident("build_id", build_id)
         api = self._api
-        filters = dict(params)
+        query, order, batch, extra = split_log_filters(params)
 
         def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_build_logs(build_id, request)
@@ -207,10 +205,10 @@ class Images(Resource, ImagesBase):
         stream = open_log_stream(
             fetch,
             is_finished,
-            query=filters.pop("query", None),
-            order=filters.pop("order", "oldest_first"),
-            batch=filters.pop("batch", None),
-            extra=tuple(filters.items()),
+            query=query,
+            order=order,
+            batch=batch,
+            extra=extra,
             since=since,
             until=until,
             max_items=max_items,

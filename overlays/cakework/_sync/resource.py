@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import _validate as check
+from .._config import mask
 from .._request import Api
 from .pump import SyncPump
 
@@ -29,6 +30,11 @@ class Resource:
     def __init__(self, api: Api, pump: SyncPump) -> None:
         self._api = api
         self._pump = pump
+
+    @staticmethod
+    def _mask(value: str) -> str:
+        """A secret argument, wrapped so that no repr or log shows it (``_config.mask``)."""
+        return mask(value)
 
     def _call(self, operation_id: str, path: Sequence[str], params: Mapping[str, Any]) -> Any:
         """Check the arguments of ``operation_id``, send it, return what it answers."""

@@ -47,7 +47,7 @@ from .._pagination import (
     VMListStream,
     open_log_stream,
 )
-from .._params import VMSpec, log_request, vm_list_request
+from .._params import VMSpec, log_request, split_log_filters, vm_list_request
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import LogIterator, VMIterator
@@ -154,7 +154,7 @@ class VMs(Resource, VMsBase):
         """
         vm_id = check.ident("vm_id", vm_id)
         api = self._api
-        filters = dict(params)
+        query, order, batch, extra = split_log_filters(params)
 
         def fetch(request: LogRequest) -> Flow[LogBatch]:
             return api.get_vm_logs(vm_id, request)
@@ -166,10 +166,10 @@ class VMs(Resource, VMsBase):
         stream = open_log_stream(
             fetch,
             is_finished,
-            query=filters.pop("query", None),
-            order=filters.pop("order", "oldest_first"),
-            batch=filters.pop("batch", None),
-            extra=tuple(filters.items()),
+            query=query,
+            order=order,
+            batch=batch,
+            extra=extra,
             since=since,
             until=until,
             max_items=max_items,
