@@ -1,7 +1,7 @@
 """A counting mock API for property tests: canned answers, and every request checked.
 
 ``FakeApi`` is an ``httpx.MockTransport`` handler (sync and async) that answers each of
-the 15 operations with a body the spec allows, counts requests, and checks every request
+every operation with a body the spec allows, counts requests, and checks every request
 it sees against ``openapi.yaml`` with openapi-core: the path must match an operation of
 the spec and its parameters and body must validate. A request that does not is recorded
 in ``malformed`` (the fuzz property: no malformed request is ever sent).

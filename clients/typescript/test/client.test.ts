@@ -160,7 +160,7 @@ describe("every operation of openapi.yaml", { concurrency: false }, () => {
     assert.equal(gone.state, "destroyed");
   });
 
-  it("called each of the 15 operations, as the emulator counted them", async () => {
+  it("called each operation, as the emulator counted them", async () => {
     assert.equal(everyOperationListed, true);
     const counters = unwrap(await emulator.control.GET("/_emulator/counters"));
     assert.deepEqual(Object.keys(counters.requests).sort(), [...OPERATIONS].sort());

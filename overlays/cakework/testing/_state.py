@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 import attrs
 
+from cakework_spec.operations import OPERATIONS
+
 from ..errors import BuildContextError
 from ._clock import Clock
 from ._dockerfile import apply_dockerignore, context_path, plan_build
@@ -41,12 +43,17 @@ from ._logs import Line, LogRequest, page_logs
 JSON = dict[str, Any]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ECR_URI = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?"
-    r"/(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@sha256:[0-9a-f]{64})?$"
-)
-GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+def _body_pattern(operation_id: str, wire: str) -> re.Pattern[str]:
+    """The spec's pattern for a body property (generated into ``cakework_spec``)."""
+    field = next(f for f in OPERATIONS[operation_id].body or () if f.wire == wire)
+    return re.compile(field.rule.pattern or "")
+
+
+ECR_URI = _body_pattern("importImage", "imageUri")
+"""The ECR image URIs openapi.yaml allows for ``importImage``."""
+GITHUB_REPOSITORY = _body_pattern("buildImageFromGithub", "repository")
 """``owner/name``: the pattern openapi.yaml allows for ``buildImageFromGithub``'s repository."""
 MAX_APP_LINES_PER_RUN = 20_000
 """Bound on the periodic lines one VM run writes, so a fast clock cannot exhaust memory."""
@@ -459,7 +466,7 @@ class Backend:
         """
         with self._lock:
             tenant = self.tenant(api_key)
-            if not ECR_URI.match(image_uri):
+            if not ECR_URI.search(image_uri):
                 raise EmulatorError(
                     400,
                     f"imageUri: {image_uri!r} is not an ECR image URI "
@@ -745,7 +752,7 @@ class Backend:
             ValueError: ``repository`` is not ``owner/name`` (no build could name it), the
                 branch is empty, a file's path or content or the token is not a string.
         """
-        if not (isinstance(repository, str) and GITHUB_REPOSITORY.match(repository)):
+        if not (isinstance(repository, str) and GITHUB_REPOSITORY.search(repository)):
             raise ValueError(
                 f"repository must be owner/name (as builds send it), not {repository!r}"
             )
