@@ -65,8 +65,8 @@ def _what_to_add(spec: OperationSpec) -> str:
         f" client.{spec.resource}.{spec.method_name}: run `make generate` (its plain call is"
         f" generated into cakework_spec.resources), or write the method in"
         f" overlays/cakework/_async/ if overlay-config.yml lists it under `handwritten`;"
-        f" the emulator needs `def {handler_name(spec.operation_id)}(backend, call)` in"
-        f" overlays/cakework/testing/_routes.py"
+        f" the emulator needs `def {handler_name(spec.operation_id)}(backend: Backend,"
+        f" call: Call)` in overlays/cakework/testing/_routes.py"
     )
 
 
