@@ -175,7 +175,7 @@ def test_every_response_property_is_an_attribute_of_the_result(
         returned = typing.get_type_hints(method).get("return")
         assert returned is spec.response, (
             f"client.{spec.resource}.{spec.method_name} must return the generated"
-            f" {spec.response.__name__}, not {returned}"
+            f" {spec.response}, not {returned}"
         )
 
 
