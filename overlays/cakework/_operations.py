@@ -203,6 +203,21 @@ def _to_wire(value: Any) -> Any:
     return value
 
 
+class _EnumValue(str):
+    """A checked enum value where ``_get_kwargs`` takes a generated enum (it reads ``.value``).
+
+    For an enum declared inline in a parameter, whose generated class name is the
+    generator's choice.
+    """
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        """The value itself, as the generated enum's ``.value``."""
+        return str(self)
+
+
 def build_request(
     spec: OperationSpec, module: ModuleType, path: Sequence[str], params: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -218,7 +233,11 @@ def build_request(
         value = params.get(param.name)
         if value is not None:
             enum_name = spec.enums.get(param.name)
-            kwargs[param.name] = getattr(_wire(), enum_name)(value) if enum_name else value
+            if enum_name:
+                value = getattr(_wire(), enum_name)(value)
+            elif param.rule.enum is not None:
+                value = _EnumValue(value)
+            kwargs[param.name] = value
     if spec.body is None:
         result: dict[str, Any] = module._get_kwargs(*path, **kwargs)
         return result
