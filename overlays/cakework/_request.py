@@ -29,9 +29,9 @@ import httpx
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._models import VM, Build, BuildFile, CachedVM, Image, LogBatch, LogLine, VMPage
+from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, VMPage
 from ._operations import OPERATIONS, Retry, prepare
-from ._pagination import LogRequest, VMListRequest
+from ._pages import LogBatch, LogRequest, VMListRequest
 from ._params import VMSpec
 from ._retry import parse_retry_after, retry_delay
 from .errors import (

@@ -22,8 +22,9 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
 from ._flow import Flow, Now, Sleep
-from ._models import VM, Build, LogBatch, LogLine, LogPage
-from ._pagination import LogRequest, LogStream
+from ._log_stream import LogStream
+from ._models import VM, Build, LogLine, LogPage
+from ._pages import LogBatch, LogRequest
 from ._polling import (
     DEFAULT_SCHEDULE,
     TRANSIENT_ERRORS,

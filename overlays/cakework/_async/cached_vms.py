@@ -17,8 +17,9 @@ from .. import _polling
 from .. import _validate as check
 from .._cached_logs import CACHED_VM_FINISHED_STATES, cached_page_flow
 from .._flow import Flow
+from .._log_stream import open_log_stream
 from .._models import VM, CachedVM, LogLine, LogPage
-from .._pagination import LogPosition, LogRequest, open_log_stream
+from .._pages import LogPosition, LogRequest
 from .._params import VMSpec
 from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state

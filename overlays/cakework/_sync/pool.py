@@ -31,7 +31,7 @@ from .._concurrency import (
 from .._flow import Flow, Now
 from .._lost import PoolAdopter
 from .._models import VM, CachedVM, VMPage
-from .._pagination import VMListRequest
+from .._pages import VMListRequest
 from .._params import VMSpec
 from .._pool_state import (
     Outcome,
