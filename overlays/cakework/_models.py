@@ -16,11 +16,7 @@ from typing import NamedTuple
 
 import attrs
 
-BUILD_TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
-"""Build statuses after which nothing changes. Any other value means "still running"."""
-
-VM_STATES = ("created", "started", "stopped", "destroyed")
-"""The VM states the API documents, in lifecycle order."""
+from ._states import BUILD_TERMINAL_STATUSES
 
 
 def parse_timestamp(value: str) -> datetime:

@@ -34,6 +34,7 @@ from ._operations import OPERATIONS, Retry, prepare
 from ._pages import LogBatch, LogRequest, VMListRequest
 from ._params import VMSpec
 from ._retry import never_left, parse_retry_after, retry_delay
+from ._states import STARTED_BY_A_START
 from .errors import (
     APIConnectionError,
     APIError,
@@ -50,9 +51,6 @@ T = TypeVar("T")
 
 logger: Final = logging.getLogger("cakework")
 LOG_ENV: Final = "CAKEWORK_LOG"
-
-STARTED_BY_A_START: Final = frozenset({"created", "started"})
-"""States of a cached VM that a successful startCachedVM leads to (booting, then up)."""
 
 
 @attrs.frozen

@@ -47,7 +47,8 @@ from .._pool_state import (
     release_flow,
 )
 from .._request import Api
-from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
+from .._states import CACHED_VM_DEAD_STATES
+from .._waits import wait_for_vm_state
 from .pump import AsyncPump
 
 T = TypeVar("T")

@@ -39,6 +39,7 @@ from .._models import VM, LogPage, VMPage
 from .._pages import LogBatch, LogPosition, LogRequest, VMListRequest
 from .._params import VMSpec, log_request, vm_list_request
 from .._request import Api
+from .._states import VM_FINISHED_STATES
 from .._vm_list import VMListStream
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
@@ -46,9 +47,6 @@ from .iterators import AsyncLogIterator, AsyncVMIterator
 from .pump import AsyncPump
 
 logger = logging.getLogger("cakework")
-
-VM_FINISHED_STATES = frozenset({"stopped", "destroyed"})
-"""A followed VM log ends once the VM is in one of these states."""
 
 
 class RunApi(Protocol):
