@@ -3,8 +3,9 @@
     python scripts/generate_overlay.py OUT_DIR   # write the package into OUT_DIR/cakework_spec
 
 ``scripts/generate.py`` calls :func:`generate_into` (so ``make generate`` writes it and the
-drift check compares it). The package has four modules:
+drift check compares it). The package has five modules:
 
+* ``enums`` -- the values of every enum schema (``KNOWN_VM_STATE``), importing nothing.
 * ``models`` -- msgspec Structs for every schema a response carries: fields, types,
   optionality, constraints (``msgspec.Meta``) and docstrings from the spec. Rules, not
   per-field choices: a ``timestamps`` schema (overlay-config.yml) becomes an aware UTC
@@ -401,20 +402,25 @@ def models_module(spec: Spec) -> str:
     needed = response_schemas(spec)
     mixins = sorted({spec.config.get("behaviour", {}).get(n) for n in needed} - {None})
     imports = f"\nfrom cakework._behaviour import {', '.join(mixins)}" if mixins else ""
-    enums = [
-        (name, schema)
-        for name, schema in spec.schemas.items()
-        if isinstance(schema, dict) and "enum" in schema
-    ]
-    constants = [snake_case(name).upper() for name, _ in enums]
-    names = ", ".join(repr(n) for n in [*map(class_name, needed), *constants])
+    names = ", ".join(repr(n) for n in map(class_name, needed))
     parts = [HEADER + MODELS_HEAD.format(imports=imports, names=names)]
-    for (name, schema), constant in zip(enums, constants, strict=True):
-        values = ", ".join(repr(v) for v in schema["enum"])
-        text = "\n".join(doc_lines(f"``{name}``: {spec.description(schema)}", 88))
-        parts.append(f'{constant} = ({values},)\n"""{text}"""')
     parts += [_struct_source(spec, name, needed) for name in needed]
     return "\n\n\n".join(parts) + "\n"
+
+
+def enums_module(spec: Spec) -> str:
+    """Source of ``enums.py``: the values of every enum schema, in the spec's order."""
+    parts = [
+        HEADER
+        + '"""The values of every enum schema of openapi.yaml, in order. Imports nothing."""\n\n'
+        "from __future__ import annotations\n"
+    ]
+    for name, schema in spec.schemas.items():
+        if isinstance(schema, dict) and "enum" in schema:
+            values = ", ".join(repr(v) for v in schema["enum"])
+            text = "\n".join(doc_lines(f"``{name}``: {spec.description(schema)}", 88))
+            parts.append(f'{snake_case(name).upper()} = ({values},)\n"""{text}"""')
+    return "\n\n".join(parts) + "\n"
 
 
 OPERATIONS_HEAD = '''"""Every operation of openapi.yaml as data: parameters, checks, response model.
@@ -864,6 +870,7 @@ def generate_into(out_dir: Path, spec_path: Path = SPEC, config_path: Path = CON
     package.mkdir(parents=True, exist_ok=True)
     files = {
         "__init__.py": INIT,
+        "enums.py": enums_module(spec),
         "models.py": models_module(spec),
         "operations.py": operations_module(spec, facts),
         "params.py": params_module(spec, facts),

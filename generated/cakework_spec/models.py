@@ -15,19 +15,7 @@ import msgspec
 from cakework._behaviour import BuildBehaviour
 from msgspec.structs import force_setattr
 
-__all__ = [
-    "Image",
-    "Build",
-    "LogPage",
-    "VM",
-    "VMList",
-    "CachedVM",
-    "CachedVMLogs",
-    "LogLine",
-    "KNOWN_BUILD_STATUS",
-    "KNOWN_VM_STATE",
-    "LOG_ORDER",
-]
+__all__ = ["Image", "Build", "LogPage", "VM", "VMList", "CachedVM", "CachedVMLogs", "LogLine"]
 
 
 def _in_utc(struct: msgspec.Struct, names: tuple[str, ...]) -> None:
@@ -39,31 +27,6 @@ def _in_utc(struct: msgspec.Struct, names: tuple[str, ...]) -> None:
                 force_setattr(struct, name, value.replace(tzinfo=UTC))
             else:
                 force_setattr(struct, name, value.astimezone(UTC))
-
-
-KNOWN_BUILD_STATUS = (
-    "created",
-    "succeeded",
-    "failed",
-)
-"""``KnownBuildStatus``: The build statuses known to this version of the description."""
-
-
-KNOWN_VM_STATE = (
-    "created",
-    "started",
-    "stopped",
-    "destroyed",
-)
-"""``KnownVMState``: The VM states known to this version of the description; also the
-`listVMs` filter."""
-
-
-LOG_ORDER = (
-    "oldest_first",
-    "newest_first",
-)
-"""``LogOrder``: Order of log lines by timestamp."""
 
 
 class Image(msgspec.Struct, frozen=True, gc=False):

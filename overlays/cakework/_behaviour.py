@@ -2,7 +2,7 @@
 
 ``scripts/generate_overlay.py`` makes a model inherit the mixin ``overlay-config.yml``
 names for its schema (``behaviour:``). A mixin holds properties only (no state, empty
-``__slots__``) and imports nothing from the rest of the package: the generated models
+``__slots__``) and imports only ``_states`` (which imports nothing): the generated models
 import it.
 """
 
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-BUILD_TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
-"""Build statuses after which nothing changes (getBuild's description): any other value
-means "still running"."""
+from ._states import BUILD_TERMINAL_STATUSES
 
 
 class BuildBehaviour:

@@ -42,6 +42,7 @@ from cakework_spec.operations import OperationSpec
 from . import _models as m
 from ._charset import DEFAULT_CHARSET, declared_charset, strict_text
 from ._config import ClientConfig, mask
+from ._pages import LogBatch
 from ._validate import encodable
 from ._version import __version__
 
@@ -284,16 +285,14 @@ def _columns(lines: Sequence[Any]) -> tuple[tuple[int, ...], tuple[str, ...], tu
     return tuple(map(_STAMPS, lines)), tuple(map(_LEVELS, lines)), tuple(map(_MESSAGES, lines))
 
 
-def _log_batch(page: spec_models.LogPage) -> m.LogBatch:
+def _log_batch(page: spec_models.LogPage) -> LogBatch:
     """A decoded log page as the batch a reader takes in (``_models.LogBatch``)."""
-    return m.LogBatch(
-        *_columns(page.lines), pagination=page.pagination, from_=page.from_, to=page.to
-    )
+    return LogBatch(*_columns(page.lines), pagination=page.pagination, from_=page.from_, to=page.to)
 
 
 def _log_lines(page: spec_models.CachedVMLogs) -> tuple[m.LogLine, ...]:
     """Every line of a decoded log, as ``LogLine`` named tuples."""
-    return m.LogBatch(*_columns(page.lines)).all_lines()
+    return LogBatch(*_columns(page.lines)).all_lines()
 
 
 _RESULTS: Final[Mapping[type[Any], Callable[[Any], Any]]] = {

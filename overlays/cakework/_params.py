@@ -16,7 +16,7 @@ from typing import Any, cast
 import attrs
 
 from . import _validate as check
-from ._pagination import LogRequest, VMListRequest
+from ._pages import LogRequest, VMListRequest
 
 LOG_OPERATION = "getVMLogs"
 """The log reads (build, VM, cached VM) take the arguments of this operation; getBuildLogs

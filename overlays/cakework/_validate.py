@@ -30,7 +30,8 @@ from cakework_spec.operations import OPERATIONS, SCHEMAS, OperationSpec, Param, 
 from cakework_spec.params import BuildFileParam
 
 from ._config import mask
-from ._models import VM_STATES, BuildFile
+from ._models import BuildFile
+from ._states import VM_STATES
 from .errors import InvalidParameterError
 
 _PATH_SEGMENT: Final = re.compile(r"[A-Za-z0-9_~-]+")

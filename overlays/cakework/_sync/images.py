@@ -23,8 +23,9 @@ from .. import _polling
 from .. import _validate as check
 from .._concurrency import blocking_sync
 from .._flow import Flow
-from .._models import Build, BuildFile, LogBatch, LogLine, LogPage
-from .._pagination import LogPosition, LogRequest, open_log_stream
+from .._log_stream import open_log_stream
+from .._models import Build, BuildFile, LogLine, LogPage
+from .._pages import LogBatch, LogPosition, LogRequest
 from .._params import log_request, split_log_filters
 from .._waits import wait_for_build
 from .iterators import LogIterator
