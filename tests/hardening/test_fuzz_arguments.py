@@ -27,6 +27,7 @@ from cakework import (
     CakeworkError,
     InvalidParameterError,
 )
+from cakework_spec.operations import OPERATIONS, Rule
 
 from ._wire import BASE_URL, FakeApi, FakeClock
 from .conftest import FUZZ_COUNTS, FUZZ_SETTINGS
@@ -256,6 +257,49 @@ EXPECTED_OPERATIONS = {
         "listVMs",
     },
 }
+
+
+def _strategy(rule: Rule) -> S:
+    """Valid values of a generated rule (the spec's), for a plain call the table lacks."""
+    if rule.enum is not None:
+        return st.sampled_from(rule.enum)
+    if rule.kind == "integer":
+        return st.integers(
+            int(rule.minimum if rule.minimum is not None else -(2**31)),
+            int(rule.maximum if rule.maximum is not None else 2**31),
+        )
+    if rule.kind == "boolean":
+        return st.booleans()
+    if rule.kind == "map":
+        return st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)
+    if rule.kind == "string" and rule.pattern is not None:
+        return st.from_regex(rule.pattern)
+    if rule.kind == "string":
+        return st.text(min_size=rule.min_length or 0, max_size=rule.max_length or 20)
+    return GARBAGE
+
+
+def _plain_calls_from_the_spec() -> list[Method]:
+    """A method for each generated plain call the table above does not name.
+
+    An operation the spec gains is fuzzed from its generated rules, with no line here.
+    """
+    named = {m.label for m in METHODS}
+    derived = []
+    for spec in OPERATIONS.values():
+        label = f"{spec.resource}.{spec.method_name}"
+        if label in named:
+            continue
+        fields = spec.query + (spec.body or ())
+        params = {p.name: ID for p in spec.path_params}
+        params |= {f.name: st.none() | _strategy(f.rule) for f in fields}
+        required = {p.name for p in spec.path_params} | {f.name for f in fields if f.required}
+        derived.append(Method(spec.resource, spec.method_name, "call", params, frozenset(required)))
+        EXPECTED_OPERATIONS[label] = {spec.operation_id}
+    return derived
+
+
+METHODS += _plain_calls_from_the_spec()
 
 
 @st.composite
