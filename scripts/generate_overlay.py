@@ -171,7 +171,18 @@ def rule_source(spec: Spec, node: JSON, depth: int = 0) -> str:
         args.append(f"enum={tuple(schema['enum'])!r}")
     if name is not None:
         args.append(f"schema={name!r}")
+    if "pattern" in schema:
+        # A pattern is hard to read in a message: its description's first sentence says
+        # the same in words.
+        args.append(f"title={first_sentence(spec.description(node))!r}")
     return f"Rule({', '.join(args)})"
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description, on one line."""
+    joined = " ".join(text.split())
+    end = joined.find(". ")
+    return joined if end == -1 else joined[: end + 1]
 
 
 def field_source(spec: Spec, wire: str, node: JSON, required: bool, depth: int = 0) -> str:
@@ -454,6 +465,7 @@ class Rule:
         values: The rule of each value of a map.
         fields: The properties of an object.
         schema: The component schema the value is, if it is one.
+        title: What a pattern means, in words (its description's first sentence).
     """
 
     kind: str
@@ -467,6 +479,7 @@ class Rule:
     values: Rule | None = None
     fields: tuple[Param, ...] = ()
     schema: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ class Rule:
         values: The rule of each value of a map.
         fields: The properties of an object.
         schema: The component schema the value is, if it is one.
+        title: What a pattern means, in words (its description's first sentence).
     """
 
     kind: str
@@ -43,6 +44,7 @@ class Rule:
     values: Rule | None = None
     fields: tuple[Param, ...] = ()
     schema: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ OPERATIONS: dict[str, OperationSpec] = {
                 Rule(
                     "string",
                     pattern="^[0-9]{12}\\.dkr\\.ecr\\.[a-z]{2}(?:-[a-z]+)+-[0-9]\\.amazonaws\\.com(?:\\.cn)?/[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$",
+                    title="URI of the image in AWS ECR: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag | @sha256:<digest>]`, with a 12-digit account, a region such as `us-west-2`, a lowercase repository name (path parts separated by `/`) and a Docker tag or a sha256 digest.",
                 ),
             ),
             Param("password", "password", True, Rule("string", min_length=1), secret=True),
@@ -181,7 +184,11 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "repository",
                 "repository",
                 True,
-                Rule("string", pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"),
+                Rule(
+                    "string",
+                    pattern="^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+                    title="The repository as `owner/name`.",
+                ),
             ),
             Param("branch", "branch", True, Rule("string", min_length=1)),
         ),
@@ -204,7 +211,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "buildId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -229,7 +241,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "buildId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -256,6 +273,7 @@ OPERATIONS: dict[str, OperationSpec] = {
                     "string",
                     pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC)$",
                     schema="LogWindowBound",
+                    title="A bound of a log time window in a request: ISO 8601 with a zone (`Z`, `+hh:mm` or `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.",
                 ),
             ),
             Param(
@@ -266,6 +284,7 @@ OPERATIONS: dict[str, OperationSpec] = {
                     "string",
                     pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC)$",
                     schema="LogWindowBound",
+                    title="A bound of a log time window in a request: ISO 8601 with a zone (`Z`, `+hh:mm` or `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.",
                 ),
             ),
         ),
@@ -291,7 +310,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "imageId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Image to start.",
                 ),
             ),
             Param("cpu", "cpu", False, Rule("integer", minimum=1, maximum=8, schema="Cpu")),
@@ -331,7 +355,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "vmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -356,7 +385,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "vmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -381,7 +415,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "vmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -408,6 +447,7 @@ OPERATIONS: dict[str, OperationSpec] = {
                     "string",
                     pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC)$",
                     schema="LogWindowBound",
+                    title="A bound of a log time window in a request: ISO 8601 with a zone (`Z`, `+hh:mm` or `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.",
                 ),
             ),
             Param(
@@ -418,6 +458,7 @@ OPERATIONS: dict[str, OperationSpec] = {
                     "string",
                     pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC)$",
                     schema="LogWindowBound",
+                    title="A bound of a log time window in a request: ISO 8601 with a zone (`Z`, `+hh:mm` or `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.",
                 ),
             ),
         ),
@@ -442,7 +483,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "imageId",
                 False,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
             Param(
@@ -484,7 +530,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "imageId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Image of the cached VM.",
                 ),
             ),
             Param("cpu", "cpu", False, Rule("integer", minimum=1, maximum=8, schema="Cpu")),
@@ -524,7 +575,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "cachedVmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -549,7 +605,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "cachedVmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -574,7 +635,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "cachedVmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -599,7 +665,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 "cachedVmId",
                 True,
                 Rule(
-                    "string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"
+                    "string",
+                    min_length=1,
+                    max_length=128,
+                    pattern="^[A-Za-z0-9_-]+$",
+                    schema="Id",
+                    title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
                 ),
             ),
         ),
@@ -615,23 +686,33 @@ OPERATIONS: dict[str, OperationSpec] = {
 """operationId -> its spec, in the order of openapi.yaml."""
 
 SCHEMAS: dict[str, Rule] = {
-    "Id": Rule("string", min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$", schema="Id"),
+    "Id": Rule(
+        "string",
+        min_length=1,
+        max_length=128,
+        pattern="^[A-Za-z0-9_-]+$",
+        schema="Id",
+        title="Id of a build, image, VM or cached VM: opaque, made of ASCII letters, digits, `-` and `_` (so it travels in a URL path unescaped), at most 128 characters.",
+    ),
     "Hostname": Rule("string", min_length=1, schema="Hostname"),
     "Cursor": Rule("string", min_length=1, max_length=1024, schema="Cursor"),
     "LogWindowEcho": Rule(
         "string",
         pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC$",
         schema="LogWindowEcho",
+        title="A bound of a log time window as the service echoes it with a continuation, in UTC to the second.",
     ),
     "LogWindowBound": Rule(
         "string",
         pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29)(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])| (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC)$",
         schema="LogWindowBound",
+        title="A bound of a log time window in a request: ISO 8601 with a zone (`Z`, `+hh:mm` or `+hhmm`) on a first request, or the `LogWindowEcho` value of the previous page.",
     ),
     "Timestamp": Rule(
         "string",
         pattern="^(?:[12][0-9]{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29)(?: (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?|T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))$",
         schema="Timestamp",
+        title="A point in time.",
     ),
     "BuildStatus": Rule("string"),
     "KnownBuildStatus": Rule(

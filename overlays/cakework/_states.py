@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from cakework_spec.enums import KNOWN_VM_STATE
+from cakework_spec import enums as _enums
 
-VM_STATES: Final = KNOWN_VM_STATE
+VM_STATES: Final = _enums.KNOWN_VM_STATE
 """The VM states the API documents (``KnownVMState``), in lifecycle order."""
 
 BUILD_TERMINAL_STATUSES: Final = frozenset({"succeeded", "failed"})

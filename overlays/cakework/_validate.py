@@ -72,12 +72,24 @@ def describe(rule: Rule) -> str:
         return f"a sequence of {rule.schema or 'items'}"
     if rule.kind == "object":
         return f"a {rule.schema or 'mapping'} mapping"
+    charset = _CHARACTER_CLASS.fullmatch(rule.pattern or "")
+    if charset is not None:
+        # ^[A-Za-z0-9_-]+$ reads "1-128 characters of A-Z a-z 0-9 _ -".
+        low, high = rule.min_length or 1, rule.max_length
+        count = f"{low}-{high}" if high is not None else f"{low} or more"
+        return f"{count} characters of {' '.join(_CLASS_PART.findall(charset[1]))}"
     words = "a non-empty string" if rule.min_length else "a string"
     if rule.max_length is not None:
         words += f" of at most {rule.max_length} characters"
     if rule.pattern is not None:
-        words += f" matching {rule.pattern}"
+        words += f": {rule.title}" if rule.title else f" matching {rule.pattern}"
     return words
+
+
+_CHARACTER_CLASS: Final = re.compile(r"\^\[([^\]\\]+)\]\+\$")
+"""A pattern that is one character class, repeated: ``^[A-Za-z0-9_-]+$``."""
+_CLASS_PART: Final = re.compile(r".-.(?!$)|.")
+"""A range (``A-Z``) or a single character of a character class."""
 
 
 def check_value(name: str, rule: Rule, given: object, *, secret: bool = False) -> Any:

@@ -56,7 +56,7 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
         lambda a: a.images.import_image(image_uri="", password="p"),
         "image_uri",
         "",
-        "a string matching",
+        "AWS ECR",
     ),
     (
         "password",

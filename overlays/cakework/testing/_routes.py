@@ -67,6 +67,9 @@ _PLAIN_KEYWORDS = frozenset(
     }
 )
 _NO_DEFAULT = object()
+# Formats that neither openapi-core's validation nor its unmarshalling act on: ``password``
+# only marks a secret (OpenAPI's own marker), the value stays the string it is.
+_PLAIN_FORMATS = frozenset({"password"})
 
 
 def find_spec() -> Path:
@@ -378,6 +381,8 @@ def _plain_schema(
         return None  # a cycle, or no schema at all
     node = _resolve(document, node)
     allowed = _PLAIN_KEYWORDS | {"default"} if top else _PLAIN_KEYWORDS
+    if node.get("format", "password") in _PLAIN_FORMATS:
+        allowed = allowed | {"format"}
     if not set(node) <= allowed:
         return None
     plain: dict[str, Any] = {}
