@@ -32,6 +32,7 @@ the server sends, so widening what it may answer breaks callers. Concretely:
 | type changed (not a pure widening)             | breaking       | breaking            |
 | value made nullable                            | non-breaking   | breaking            |
 | format changed, added or removed               | breaking       | breaking            |
+| format `password` added or removed             | docs           | docs                |
 | range/length/item-count narrowed               | breaking       | non-breaking        |
 | range/length/item-count widened                | non-breaking   | breaking            |
 | pattern added                                  | breaking       | non-breaking        |
@@ -91,6 +92,10 @@ HANDLED_KEYS = (
 )
 
 Spec = Mapping[str, Any]
+
+
+ANNOTATION_FORMATS = frozenset({"password"})
+"""Formats that only annotate a string (OpenAPI's marker of a secret), not its values."""
 
 
 class Level(enum.IntEnum):
@@ -291,10 +296,13 @@ class SchemaDiff:
         self._compare_types(old, new, where, request)
         self._compare_variants(old, new, where, direction, depth)
         if old.get("format") != new.get("format"):
+            # `password` marks a secret and changes no value (OpenAPI defines no check or
+            # type for it): adding or removing it is documentation.
+            marker = {old.get("format"), new.get("format")} <= ANNOTATION_FORMATS | {None}
             self.emit(
                 where,
                 f"format changed from {old.get('format')!r} to {new.get('format')!r}",
-                Level.BREAKING,
+                Level.DOCS if marker else Level.BREAKING,
             )
         self._compare_bounds(old, new, where, request)
         self._compare_pattern(old, new, where, request)

@@ -39,6 +39,8 @@ def test_wheel_contains_both_typed_packages_and_the_spec(wheel: Path) -> None:
         "cakework_api/api/v_ms/start_vm.py",
         "cakework/testing/openapi.yaml",
         "cakework/testing/emulator.yaml",
+        "cakework_spec/py.typed",
+        "cakework_spec/models.py",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "generated/", "overlays/")) for n in names)
@@ -49,6 +51,7 @@ def test_wheel_contains_both_typed_packages_and_the_spec(wheel: Path) -> None:
     assert sorted(r.split()[1].split(">")[0].split("<")[0] for r in runtime) == [
         "attrs",
         "httpx",
+        "msgspec",
         "python-dateutil",
     ]
 
