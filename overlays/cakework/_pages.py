@@ -39,7 +39,7 @@ class LogRequest:
 
     Attributes:
         query: Case-insensitive substring filter.
-        batch: Lines per page (50-1000), ``None`` for the server default.
+        batch: Lines per page, ``None`` for the server default.
         order: ``oldest_first`` or ``newest_first`` (``None``: not sent, the server's
             default, which is ``oldest_first``).
         pagination: Continuation token from the previous page.

@@ -19,6 +19,8 @@ import click
 from rich.console import Console
 
 from cakework import Cakework, CakeworkError, __version__
+from cakework._validate import describe
+from cakework_spec.operations import OPERATIONS
 
 from ._errors import EXIT_CODES_HELP, UsageFailure, report
 from ._output import Output, OutputFormat
@@ -280,14 +282,22 @@ def _parse_env(
     return tuple(pairs)
 
 
+def _allowed(name: str) -> str:
+    """What openapi.yaml allows for a startVM/cacheVM argument, in words (never restated)."""
+    field = next(f for f in OPERATIONS["cacheVM"].body or () if f.name == name)
+    return describe(field.rule)
+
+
 def vm_spec_options(*, disk: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """``--cpu --memory --port --env K=V ... --volume-gb/--disk-size``."""
 
     def decorate(f: Callable[P, R]) -> Callable[P, R]:
         options = (
-            click.option("--cpu", type=int, help="CPUs, 1-8 (service default 1)."),
-            click.option("--memory", type=int, help="Memory in MB, 256-16384 (default 256)."),
-            click.option("--port", type=int, help="Internal port to open, 1-65535."),
+            click.option("--cpu", type=int, help=f"CPUs, {_allowed('cpu')} (service default 1)."),
+            click.option(
+                "--memory", type=int, help=f"Memory in MB, {_allowed('memory')} (default 256)."
+            ),
+            click.option("--port", type=int, help=f"Internal port to open, {_allowed('port')}."),
             click.option(
                 "-e",
                 "--env",
@@ -301,7 +311,7 @@ def vm_spec_options(*, disk: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 f"--{disk.replace('_', '-')}",
                 disk,
                 type=int,
-                help="Persistent storage in GB, 1-500.",
+                help=f"Persistent storage in GB, {_allowed('disk_size')}.",
             ),
         )
         for option in reversed(options):
