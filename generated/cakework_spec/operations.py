@@ -7,13 +7,11 @@ builds requests with the endpoint module named here and decodes answers into ``r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from . import models
 
 
-@dataclass(frozen=True, slots=True)
 class Rule:
     """What openapi.yaml allows for one value.
 
@@ -33,21 +31,59 @@ class Rule:
         title: What a pattern means, in words (its description's first sentence).
     """
 
-    kind: str
-    minimum: int | float | None = None
-    maximum: int | float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-    enum: tuple[Any, ...] | None = None
-    items: Rule | None = None
-    values: Rule | None = None
-    fields: tuple[Param, ...] = ()
-    schema: str | None = None
-    title: str | None = None
+    __slots__ = (
+        "kind",
+        "minimum",
+        "maximum",
+        "min_length",
+        "max_length",
+        "pattern",
+        "enum",
+        "items",
+        "values",
+        "fields",
+        "schema",
+        "title",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        minimum: int | float | None = None,
+        maximum: int | float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        enum: tuple[Any, ...] | None = None,
+        items: Rule | None = None,
+        values: Rule | None = None,
+        fields: tuple[Param, ...] = (),
+        schema: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.minimum = minimum
+        self.maximum = maximum
+        self.min_length = min_length
+        self.max_length = max_length
+        self.pattern = pattern
+        self.enum = enum
+        self.items = items
+        self.values = values
+        self.fields = fields
+        self.schema = schema
+        self.title = title
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Rule({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
 
 
-@dataclass(frozen=True, slots=True)
 class Param:
     """One parameter or body property.
 
@@ -59,14 +95,33 @@ class Param:
         secret: A secret (``format: password``): masked, never shown.
     """
 
-    name: str
-    wire: str
-    required: bool
-    rule: Rule
-    secret: bool = False
+    __slots__ = (
+        "name",
+        "wire",
+        "required",
+        "rule",
+        "secret",
+    )
+
+    def __init__(
+        self, name: str, wire: str, required: bool, rule: Rule, secret: bool = False
+    ) -> None:
+        self.name = name
+        self.wire = wire
+        self.required = required
+        self.rule = rule
+        self.secret = secret
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Param({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
 
 
-@dataclass(frozen=True, slots=True)
 class OperationSpec:
     """One operation.
 
@@ -87,20 +142,63 @@ class OperationSpec:
         response: The model a success decodes into (``None``: no body).
     """
 
-    operation_id: str
-    method: str
-    path: str
-    resource: str
-    method_name: str
-    endpoint: str
-    path_params: tuple[Param, ...]
-    query: tuple[Param, ...]
-    body: tuple[Param, ...] | None
-    body_model: str | None
-    enums: dict[str, str]
-    continuation: tuple[str, ...]
-    status: int
-    response: type[Any] | None
+    __slots__ = (
+        "operation_id",
+        "method",
+        "path",
+        "resource",
+        "method_name",
+        "endpoint",
+        "path_params",
+        "query",
+        "body",
+        "body_model",
+        "enums",
+        "continuation",
+        "status",
+        "response",
+    )
+
+    def __init__(
+        self,
+        operation_id: str,
+        method: str,
+        path: str,
+        resource: str,
+        method_name: str,
+        endpoint: str,
+        path_params: tuple[Param, ...],
+        query: tuple[Param, ...],
+        body: tuple[Param, ...] | None,
+        body_model: str | None,
+        enums: dict[str, str],
+        continuation: tuple[str, ...],
+        status: int,
+        response: type[Any] | None,
+    ) -> None:
+        self.operation_id = operation_id
+        self.method = method
+        self.path = path
+        self.resource = resource
+        self.method_name = method_name
+        self.endpoint = endpoint
+        self.path_params = path_params
+        self.query = query
+        self.body = body
+        self.body_model = body_model
+        self.enums = enums
+        self.continuation = continuation
+        self.status = status
+        self.response = response
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"OperationSpec({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
 
 
 OPERATIONS: dict[str, OperationSpec] = {

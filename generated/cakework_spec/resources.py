@@ -8,10 +8,12 @@ Parameters, types and docs come from openapi.yaml; the hand-written resources in
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .models import VM, Build, CachedVM, Image, VMList
-from .params import BuildFileParam
+
+if TYPE_CHECKING:
+    from .params import BuildFileParam
 
 
 class AsyncImagesBase:

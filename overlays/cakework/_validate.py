@@ -74,7 +74,7 @@ def describe(rule: Rule) -> str:
         return f"a {rule.schema or 'mapping'} mapping"
     charset = _CHARACTER_CLASS.fullmatch(rule.pattern or "")
     if charset is not None:
-        # ^[A-Za-z0-9_-]+$ reads "1-128 characters of A-Z a-z 0-9 _ -".
+        # ^[a-z0-9_]+$ with lengths 1 to 8 reads "1-8 characters of a-z 0-9 _".
         low, high = rule.min_length or 1, rule.max_length
         count = f"{low}-{high}" if high is not None else f"{low} or more"
         return f"{count} characters of {' '.join(_CLASS_PART.findall(charset[1]))}"
@@ -87,7 +87,7 @@ def describe(rule: Rule) -> str:
 
 
 _CHARACTER_CLASS: Final = re.compile(r"\^\[([^\]\\]+)\]\+\$")
-"""A pattern that is one character class, repeated: ``^[A-Za-z0-9_-]+$``."""
+"""A pattern that is one character class, repeated, such as ``^[a-z0-9_]+$``."""
 _CLASS_PART: Final = re.compile(r".-.(?!$)|.")
 """A range (``A-Z``) or a single character of a character class."""
 

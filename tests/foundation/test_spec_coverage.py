@@ -22,6 +22,7 @@ import yaml
 
 from cakework import AsyncCakework, Cakework, LogPage
 from cakework.testing._routes import handler_for, handler_name
+from cakework_spec import params
 from cakework_spec.operations import OPERATIONS, OperationSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,8 @@ def test_every_operation_has_an_emulator_handler(operation_id: str) -> None:
 def _accepted_names(method: Callable[..., Any]) -> set[str]:
     """Every keyword the method takes: its named parameters and its ``**params`` TypedDict."""
     names = set()
-    hints = typing.get_type_hints(method, include_extras=True)
+    # The TypedDicts are imported for type checkers only: resolve them from their module.
+    hints = typing.get_type_hints(method, localns=vars(params), include_extras=True)
     for name, parameter in inspect.signature(method).parameters.items():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             unpacked = hints[name]
@@ -172,7 +174,7 @@ def test_every_response_property_is_an_attribute_of_the_result(
     for client in clients:
         method = _method(client, spec)
         assert method is not None, _what_to_add(spec)
-        returned = typing.get_type_hints(method).get("return")
+        returned = typing.get_type_hints(method, localns=vars(params)).get("return")
         assert returned is spec.response, (
             f"client.{spec.resource}.{spec.method_name} must return the generated"
             f" {spec.response}, not {returned}"

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Unpack
 
-from cakework_spec.params import CacheVMParams, GetVMLogsFilters
 from cakework_spec.resources import AsyncCachedVMsBase
 
 from .. import _polling
@@ -30,6 +29,8 @@ from .iterators import AsyncLogIterator
 from .resource import AsyncResource
 
 if TYPE_CHECKING:
+    from cakework_spec.params import CacheVMParams, GetVMLogsFilters
+
     from .pool import AsyncCachedVMPool
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
-from cakework_spec.params import BuildFileParam, GetBuildLogsFilters, GetBuildLogsParams
 from cakework_spec.resources import AsyncImagesBase
 
 from .. import _polling
@@ -28,6 +27,9 @@ from .._params import log_request, split_log_filters
 from .._waits import wait_for_build
 from .iterators import AsyncLogIterator
 from .resource import AsyncResource
+
+if TYPE_CHECKING:
+    from cakework_spec.params import BuildFileParam, GetBuildLogsFilters, GetBuildLogsParams
 
 
 class AsyncImages(AsyncResource, AsyncImagesBase):

@@ -27,9 +27,8 @@ import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, Protocol, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
-from cakework_spec.params import GetVMLogsFilters, GetVMLogsParams, ListVMsFilters, StartVMParams
 from cakework_spec.resources import AsyncVMsBase
 
 from .. import _polling
@@ -47,6 +46,14 @@ from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import AsyncLogIterator, AsyncVMIterator
 from .resource import AsyncResource
+
+if TYPE_CHECKING:
+    from cakework_spec.params import (
+        GetVMLogsFilters,
+        GetVMLogsParams,
+        ListVMsFilters,
+        StartVMParams,
+    )
 
 logger = logging.getLogger("cakework")
 

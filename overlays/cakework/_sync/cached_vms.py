@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Unpack
 
-from cakework_spec.params import CacheVMParams, GetVMLogsFilters
 from cakework_spec.resources import CachedVMsBase
 
 from .. import _polling
@@ -32,6 +31,8 @@ from .iterators import LogIterator
 from .resource import Resource
 
 if TYPE_CHECKING:
+    from cakework_spec.params import CacheVMParams, GetVMLogsFilters
+
     from .pool import CachedVMPool
 
 

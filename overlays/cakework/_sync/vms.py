@@ -29,9 +29,8 @@ import logging
 import random
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Protocol, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
-from cakework_spec.params import GetVMLogsFilters, GetVMLogsParams, ListVMsFilters, StartVMParams
 from cakework_spec.resources import VMsBase
 
 from .. import _polling
@@ -49,6 +48,14 @@ from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import LogIterator, VMIterator
 from .resource import Resource
+
+if TYPE_CHECKING:
+    from cakework_spec.params import (
+        GetVMLogsFilters,
+        GetVMLogsParams,
+        ListVMsFilters,
+        StartVMParams,
+    )
 
 logger = logging.getLogger("cakework")
 
