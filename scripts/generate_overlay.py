@@ -444,8 +444,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import models
-
 
 class Rule:
     """What openapi.yaml allows for one value.
@@ -574,7 +572,8 @@ class OperationSpec:
         enums: Query parameter -> the ``cakework_api.models`` enum its value becomes.
         continuation: Query parameters a page answers with, to send back for the next.
         status: The documented success status.
-        response: The model a success decodes into (``None``: no body).
+        response: The name of the model a success decodes into (``None``: no body); see
+            :func:`response_model`.
     """
 
     __slots__ = (
@@ -609,7 +608,7 @@ class OperationSpec:
         enums: dict[str, str],
         continuation: tuple[str, ...],
         status: int,
-        response: type[Any] | None,
+        response: str | None,
     ) -> None:
         self.operation_id = operation_id
         self.method = method
@@ -721,7 +720,7 @@ def operations_module(spec: Spec, facts: list[JSON]) -> str:
                 )
                 + ",)"
             )
-        response = f"models.{class_name(fact['response'])}" if fact["response"] else "None"
+        response = repr(class_name(fact["response"])) if fact["response"] else "None"
         body_model = repr(class_name(fact["body_name"])) if fact["body_name"] else "None"
         rows.append(
             f"    {fact['id']!r}: OperationSpec(\n"
@@ -739,6 +738,7 @@ def operations_module(spec: Spec, facts: list[JSON]) -> str:
         )
     table = "OPERATIONS: dict[str, OperationSpec] = {\n" + "\n".join(rows) + "\n}\n"
     table += '"""operationId -> its spec, in the order of openapi.yaml."""\n\n'
+    table += RESPONSE_MODEL
     schemas = [
         f"    {name!r}: {rule_source(spec, {'$ref': _REF + name})},"
         for name, schema in spec.schemas.items()
@@ -900,16 +900,18 @@ def resources_module(spec: Spec, facts: list[JSON]) -> str:
         "from collections.abc import Awaitable, Callable, Mapping, Sequence\n"
         "from typing import Any, cast\n\n"
     )
+    checking = []
     if model_imports:
-        head += f"from .models import {', '.join(sorted(model_imports))}\n"
+        checking.append(f"    from .models import {', '.join(sorted(model_imports))}\n")
     if param_imports:
-        # Annotations only: the TypedDicts load when a type checker (or get_type_hints
-        # with cakework_spec.params) asks, not with every client.
+        checking.append(f"    from .params import {', '.join(sorted(param_imports))}\n")
+    if checking:
+        # Annotations only: models and TypedDicts load when a call returns one (or a
+        # type checker asks), not with every client.
         head = head.replace(
             "from typing import Any, cast", "from typing import TYPE_CHECKING, Any, cast"
         )
-        head += "\nif TYPE_CHECKING:\n"
-        head += f"    from .params import {', '.join(sorted(param_imports))}\n"
+        head += "if TYPE_CHECKING:\n" + "".join(checking)
     return head + "\n\n" + "\n\n\n".join(classes) + "\n"
 
 
@@ -964,10 +966,25 @@ def _method_source(
     if asynchronous:
         call = "await " + call
     if response:
-        lines.append(f"        return cast({returns}, {call})")
+        lines.append(f"        return cast({returns!r}, {call})")
     else:
         lines.append(f"        {call}")
     return lines
+
+
+RESPONSE_MODEL = '''
+
+def response_model(spec: OperationSpec) -> type[Any] | None:
+    """The model a success of ``spec`` decodes into (``models`` is imported on first use)."""
+    if spec.response is None:
+        return None
+    from . import models
+
+    model: type[Any] = getattr(models, spec.response)
+    return model
+
+
+'''
 
 
 INIT = (

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import models
-
 
 class Rule:
     """What openapi.yaml allows for one value.
@@ -139,7 +137,8 @@ class OperationSpec:
         enums: Query parameter -> the ``cakework_api.models`` enum its value becomes.
         continuation: Query parameters a page answers with, to send back for the next.
         status: The documented success status.
-        response: The model a success decodes into (``None``: no body).
+        response: The name of the model a success decodes into (``None``: no body); see
+            :func:`response_model`.
     """
 
     __slots__ = (
@@ -174,7 +173,7 @@ class OperationSpec:
         enums: dict[str, str],
         continuation: tuple[str, ...],
         status: int,
-        response: type[Any] | None,
+        response: str | None,
     ) -> None:
         self.operation_id = operation_id
         self.method = method
@@ -228,7 +227,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.Image,
+        response="Image",
     ),
     "buildImageFromFiles": OperationSpec(
         "buildImageFromFiles",
@@ -263,7 +262,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.Build,
+        response="Build",
     ),
     "buildImageFromGithub": OperationSpec(
         "buildImageFromGithub",
@@ -294,7 +293,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.Build,
+        response="Build",
     ),
     "getBuild": OperationSpec(
         "getBuild",
@@ -324,7 +323,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.Build,
+        response="Build",
     ),
     "getBuildLogs": OperationSpec(
         "getBuildLogs",
@@ -391,7 +390,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={"order": "LogOrder"},
         continuation=("pagination", "from_", "to"),
         status=200,
-        response=models.LogPage,
+        response="LogPage",
     ),
     "startVM": OperationSpec(
         "startVM",
@@ -438,7 +437,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.VM,
+        response="VM",
     ),
     "getVM": OperationSpec(
         "getVM",
@@ -468,7 +467,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.VM,
+        response="VM",
     ),
     "stopVM": OperationSpec(
         "stopVM",
@@ -565,7 +564,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={"order": "LogOrder"},
         continuation=("pagination", "from_", "to"),
         status=200,
-        response=models.LogPage,
+        response="LogPage",
     ),
     "listVMs": OperationSpec(
         "listVMs",
@@ -611,7 +610,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={"status": "KnownVMState"},
         continuation=("pagination",),
         status=200,
-        response=models.VMList,
+        response="VMList",
     ),
     "cacheVM": OperationSpec(
         "cacheVM",
@@ -658,7 +657,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.CachedVM,
+        response="CachedVM",
     ),
     "startCachedVM": OperationSpec(
         "startCachedVM",
@@ -778,10 +777,21 @@ OPERATIONS: dict[str, OperationSpec] = {
         enums={},
         continuation=(),
         status=200,
-        response=models.CachedVMLogs,
+        response="CachedVMLogs",
     ),
 }
 """operationId -> its spec, in the order of openapi.yaml."""
+
+
+def response_model(spec: OperationSpec) -> type[Any] | None:
+    """The model a success of ``spec`` decodes into (``models`` is imported on first use)."""
+    if spec.response is None:
+        return None
+    from . import models
+
+    model: type[Any] = getattr(models, spec.response)
+    return model
+
 
 SCHEMAS: dict[str, Rule] = {
     "Id": Rule(

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from .models import VM, Build, CachedVM, Image, VMList
-
 if TYPE_CHECKING:
+    from .models import VM, Build, CachedVM, Image, VMList
     from .params import BuildFileParam
 
 
@@ -50,7 +49,7 @@ class AsyncImagesBase:
         """
         password = self._mask(password)
         return cast(
-            Image,
+            "Image",
             await self._call("importImage", (), {"image_uri": image_uri, "password": password}),
         )
 
@@ -71,7 +70,7 @@ class AsyncImagesBase:
             An image build.
         """
         return cast(
-            Build,
+            "Build",
             await self._call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files}),
         )
 
@@ -105,7 +104,7 @@ class AsyncImagesBase:
         """
         token = self._mask(token)
         return cast(
-            Build,
+            "Build",
             await self._call(
                 "buildImageFromGithub",
                 (),
@@ -132,7 +131,7 @@ class AsyncImagesBase:
         Returns:
             An image build.
         """
-        return cast(Build, await self._call("getBuild", (build_id,), {}))
+        return cast("Build", await self._call("getBuild", (build_id,), {}))
 
 
 class AsyncVMsBase:
@@ -176,7 +175,7 @@ class AsyncVMsBase:
             A virtual machine (one-time or cached).
         """
         return cast(
-            VM,
+            "VM",
             await self._call(
                 "startVM",
                 (),
@@ -204,7 +203,7 @@ class AsyncVMsBase:
         Returns:
             A virtual machine (one-time or cached).
         """
-        return cast(VM, await self._call("getVM", (vm_id,), {}))
+        return cast("VM", await self._call("getVM", (vm_id,), {}))
 
     async def stop(self, vm_id: str) -> None:
         """Stop (and destroy) a one-time VM.
@@ -245,7 +244,7 @@ class AsyncVMsBase:
             One page of VMs.
         """
         return cast(
-            VMList,
+            "VMList",
             await self._call(
                 "listVMs", (), {"image_id": image_id, "status": status, "pagination": pagination}
             ),
@@ -294,7 +293,7 @@ class AsyncCachedVMsBase:
             A cached VM as returned by `cacheVM`: `id` and `hostname` always, the other VM
         """
         return cast(
-            CachedVM,
+            "CachedVM",
             await self._call(
                 "cacheVM",
                 (),
@@ -379,7 +378,7 @@ class ImagesBase:
         """
         password = self._mask(password)
         return cast(
-            Image, self._call("importImage", (), {"image_uri": image_uri, "password": password})
+            "Image", self._call("importImage", (), {"image_uri": image_uri, "password": password})
         )
 
     def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFileParam]) -> Build:
@@ -399,7 +398,8 @@ class ImagesBase:
             An image build.
         """
         return cast(
-            Build, self._call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files})
+            "Build",
+            self._call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files}),
         )
 
     def build_from_github(
@@ -432,7 +432,7 @@ class ImagesBase:
         """
         token = self._mask(token)
         return cast(
-            Build,
+            "Build",
             self._call(
                 "buildImageFromGithub",
                 (),
@@ -459,7 +459,7 @@ class ImagesBase:
         Returns:
             An image build.
         """
-        return cast(Build, self._call("getBuild", (build_id,), {}))
+        return cast("Build", self._call("getBuild", (build_id,), {}))
 
 
 class VMsBase:
@@ -503,7 +503,7 @@ class VMsBase:
             A virtual machine (one-time or cached).
         """
         return cast(
-            VM,
+            "VM",
             self._call(
                 "startVM",
                 (),
@@ -531,7 +531,7 @@ class VMsBase:
         Returns:
             A virtual machine (one-time or cached).
         """
-        return cast(VM, self._call("getVM", (vm_id,), {}))
+        return cast("VM", self._call("getVM", (vm_id,), {}))
 
     def stop(self, vm_id: str) -> None:
         """Stop (and destroy) a one-time VM.
@@ -572,7 +572,7 @@ class VMsBase:
             One page of VMs.
         """
         return cast(
-            VMList,
+            "VMList",
             self._call(
                 "listVMs", (), {"image_id": image_id, "status": status, "pagination": pagination}
             ),
@@ -621,7 +621,7 @@ class CachedVMsBase:
             A cached VM as returned by `cacheVM`: `id` and `hostname` always, the other VM
         """
         return cast(
-            CachedVM,
+            "CachedVM",
             self._call(
                 "cacheVM",
                 (),

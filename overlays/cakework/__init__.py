@@ -8,7 +8,7 @@
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
+from ._models import BuildFile, LogLine, LogPage
 from ._pages import LogPosition
 from ._param_types import BuildFileParam
 from ._sync.client import Cakework
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ._async.client import AsyncCakework
     from ._async.iterators import AsyncLogIterator, AsyncVMIterator
     from ._async.pool import AsyncCachedVMPool
+    from ._models import VM, Build, CachedVM, Image, VMPage
     from ._pool_state import PoolStats
     from ._sync.pool import CachedVMPool
 
@@ -53,6 +54,12 @@ _LAZY = {
     "AsyncCachedVMPool": "._async.pool",
     "CachedVMPool": "._sync.pool",
     "PoolStats": "._pool_state",
+    # The generated response models bring msgspec: loaded with the first answer.
+    "VM": "._models",
+    "Build": "._models",
+    "CachedVM": "._models",
+    "Image": "._models",
+    "VMPage": "._models",
 }
 
 

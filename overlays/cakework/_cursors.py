@@ -14,12 +14,16 @@ page and clients that simply followed it did not terminate.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import attrs
 
-from ._models import LogPage, VMPage
+from ._models import LogPage
 from ._pages import LogBatch, LogRequest, VMListRequest
 from .errors import PaginationError
+
+if TYPE_CHECKING:
+    from ._models import VMPage
 
 logger = logging.getLogger("cakework")
 

@@ -15,15 +15,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from ._flow import Flow, Sleep
-from ._models import VM, CachedVM, VMPage
 from ._states import LIVE_STATES
 from .errors import APIError
 
+if TYPE_CHECKING:
+    from ._models import VM, CachedVM, VMPage
+
 logger = logging.getLogger("cakework")
 
-ListPage = Callable[[str | None], Flow[VMPage]]
+ListPage = Callable[[str | None], Flow["VMPage"]]
 """listVMs for one image: the flow fetching the page after a pagination token."""
 
 
@@ -181,14 +184,17 @@ class PoolAdopter:
             vm = fresh[0]
             self.claimed.add(vm.id)
         logger.warning("cacheVM answer lost; the pool adopted cached VM %s", vm.id)
-        return CachedVM(
-            id=vm.id,
-            hostname=vm.hostname,
-            cpu=vm.cpu,
-            memory=vm.memory,
-            image_id=vm.image_id,
-            state=vm.state,
-            port=vm.port,
-            created_at=vm.created_at,
-            updated_at=vm.updated_at,
-        )
+        return _as_cached_vm(vm)
+
+
+def _as_cached_vm(vm: VM) -> CachedVM:
+    """The adopted VM as cacheVM would have answered it: every field the two share.
+
+    By the fields' names, whatever the spec gives each model (a field only one of them
+    has is left out); checked like a decoded answer.
+    """
+    import msgspec
+
+    from cakework_spec.models import CachedVM
+
+    return msgspec.convert(vm, CachedVM, from_attributes=True)

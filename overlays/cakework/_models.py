@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from cakework_spec.models import VM, Build, CachedVM, Image
-from cakework_spec.models import VMList as VMPage
+if TYPE_CHECKING:
+    from cakework_spec.models import VM, Build, CachedVM, Image
+    from cakework_spec.models import VMList as VMPage
 
 __all__ = [
     "VM",
@@ -33,6 +34,30 @@ __all__ = [
     "datetime_from_ms",
     "parse_timestamp",
 ]
+
+
+_GENERATED = {
+    "VM": "VM",
+    "Build": "Build",
+    "CachedVM": "CachedVM",
+    "Image": "Image",
+    "VMPage": "VMList",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The generated models, imported on first use (they bring msgspec with them).
+
+    ``import cakework`` then costs no msgspec; the first answer decoded, or the first
+    use of a model's name, loads it.
+    """
+    if name in _GENERATED:
+        from cakework_spec import models
+
+        value = getattr(models, _GENERATED[name])
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_timestamp(value: str) -> datetime:

@@ -33,11 +33,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import httpx
-import msgspec
 
-from cakework_spec import models as spec_models
 from cakework_spec.operations import OPERATIONS as SPECS
-from cakework_spec.operations import OperationSpec
+from cakework_spec.operations import OperationSpec, response_model
 
 from . import _models as m
 from ._charset import DEFAULT_CHARSET, declared_charset, strict_text
@@ -47,7 +45,10 @@ from ._validate import encodable
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import msgspec
+
     from cakework_api.client import AuthenticatedClient
+    from cakework_spec import models as spec_models
 
 USER_AGENT: Final = f"cakework-python/{__version__}"
 API_KEY_HEADER: Final = "X-Api-Key"
@@ -260,8 +261,11 @@ def build_request(
 _DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 
 
-def _decoder(model: type[Any]) -> msgspec.json.Decoder[Any]:
+def _decoder(model: type[Any] | None) -> msgspec.json.Decoder[Any]:
     """One decoder per model, made once: it compiles the model's checks."""
+    import msgspec  # with the first answer, not with ``import cakework``
+
+    assert model is not None
     decoder = _DECODERS.get(model)
     if decoder is None:
         decoder = _DECODERS[model] = msgspec.json.Decoder(model)
@@ -295,28 +299,33 @@ def _log_lines(page: spec_models.CachedVMLogs) -> tuple[m.LogLine, ...]:
     return LogBatch(*_columns(page.lines)).all_lines()
 
 
-_RESULTS: Final[Mapping[type[Any], Callable[[Any], Any]]] = {
-    spec_models.LogPage: _log_batch,
-    spec_models.CachedVMLogs: _log_lines,
+_RESULTS: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "LogPage": _log_batch,
+    "CachedVMLogs": _log_lines,
 }
-"""Response model -> what a call returns instead: log lines are read as columns and
+"""Response model (by name) -> what a call returns instead: log lines are read as columns and
 handed out as ``LogLine`` named tuples (``_models``); any other model is returned as is."""
 
 
 def parser(spec: OperationSpec) -> Callable[[httpx.Response], Any]:
-    """The parser of an operation's success: decode once, then :data:`_RESULTS`."""
-    model = spec.response
-    if model is None:
+    """The parser of an operation's success: decode once, then :data:`_RESULTS`.
+
+    The model and its decoder are made by the first answer, so that ``import cakework``
+    loads neither the generated models nor msgspec.
+    """
+    if spec.response is None:
         return no_body
-    decoder = _decoder(model)
     status = spec.status
-    convert = _RESULTS.get(model)
+    convert = _RESULTS.get(spec.response)
+    made: list[msgspec.json.Decoder[Any]] = []
 
     def parse(response: httpx.Response) -> Any:
         # Only the documented status carries the body; another 2xx has none we could read.
         if response.status_code != status:
             raise TypeError(f"expected a {status} body, got status {response.status_code}")
-        value = decoder.decode(_body(response))
+        if not made:
+            made.append(_decoder(response_model(spec)))
+        value = made[0].decode(_body(response))
         return value if convert is None else convert(value)
 
     return parse

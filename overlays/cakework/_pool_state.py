@@ -33,12 +33,11 @@ import logging
 import math
 from collections import deque
 from collections.abc import Generator, Sequence
-from typing import Any, Literal, Protocol, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar, cast
 
 import attrs
 
 from ._flow import Flow, Now
-from ._models import VM, CachedVM
 from .errors import (
     ConflictError,
     InvalidParameterError,
@@ -46,6 +45,9 @@ from .errors import (
     PoolClosedError,
     PoolTimeoutError,
 )
+
+if TYPE_CHECKING:
+    from ._models import VM, CachedVM
 
 T = TypeVar("T")
 

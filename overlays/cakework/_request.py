@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import attrs
 import httpx
@@ -29,7 +29,7 @@ import httpx
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, VMPage
+from ._models import BuildFile, LogLine
 from ._operations import OPERATIONS, Retry, prepare
 from ._pages import LogBatch, LogRequest, VMListRequest
 from ._params import VMSpec
@@ -46,6 +46,9 @@ from .errors import (
     mark_maybe_created,
     status_error_class,
 )
+
+if TYPE_CHECKING:
+    from ._models import VM, Build, CachedVM, Image, VMPage
 
 T = TypeVar("T")
 

@@ -7,11 +7,14 @@ is the cursor's decision (``_cursors.VMListCursor``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ._cursors import VMListCursor
 from ._flow import Flow
-from ._models import VM, VMPage
 from ._pages import VMListRequest
+
+if TYPE_CHECKING:
+    from ._models import VM, VMPage
 
 
 class VMListStream:

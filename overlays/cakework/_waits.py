@@ -19,11 +19,11 @@ import logging
 import random
 from collections import deque
 from collections.abc import Callable, Collection
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ._flow import Flow, Now, Sleep
 from ._log_stream import LogStream
-from ._models import VM, Build, LogLine, LogPage
+from ._models import LogLine, LogPage
 from ._pages import LogBatch, LogRequest
 from ._polling import (
     DEFAULT_SCHEDULE,
@@ -35,6 +35,9 @@ from ._polling import (
 )
 from ._states import VM_DEAD_STATES, VM_REACHED
 from .errors import BuildFailedError, UnreachableStateError, WaitTimeoutError
+
+if TYPE_CHECKING:
+    from ._models import VM, Build
 
 logger = logging.getLogger("cakework")
 

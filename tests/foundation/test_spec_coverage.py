@@ -22,8 +22,8 @@ import yaml
 
 from cakework import AsyncCakework, Cakework, LogPage
 from cakework.testing._routes import handler_for, handler_name
-from cakework_spec import params
-from cakework_spec.operations import OPERATIONS, OperationSpec
+from cakework_spec import models, params
+from cakework_spec.operations import OPERATIONS, OperationSpec, response_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
@@ -110,7 +110,8 @@ def _accepted_names(method: Callable[..., Any]) -> set[str]:
     """Every keyword the method takes: its named parameters and its ``**params`` TypedDict."""
     names = set()
     # The TypedDicts are imported for type checkers only: resolve them from their module.
-    hints = typing.get_type_hints(method, localns=vars(params), include_extras=True)
+    namespace = {**vars(models), **vars(params)}
+    hints = typing.get_type_hints(method, localns=namespace, include_extras=True)
     for name, parameter in inspect.signature(method).parameters.items():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             unpacked = hints[name]
@@ -148,34 +149,31 @@ def test_every_parameter_and_request_property_is_an_argument(
             )
 
 
-def _returned(spec: OperationSpec, method: Callable[..., Any]) -> Any:
-    hints = typing.get_type_hints(method)
-    return hints.get("return")
-
-
 @pytest.mark.parametrize("operation_id", OPERATION_IDS)
 def test_every_response_property_is_an_attribute_of_the_result(
     operation_id: str, clients: tuple[Cakework, AsyncCakework]
 ) -> None:
     spec = OPERATIONS[operation_id]
-    if spec.response is None:
+    model = response_model(spec)
+    if model is None:
         return  # 204: nothing to read
-    wires = {field.encode_name for field in msgspec.structs.fields(spec.response)}
+    wires = {field.encode_name for field in msgspec.structs.fields(model)}
     schema = _success_schema(operation_id)
     assert wires == set(schema.get("properties", {})), "run `make generate`"
     if operation_id in RETURNS_BY_HAND:
         by_hand = RETURNS_BY_HAND[operation_id]
         if by_hand is None:
             return
-        names = {f.name for f in msgspec.structs.fields(spec.response)}
+        names = {f.name for f in msgspec.structs.fields(model)}
         missing = [n for n in names if not hasattr(by_hand, n) and n not in _attrs(by_hand)]
         assert not missing, f"{by_hand.__name__} lacks {missing} of {operation_id}'s answer"
         return
     for client in clients:
         method = _method(client, spec)
         assert method is not None, _what_to_add(spec)
-        returned = typing.get_type_hints(method, localns=vars(params)).get("return")
-        assert returned is spec.response, (
+        namespace = {**vars(models), **vars(params)}
+        returned = typing.get_type_hints(method, localns=namespace).get("return")
+        assert returned is model, (
             f"client.{spec.resource}.{spec.method_name} must return the generated"
             f" {spec.response}, not {returned}"
         )

@@ -21,7 +21,7 @@ from .. import _validate as check
 from .._concurrency import blocking_async
 from .._flow import Flow
 from .._log_stream import open_log_stream
-from .._models import Build, BuildFile, LogLine, LogPage
+from .._models import BuildFile, LogLine, LogPage
 from .._pages import LogBatch, LogPosition, LogRequest
 from .._params import log_request, split_log_filters
 from .._waits import wait_for_build
@@ -30,6 +30,8 @@ from .resource import AsyncResource
 
 if TYPE_CHECKING:
     from cakework_spec.params import BuildFileParam, GetBuildLogsFilters, GetBuildLogsParams
+
+    from .._models import Build
 
 
 class AsyncImages(AsyncResource, AsyncImagesBase):

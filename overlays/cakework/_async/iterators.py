@@ -8,13 +8,16 @@ All paging, stop rules and follow logic live in the sources (``_log_stream``,
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .._drivers import Source, items_async
 from .._flow import AsyncRunner
 from .._log_stream import LogStream
-from .._models import VM, LogLine
+from .._models import LogLine
 from .._pages import LogPosition
+
+if TYPE_CHECKING:
+    from .._models import VM  # noqa: F401 - the item type of AsyncPager["VM"] below
 
 T = TypeVar("T")
 
@@ -80,7 +83,7 @@ class AsyncLogIterator(AsyncPager[LogLine]):
         return self
 
 
-class AsyncVMIterator(AsyncPager[VM]):
+class AsyncVMIterator(AsyncPager["VM"]):
     """Iterator of VMs across all listVMs pages (``vms.list``).
 
     Getting the next VM raises the errors of the page request it makes (``APIError``

@@ -14,7 +14,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import attrs
 
@@ -28,7 +28,6 @@ from .._concurrency import (
 )
 from .._flow import Flow, Now
 from .._lost import PoolAdopter
-from .._models import VM, CachedVM, VMPage
 from .._pages import VMListRequest
 from .._params import VMSpec
 from .._pool_state import (
@@ -50,6 +49,9 @@ from .._request import Api
 from .._states import CACHED_VM_DEAD_STATES
 from .._waits import wait_for_vm_state
 from .pump import AsyncPump
+
+if TYPE_CHECKING:
+    from .._models import VM, CachedVM, VMPage
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Signal)

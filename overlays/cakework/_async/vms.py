@@ -37,7 +37,7 @@ from .._concurrency import is_interrupt_async, through_interrupt_async
 from .._flow import Flow
 from .._log_stream import open_log_stream
 from .._lost import create_or_adopt
-from .._models import VM, LogPage, VMPage
+from .._models import LogPage
 from .._pages import LogBatch, LogPosition, LogRequest, VMListRequest
 from .._params import VMSpec, log_request, split_log_filters, vm_list_request
 from .._states import VM_FINISHED_STATES
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
         ListVMsFilters,
         StartVMParams,
     )
+
+    from .._models import VM, VMPage
 
 logger = logging.getLogger("cakework")
 

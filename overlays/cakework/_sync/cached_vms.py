@@ -22,7 +22,7 @@ from .. import _validate as check
 from .._cached_logs import cached_page_flow
 from .._flow import Flow
 from .._log_stream import open_log_stream
-from .._models import VM, LogLine, LogPage
+from .._models import LogLine, LogPage
 from .._pages import LogPosition, LogRequest
 from .._params import VMSpec, split_log_filters
 from .._states import CACHED_VM_DEAD_STATES, VM_FINISHED_STATES
@@ -33,6 +33,7 @@ from .resource import Resource
 if TYPE_CHECKING:
     from cakework_spec.params import CacheVMParams, GetVMLogsFilters
 
+    from .._models import VM
     from .pool import CachedVMPool
 
 

@@ -23,7 +23,7 @@ from .. import _validate as check
 from .._concurrency import blocking_sync
 from .._flow import Flow
 from .._log_stream import open_log_stream
-from .._models import Build, BuildFile, LogLine, LogPage
+from .._models import BuildFile, LogLine, LogPage
 from .._pages import LogBatch, LogPosition, LogRequest
 from .._params import log_request, split_log_filters
 from .._waits import wait_for_build
@@ -32,6 +32,8 @@ from .resource import Resource
 
 if TYPE_CHECKING:
     from cakework_spec.params import BuildFileParam, GetBuildLogsFilters, GetBuildLogsParams
+
+    from .._models import Build
 
 
 class Images(Resource, ImagesBase):

@@ -10,13 +10,16 @@ All paging, stop rules and follow logic live in the sources (``_log_stream``,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .._drivers import Source, items_sync
 from .._flow import Runner
 from .._log_stream import LogStream
-from .._models import VM, LogLine
+from .._models import LogLine
 from .._pages import LogPosition
+
+if TYPE_CHECKING:
+    from .._models import VM  # noqa: F401 - the item type of Pager["VM"] below
 
 T = TypeVar("T")
 
@@ -76,7 +79,7 @@ class LogIterator(Pager[LogLine]):
         return self
 
 
-class VMIterator(Pager[VM]):
+class VMIterator(Pager["VM"]):
     """Iterator of VMs across all listVMs pages (``vms.list``).
 
     Getting the next VM raises the errors of the page request it makes (``APIError``

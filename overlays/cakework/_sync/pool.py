@@ -16,7 +16,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import attrs
 
@@ -30,7 +30,6 @@ from .._concurrency import (
 )
 from .._flow import Flow, Now
 from .._lost import PoolAdopter
-from .._models import VM, CachedVM, VMPage
 from .._pages import VMListRequest
 from .._params import VMSpec
 from .._pool_state import (
@@ -52,6 +51,9 @@ from .._request import Api
 from .._states import CACHED_VM_DEAD_STATES
 from .._waits import wait_for_vm_state
 from .pump import SyncPump
+
+if TYPE_CHECKING:
+    from .._models import VM, CachedVM, VMPage
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Signal)
