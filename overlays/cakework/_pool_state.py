@@ -536,7 +536,7 @@ def acquire_flow(
             # arrives here, and the VM must leave rotation rather than stay "in use".
             start_at = yield Now()
             yield RunFlow("start", vm_id, ops.start(vm_id))
-            vm = cast(VM, (yield RunFlow("wait_started", vm_id, ops.wait_started(vm_id))))
+            vm = cast("VM", (yield RunFlow("wait_started", vm_id, ops.wait_started(vm_id))))
         except Exception as exc:
             if not state.holds(vm_id):
                 raise PoolClosedError("the pool was closed while a VM was starting") from exc
@@ -616,7 +616,7 @@ def _create(
 ) -> PoolFlow[str]:
     """Create one VM for a reservation already made in ``state``; return its id."""
     try:
-        cached = cast(CachedVM, (yield RunFlow("create", None, ops.create())))
+        cached = cast("CachedVM", (yield RunFlow("create", None, ops.create())))
     except Exception as exc:
         state.create_failed(counted=True)
         logger.warning("could not create a cached VM for the pool: %s", exc)
