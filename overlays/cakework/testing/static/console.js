@@ -78,7 +78,7 @@
           aria-pressed="${selected}" aria-label="Show build ${esc(b.buildId)}">${esc(b.buildId.slice(0, 8))}</button></td>
         <td>${badge(b.status)}</td>
         <td>${esc(b.step ?? "")}</td>
-        <td class="mono">${timeText(b.createdAt)}</td></tr>`;
+        <td class="mono hide-narrow">${timeText(b.createdAt)}</td></tr>`;
     });
     draw(
       document.querySelector("#builds-table tbody"),
@@ -96,8 +96,8 @@
       `<h3>Build ${esc(build.buildId)}</h3>
       <dl class="kv"><dt>Status</dt><dd>${esc(build.status)}</dd><dt>Source</dt><dd>${esc(build.source)}</dd>
       <dt>Current step</dt><dd>${esc(build.step ?? "")}</dd><dt>Image</dt><dd>${esc(build.imageId ?? "not yet")}</dd></dl>
-      <h3>Dockerfile</h3><pre>${esc(build.dockerfile)}</pre>
-      <h3>Log (${build.lineCount} lines)</h3><pre class="log" aria-label="Build log">${lines}</pre>`,
+      <h3>Dockerfile</h3><pre tabindex="0" aria-label="Dockerfile">${esc(build.dockerfile)}</pre>
+      <h3>Log (${build.lineCount} lines)</h3><pre class="log" tabindex="0" aria-label="Build log">${lines}</pre>`,
     );
   }
 
@@ -115,20 +115,20 @@
         actions.push(`<button type="button" class="danger" data-key="destroy-${esc(vm.id)}" data-action="destroy"
           data-vm="${esc(vm.id)}" aria-label="Destroy cached VM ${esc(vm.id)}">Destroy</button>`);
       }
-      const size = `${vm.cpu} CPU, ${vm.memory} MB` + (vm.diskGb ? `, ${vm.diskGb} GB` : "");
+      const size = `${vm.cpu} CPU · ${vm.memory} MB` + (vm.diskGb ? ` · ${vm.diskGb} GB disk` : "");
       const where = esc(vm.hostname) + (vm.port ? `:${vm.port}` : "");
       return `<tr class="${selected ? "selected" : ""}">
         <td><button type="button" class="link" data-key="v-${esc(vm.id)}" data-vm-select="${esc(vm.id)}"
-          aria-pressed="${selected}" aria-label="Show VM ${esc(vm.id)} and its requests">${esc(vm.id)}</button></td>
-        <td>${vm.cached ? "cached" : "one-time"}</td>
+          aria-pressed="${selected}" aria-label="Show VM ${esc(vm.id)} and its requests">${esc(vm.id)}</button>
+          <span class="kind">${vm.cached ? "cached" : "one-time"}</span></td>
         <td>${badge(vm.state)}</td>
-        <td>${esc(size)}</td>
-        <td class="mono">${where}</td>
-        <td>${actions.join(" ")}</td></tr>`;
+        <td class="hide-narrow nowrap">${esc(size)}</td>
+        <td class="mono hide-narrow host" title="${where}">${where}</td>
+        <td class="nowrap">${actions.join(" ")}</td></tr>`;
     });
     draw(
       document.querySelector("#vms-table tbody"),
-      rows.join("") || `<tr><td colspan="6" class="empty">No VM yet.</td></tr>`,
+      rows.join("") || `<tr><td colspan="5" class="empty">No VM yet.</td></tr>`,
     );
     const detail = $("vm-detail");
     const vm = overview.vms.find((v) => v.id === ui.vm);
@@ -143,7 +143,9 @@
     draw(
       detail,
       `<h3>VM ${esc(vm.id)} timeline</h3><ol class="timeline" aria-label="State timeline">${steps}</ol>
-      <dl class="kv"><dt>Image</dt><dd>${esc(vm.imageId)}</dd><dt>Hostname</dt><dd>${esc(vm.hostname)}</dd>
+      <dl class="kv"><dt>Kind</dt><dd>${vm.cached ? "cached VM" : "one-time VM"}</dd>
+      <dt>Size</dt><dd>${esc(`${vm.cpu} CPU · ${vm.memory} MB` + (vm.diskGb ? ` · ${vm.diskGb} GB disk` : ""))}</dd>
+      <dt>Image</dt><dd>${esc(vm.imageId)}</dd><dt>Hostname</dt><dd>${esc(vm.hostname)}</dd>
       <dt>Port</dt><dd>${esc(vm.port ?? "none")}</dd><dt>Created</dt><dd>${esc(clockText(vm.createdAt))}</dd></dl>
       <p>The request list shows this VM's requests. <button type="button" data-key="vm-close" id="vm-close">Show all requests</button></p>`,
     );
@@ -166,12 +168,12 @@
       const status = r.status === 0 ? "dropped" : String(r.status);
       return `<tr class="${selected ? "selected" : ""}" data-seq="${r.seq}">
         <td><button type="button" class="link" data-key="r-${r.seq}" data-request="${r.seq}" aria-pressed="${selected}"
-          aria-label="Show request ${r.seq}: ${esc(r.operation)} ${esc(status)}">${timeText(r.startedAt)}</button></td>
+          aria-label="${timeText(r.emulatorTime)} ${esc(r.operation)} ${esc(status)}: show details">${timeText(r.emulatorTime)}</button></td>
         <td>${esc(r.operation)}</td>
         <td>${badge(status, String(r.status)[0])}</td>
-        <td class="mono">${r.durationMs.toFixed(1)} ms</td>
-        <td>${r.fault ? `<span class="fault">injected ${esc(r.fault)}</span>` : ""}</td>
-        <td class="mono">${esc(r.apiKey)}</td></tr>`;
+        <td class="mono nowrap">${r.durationMs.toFixed(1)} ms</td>
+        <td class="nowrap">${r.fault ? `<span class="fault">injected ${esc(r.fault)}</span>` : ""}</td>
+        <td class="mono hide-narrow">${esc(r.apiKey)}</td></tr>`;
     });
     draw(
       document.querySelector("#requests-table tbody"),
@@ -188,10 +190,10 @@
       <dl class="kv"><dt>Operation</dt><dd>${esc(r.operation)}</dd><dt>Status</dt><dd>${r.status === 0 ? "connection dropped" : r.status}</dd>
       <dt>Latency</dt><dd>${r.durationMs.toFixed(1)} ms</dd><dt>Injected fault</dt><dd>${esc(r.fault ?? "none")}</dd>
       <dt>API key</dt><dd>${esc(r.apiKey)}</dd><dt>Ids</dt><dd>${esc(r.ids.join(", "))}</dd></dl>
-      <h3>Request headers</h3><pre>${headers(r.requestHeaders)}</pre>
-      <h3>Request body</h3><pre>${esc(r.requestBody) || "(empty)"}</pre>
-      <h3>Response headers</h3><pre>${headers(r.responseHeaders)}</pre>
-      <h3>Response body</h3><pre>${esc(r.responseBody) || "(empty)"}</pre>`,
+      <h3>Request headers</h3><pre tabindex="0" aria-label="Request headers">${headers(r.requestHeaders)}</pre>
+      <h3>Request body</h3><pre tabindex="0" aria-label="Request body">${esc(r.requestBody) || "(empty)"}</pre>
+      <h3>Response headers</h3><pre tabindex="0" aria-label="Response headers">${headers(r.responseHeaders)}</pre>
+      <h3>Response body</h3><pre tabindex="0" aria-label="Response body">${esc(r.responseBody) || "(empty)"}</pre>`,
     );
   }
 
