@@ -138,7 +138,8 @@ def test_the_console_shows_builds_vms_requests_and_masks_secrets(
         states = [item.split()[0] for item in timeline.locator("li").all_inner_texts()]
         assert states == ["created", "started", "stopped", "destroyed"]
         times = timeline.locator("time").all_inner_texts()
-        assert len(times) == 4 and all(len(t) == len("06:00:00.000") for t in times)
+        assert len(times) == 4
+        assert all(len(t) == len("06:00:00.000") for t in times)
         # Clicking the VM filters the requests down to it.
         page.locator("#filter-resource").and_(page.get_by_role("searchbox")).wait_for()
         assert page.locator("#filter-resource").input_value() == world.finished_vm
@@ -156,7 +157,8 @@ def test_the_console_shows_builds_vms_requests_and_masks_secrets(
         start = rows.filter(has_text="startVM").filter(has_text="200")
         start.first.get_by_role("button").click()  # newest first: the second VM
         body = page.locator("#request-detail").inner_text()
-        assert "DB_PASSWORD" in body and "••••" in body
+        assert "DB_PASSWORD" in body
+        assert "••••" in body
         html = page.content()
         assert API_KEY not in html
         assert SECOND_KEY not in html
@@ -175,7 +177,9 @@ def test_the_console_passes_axe_and_reads_at_both_sizes(browser: Any, world: Wor
             page.get_by_role("button", name=f"Show build {world.build_id}").click()
             page.locator("#build-detail pre.log").wait_for()
             violations = _axe(page)
-            assert violations == [], [(v["id"], [n["html"] for n in v["nodes"]][:3]) for v in violations]
+            assert violations == [], [
+                (v["id"], [n["html"] for n in v["nodes"]][:3]) for v in violations
+            ]
             # No sideways scrolling at either size.
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= SIZES[size][0]
@@ -197,9 +201,7 @@ def test_stop_in_the_console_stops_the_vm_for_the_api(browser: Any, world: World
         page.close()
 
 
-def test_a_fault_injected_from_the_form_fails_the_next_request(
-    browser: Any, world: World
-) -> None:
+def test_a_fault_injected_from_the_form_fails_the_next_request(browser: Any, world: World) -> None:
     page = _open(browser, world, "desktop")
     try:
         page.get_by_label("operation", exact=True).select_option("getBuild")
@@ -213,4 +215,3 @@ def test_a_fault_injected_from_the_form_fails_the_next_request(
             assert http.get(f"/image/build/{world.build_id}").status_code == 200
     finally:
         page.close()
-

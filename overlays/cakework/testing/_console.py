@@ -66,7 +66,10 @@ def _resolve(node: Any, components: dict[str, Any]) -> Any:
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
             target = components[ref.rsplit("/", 1)[1]]
-            merged = {**_resolve(target, components), **{k: v for k, v in node.items() if k != "$ref"}}
+            merged = {
+                **_resolve(target, components),
+                **{k: v for k, v in node.items() if k != "$ref"},
+            }
             return merged
         return {key: _resolve(value, components) for key, value in node.items()}
     if isinstance(node, list):
@@ -199,7 +202,7 @@ def request_view(exchange: Exchange, tenant_of: dict[str, int]) -> dict[str, Any
         "path": exchange.path + (f"?{query}" if query else ""),
         "status": exchange.status,
         "fault": exchange.fault_label(),
-        "tenant": tenant_of.get(exchange.api_key or "", None),
+        "tenant": tenant_of.get(exchange.api_key or ""),
         "apiKey": mask_key(exchange.api_key),
         "ids": exchange.ids(),
         "requestHeaders": [list(h) for h in masked_headers(exchange.request_headers)],

@@ -212,9 +212,7 @@ class Journal:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def recorded(
-        self, operation: str, endpoint: Endpoint, now: Callable[[], float]
-    ) -> Endpoint:
+    def recorded(self, operation: str, endpoint: Endpoint, now: Callable[[], float]) -> Endpoint:
         """Wrap an operation's endpoint so that each of its requests is logged.
 
         Args:

@@ -28,7 +28,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -454,19 +454,22 @@ def load_file(path: Path) -> JSON | None:
                     "vms": [],
                 }
             for name, *row in db.execute("select * from images order by rowid"):
-                tenants[name]["images"].append(dict(zip(("id", "readyAt", "source"), row)))
+                tenants[name]["images"].append(
+                    dict(zip(("id", "readyAt", "source"), row, strict=True))
+                )
             for name, *row in db.execute("select * from builds order by rowid"):
                 build = dict(
                     zip(
                         ("id", "createdAt", "doneAt", "outcome", "imageId", "dockerfile", "source"),
                         row[:7],
+                        strict=True,
                     )
                 )
                 build["lines"] = json.loads(row[7])
                 tenants[name]["builds"].append(build)
             vm_columns = ("id", "seq", "imageId", "hostname", "cpu", "memory", "port", "diskGb")
             for name, *row in db.execute("select * from vms order by rowid"):
-                vm = dict(zip(vm_columns, row[:8]))
+                vm = dict(zip(vm_columns, row[:8], strict=True))
                 vm["envVars"] = json.loads(row[8])
                 vm["cached"] = bool(row[9])
                 vm["createdAt"] = row[10]
