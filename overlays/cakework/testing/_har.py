@@ -19,6 +19,8 @@ from .._version import __version__
 from ._journal import Exchange, masked_body, masked_headers
 
 HAR_VERSION = "1.2"
+PAGE_ID = "cakework-emulator"
+"""The one page every entry belongs to (DevTools and HAR viewers group entries by page)."""
 
 
 def _iso(t: float) -> str:
@@ -67,6 +69,7 @@ def _entry(exchange: Exchange) -> dict[str, Any]:
     except ValueError:
         status_text = ""
     entry: dict[str, Any] = {
+        "pageref": PAGE_ID,
         "startedDateTime": _iso(exchange.started),
         "time": milliseconds,
         "request": request,
@@ -87,6 +90,7 @@ def _entry(exchange: Exchange) -> dict[str, Any]:
         },
         "cache": {},
         "timings": {"send": 0, "wait": milliseconds, "receive": 0},
+        "_resourceType": "fetch",  # how Chromium's DevTools files an API call
         "_operation": exchange.operation,
         "_emulatorTime": exchange.emulator_time,
     }
@@ -103,10 +107,18 @@ def to_har(exchanges: Iterable[Exchange]) -> dict[str, Any]:
     Returns:
         The document, ready for ``json.dump``.
     """
+    entries = [_entry(exchange) for exchange in exchanges]
+    page = {
+        "startedDateTime": entries[0]["startedDateTime"] if entries else _iso(time.time()),
+        "id": PAGE_ID,
+        "title": "Cakework emulator",
+        "pageTimings": {},
+    }
     return {
         "log": {
             "version": HAR_VERSION,
             "creator": {"name": "cakework.testing", "version": __version__},
-            "entries": [_entry(exchange) for exchange in exchanges],
+            "pages": [page],
+            "entries": entries,
         }
     }
