@@ -1,6 +1,6 @@
 /**
  * The TypeScript client against a real emulator: every operation of openapi.yaml, typed
- * errors, and the control routes of emulator.yaml (clock, faults, counters, resources).
+ * errors, and the control routes of emulator.yaml (clock, faults, counters, resources, state).
  *
  * One emulator for the file, with a manual clock: time moves only when a test advances it
  * through `/_emulator/clock/advance`, so builds and boots finish exactly when told.
