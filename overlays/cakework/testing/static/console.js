@@ -115,14 +115,14 @@
         actions.push(`<button type="button" class="danger" data-key="destroy-${esc(vm.id)}" data-action="destroy"
           data-vm="${esc(vm.id)}" aria-label="Destroy cached VM ${esc(vm.id)}">Destroy</button>`);
       }
-      const size = `${vm.cpu} CPU · ${vm.memory} MB` + (vm.diskGb ? ` · ${vm.diskGb} GB disk` : "");
+      const size = `${vm.cpu} CPU · ${vm.memory} MB` + (vm.diskGb ? ` · ${vm.diskGb} GB` : "");
       const where = esc(vm.hostname) + (vm.port ? `:${vm.port}` : "");
       return `<tr class="${selected ? "selected" : ""}">
         <td><button type="button" class="link" data-key="v-${esc(vm.id)}" data-vm-select="${esc(vm.id)}"
           aria-pressed="${selected}" aria-label="Show VM ${esc(vm.id)} and its requests">${esc(vm.id)}</button>
           <span class="kind">${vm.cached ? "cached" : "one-time"}</span></td>
         <td>${badge(vm.state)}</td>
-        <td class="hide-narrow nowrap">${esc(size)}</td>
+        <td class="hide-narrow">${esc(size)}</td>
         <td class="mono hide-narrow host" title="${where}">${where}</td>
         <td class="nowrap">${actions.join(" ")}</td></tr>`;
     });
