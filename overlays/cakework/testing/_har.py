@@ -108,7 +108,7 @@ def to_har(exchanges: Iterable[Exchange]) -> dict[str, Any]:
         The document, ready for ``json.dump``.
     """
     entries = [_entry(exchange) for exchange in exchanges]
-    page = {
+    page: dict[str, Any] = {
         "startedDateTime": entries[0]["startedDateTime"] if entries else _iso(time.time()),
         "id": PAGE_ID,
         "title": "Cakework emulator",
