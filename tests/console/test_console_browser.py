@@ -198,6 +198,34 @@ def test_the_console_passes_axe_and_reads_at_both_sizes(browser: Any, world: Wor
             page.close()
 
 
+def test_the_page_follows_a_running_build_and_a_new_vm_without_a_reload(
+    browser: Any, world: World
+) -> None:
+    page = _open(browser, world, "desktop")
+    try:
+        build = world.client.images.build_from_files(
+            dockerfile=DOCKERFILE,
+            files=[BuildFile(dir=".", name="app.py", content="print('again')\n")],
+        ).build_id
+        page.get_by_role("button", name=f"Show build {build}").click()
+        detail = page.locator("#build-detail")
+        log = detail.get_by_label("Build log")
+        log.get_by_text("Step 1/4 : FROM python:3.11-slim").wait_for()
+        assert "Step 3/4" not in log.inner_text()
+        assert "Status\ncreated" in detail.locator("dl").inner_text()
+        world.emu.advance(2.5)  # two more steps written; the page polls them in
+        log.get_by_text("Step 3/4 : RUN pip install flask").wait_for()
+        world.emu.advance(10)
+        detail.locator("dl").get_by_text("succeeded").wait_for()
+        assert "Successfully built" in log.inner_text()
+        image = world.client.images.get_build(build).image_id
+        assert image is not None
+        vm = world.client.cached_vms.create(image_id=image).id
+        page.get_by_role("button", name=f"Show VM {vm} and its requests").wait_for()
+    finally:
+        page.close()
+
+
 def test_stop_in_the_console_stops_the_vm_for_the_api(browser: Any, world: World) -> None:
     page = _open(browser, world, "desktop")
     try:

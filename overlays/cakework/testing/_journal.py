@@ -28,8 +28,8 @@ from ._faults import DROP_KEY, Fault
 
 DEFAULT_LIMIT = 2000
 """Exchanges the log keeps; the oldest go first."""
-MAX_BODY = 64 * 1024
-"""Bytes of a body kept per exchange: enough for any JSON the API exchanges in a test."""
+MAX_BODY = 16 * 1024
+"""Bytes of a body kept per exchange (a whole build context is cut, its secrets still masked)."""
 FAULT_KEY = "cakework.emulator.fault"
 """Scope key under which the app notes the fault it injected into a request."""
 MASK = "••••"
