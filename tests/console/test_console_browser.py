@@ -163,6 +163,12 @@ def test_the_console_shows_builds_vms_requests_and_masks_secrets(
         assert API_KEY not in html
         assert SECOND_KEY not in html
         assert ENV_SECRET not in html
+
+        # The other tenant sees none of it.
+        page.get_by_label("Tenant").select_option(label="2: key ••••-9F4")
+        page.locator("#builds-table").get_by_text("No build yet.").wait_for()
+        page.locator("#vms-table").get_by_text("No VM yet.").wait_for()
+        assert page.get_by_role("button", name=f"Show build {world.build_id}").count() == 0
     finally:
         page.close()
 
