@@ -9,6 +9,7 @@ for the API too. Screenshots at 1280x800 and 390x844 go to test-artifacts/consol
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -163,6 +164,16 @@ def test_the_console_shows_builds_vms_requests_and_masks_secrets(
         assert API_KEY not in html
         assert SECOND_KEY not in html
         assert ENV_SECRET not in html
+
+        # The download button gives the HAR file of the same requests.
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download HAR").click()
+        assert download.value.suggested_filename == "cakework-emulator.har"
+        har = json.loads(Path(download.value.path()).read_text())
+        assert har["log"]["version"] == "1.2"
+        assert [e["_operation"] for e in har["log"]["entries"]] == [
+            e["_operation"] for e in world.emu.har()["log"]["entries"]
+        ]
 
         # The other tenant sees none of it.
         page.get_by_label("Tenant").select_option(label="2: key ••••-9F4")

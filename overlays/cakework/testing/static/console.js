@@ -171,7 +171,7 @@
           aria-label="${timeText(r.emulatorTime)} ${esc(r.operation)} ${esc(status)}: show details">${timeText(r.emulatorTime)}</button></td>
         <td>${esc(r.operation)}</td>
         <td>${badge(status, String(r.status)[0])}</td>
-        <td class="mono nowrap">${r.durationMs.toFixed(1)} ms</td>
+        <td class="mono nowrap hide-narrow">${r.durationMs.toFixed(1)} ms</td>
         <td class="nowrap">${r.fault ? `<span class="fault">injected ${esc(r.fault)}</span>` : ""}</td>
         <td class="mono hide-narrow">${esc(r.apiKey)}</td></tr>`;
     });
