@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ._clock import Clock, ManualClock, ScaledClock
-from ._console import console_routes
+from ._console import console_routes, faults_view
 from ._errors import EmulatorError
 from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
 from ._journal import FAULT_KEY, Journal
@@ -129,7 +129,7 @@ class EmulatorApp:
             Route("/_emulator/reset", self._reset, methods=["POST"]),
             Route("/_emulator/clock", self._clock, methods=["GET"]),
             Route("/_emulator/clock/advance", self._advance, methods=["POST"]),
-            Route("/_emulator/faults", self._faults, methods=["POST", "DELETE"]),
+            Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             Route("/_emulator/counters", self._counters, methods=["GET"]),
             Route("/_emulator/resources", self._resources, methods=["GET"]),
             Route("/_emulator/github", self._github, methods=["POST"]),
@@ -277,6 +277,8 @@ class EmulatorApp:
         return _json({"now": self.clock.now()})
 
     async def _faults(self, request: Request) -> Response:
+        if request.method == "GET":
+            return _json(faults_view(self.faults))
         if request.method == "DELETE":
             self.faults.clear()
             return Response(status_code=204)

@@ -11,8 +11,8 @@ Routes (each described in ``emulator.yaml``):
   /_emulator/requests.har`` the same as HAR 1.2.
 * ``POST /_emulator/tenants/{tenant}/vms/{vmId}/stop|destroy`` the page's buttons: the
   backend methods the API's stopVM/stopCachedVM/destroyCachedVM call, nothing else.
-* ``POST /_emulator/clock/speed``; ``GET /_emulator/faults``;
-  ``GET``/``PUT /_emulator/state``.
+* ``POST /_emulator/clock/speed``; ``GET``/``PUT /_emulator/state``; the list of
+  active faults for ``GET /_emulator/faults`` (the route itself is the app's).
 
 Tenants are numbered from 0 in the order of the emulator's API keys; a key is only ever
 shown masked.
@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from ._clock import ManualClock, ScaledClock
 from ._errors import EmulatorError
-from ._faults import Fault
+from ._faults import Fault, FaultTable
 from ._har import to_har
 from ._journal import Exchange, mask_key, masked_body, masked_headers
 from ._persist import StateFileError, export_state, import_state
@@ -187,6 +187,11 @@ def _fault_view(operation: str, fault: Fault, remaining: int | None, fraction: f
     return view
 
 
+def faults_view(faults: FaultTable) -> dict[str, Any]:
+    """The active fault rules, as ``GET /_emulator/faults`` answers them."""
+    return {"faults": [_fault_view(*rule) for rule in faults.rules()]}
+
+
 def request_view(exchange: Exchange, tenant_of: dict[str, int]) -> dict[str, Any]:
     """One row of the request log, every secret masked."""
     request_text, _ = masked_body(exchange.request_body)
@@ -266,7 +271,7 @@ def console_routes(app: EmulatorApp) -> list[Route]:
                 ],
                 "vms": [_vm_view(vm, now) for vm in reversed(vms)],
                 "images": len(tenant.images),
-                "faults": [_fault_view(*rule) for rule in app.faults.rules()],
+                "faults": faults_view(app.faults)["faults"],
                 "requests": len(app.journal),
                 "operations": sorted(op.operation_id for op in app.operations),
             }
@@ -330,9 +335,6 @@ def console_routes(app: EmulatorApp) -> list[Route]:
         clock.set_speed(float(value))
         return _json({"now": clock.now(), "speed": clock.speed})
 
-    async def faults(request: Request) -> Response:
-        return _json({"faults": [_fault_view(*rule) for rule in app.faults.rules()]})
-
     async def state(request: Request) -> Response:
         if request.method == "GET":
             return _json(export_state(backend))
@@ -354,7 +356,6 @@ def console_routes(app: EmulatorApp) -> list[Route]:
         Route("/_emulator/tenants/{tenant}/vms/{vmId}/stop", vm_action, methods=["POST"]),
         Route("/_emulator/tenants/{tenant}/vms/{vmId}/destroy", vm_action, methods=["POST"]),
         Route("/_emulator/clock/speed", speed, methods=["POST"]),
-        Route("/_emulator/faults", faults, methods=["GET"]),
         Route("/_emulator/state", state, methods=["GET", "PUT"]),
     ]
 
