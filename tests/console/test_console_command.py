@@ -6,6 +6,7 @@ Run as a user would: the console script in a subprocess, stopped with Ctrl-C (SI
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -101,3 +102,13 @@ def test_the_option_is_in_the_help() -> None:
         [CAKEWORK, "emulator", "--help"], capture_output=True, text=True, timeout=60, check=True
     )
     assert "--state FILE" in result.stdout
+
+
+def test_the_readme_shows_a_screenshot_that_exists() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert "docs/console.png" in images
+    for image in images:
+        assert (root / image).is_file(), image
+        assert (root / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
