@@ -269,3 +269,15 @@ def test_a_fault_injected_from_the_form_fails_the_next_request(browser: Any, wor
             assert http.get(f"/image/build/{world.build_id}").status_code == 200
     finally:
         page.close()
+
+
+def test_without_chromium_it_skips_naming_the_package_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Debian's package `chromium`"):
+        _chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"\.ci/run installs it"):
+        _chromium()
