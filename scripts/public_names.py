@@ -18,11 +18,15 @@ the TypeScript side takes a whole batch of specs in one Node process.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
+import multiprocessing
+import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,34 +99,70 @@ def python_names(spec: Mapping[str, Any]) -> frozenset[str]:
     return result
 
 
+def _python_names_uncached(specs: Sequence[Mapping[str, Any]]) -> None:
+    """Fill the Python cache for these specs, in parallel when there are several."""
+    todo = {_key(spec): spec for spec in specs if _key(spec) not in _python_cache}
+    workers = min(len(todo), os.cpu_count() or 1, 4)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for spec in todo.values():
+            python_names(spec)
+        return
+    # Forked workers share the generator already imported here (importing it takes
+    # seconds); each parse is independent and CPU-bound.
+    python_names({"openapi": "3.1.0", "info": {"title": "", "version": ""}, "paths": {}})
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = pool.map(python_names, todo.values(), chunksize=4)
+        for key, names in zip(todo, results, strict=True):
+            _python_cache[key] = names
+
+
+def _start_typescript(specs: Sequence[Mapping[str, Any]]) -> Callable[[], None] | None:
+    """Start openapi-typescript on the uncached specs; return what waits for its answer."""
+    missing = {_key(spec): spec for spec in specs if _key(spec) not in _typescript_cache}
+    if not missing:
+        return None
+    node = shutil.which("node")
+    if node is None or not (TS_PACKAGE / "node_modules" / "openapi-typescript").is_dir():
+        raise RuntimeError(
+            "the TypeScript names need node and clients/typescript/node_modules: run make ts-node"
+        )
+    with tempfile.TemporaryFile("w+") as request:
+        json.dump(list(missing.values()), request, default=str)
+        request.seek(0)
+        process = subprocess.Popen(
+            [node, str(TS_SCRIPT)],
+            stdin=request,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def finish() -> None:
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise ValueError(f"openapi-typescript cannot read the spec:\n{err.strip()}")
+        for key, found in zip(missing, json.loads(out), strict=True):
+            _typescript_cache[key] = frozenset(found)
+
+    return finish
+
+
 def typescript_names(specs: Sequence[Mapping[str, Any]]) -> list[frozenset[str]]:
     """What openapi-typescript names for each spec; one Node process for the whole batch."""
-    keys = [_key(spec) for spec in specs]
-    missing = {
-        key: spec for key, spec in zip(keys, specs, strict=True) if key not in _typescript_cache
-    }
-    if missing:
-        node = shutil.which("node")
-        if node is None or not (TS_PACKAGE / "node_modules" / "openapi-typescript").is_dir():
-            raise RuntimeError(
-                "the TypeScript names need node and clients/typescript/node_modules: "
-                "run make ts-node"
-            )
-        result = subprocess.run(
-            [node, str(TS_SCRIPT)],
-            input=json.dumps(list(missing.values()), default=str),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise ValueError(f"openapi-typescript cannot read the spec:\n{result.stderr.strip()}")
-        for key, found in zip(missing, json.loads(result.stdout), strict=True):
-            _typescript_cache[key] = frozenset(found)
-    return [_typescript_cache[key] for key in keys]
+    finish = _start_typescript(specs)
+    if finish is not None:
+        finish()
+    return [_typescript_cache[_key(spec)] for spec in specs]
 
 
 def public_names(specs: Sequence[Mapping[str, Any]]) -> list[PublicNames]:
-    """The public names of both clients for each spec (cached by content)."""
-    typescript = typescript_names(specs)
-    return [PublicNames(python_names(spec), ts) for spec, ts in zip(specs, typescript, strict=True)]
+    """The public names of both clients for each spec (cached by content).
+
+    Node works through the TypeScript side while Python parses: the two overlap.
+    """
+    finish = _start_typescript(specs)
+    _python_names_uncached(specs)
+    if finish is not None:
+        finish()
+    return [PublicNames(_python_cache[_key(spec)], _typescript_cache[_key(spec)]) for spec in specs]
