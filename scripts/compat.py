@@ -1,21 +1,30 @@
-"""Compare openapi.yaml with a baseline spec and classify every change for existing clients.
+"""Compare openapi.yaml with a baseline spec and classify every change for typed callers.
 
-    python scripts/compat.py                     # baseline: the latest snapshot in releases/
+    python scripts/compat.py                     # baseline: the latest published release
     python scripts/compat.py --base 0.1.0        # a release, a file, or a git ref
-    python scripts/compat.py --base main --changelog   # draft Keep-a-Changelog bullets
+    python scripts/compat.py --changelog         # write the changes into CHANGELOG.md [Unreleased]
 
-Exit status: 1 when any change is breaking, 0 otherwise, 2 on bad input.
+The output ends with the bump the changes require and the next version ("breaking: next
+version 0.2.0"). Exit status: 1 when any change is breaking, 0 otherwise (and always 0 with
+--changelog, which was asked to write, not to judge), 2 on bad input.
+
+Our users call the API through generated code: the Python package `cakework_api` and the
+TypeScript types of `@cakework/client`. So a change is judged twice, and the worse verdict
+counts: on the wire (the table below) and by the public names each generator makes
+(`scripts/public_names.py` runs the pinned openapi-python-client and openapi-typescript on
+both specs: a class, module, member or type name that disappears breaks whoever imports it,
+whatever the wire does). `Report`/`classify` is the one classification that compat, the
+changelog and release-check all use, so they count alike.
 
 Why our own rules rather than a diff tool: no maintained diff tool does the job offline
 from the registries this project uses. oasdiff is not published on PyPI or npm;
 `@pb33f/openapi-changes` downloads a binary at install time; `@useoptic/optic` 1.0.9
-crashes on a fresh install unless ajv is overridden, and then misses a renamed query
-parameter, a lowered `maximum` and a changed `format`, and skips its rules on a major
-`info.version` bump. The PyPI packages that advertise the same job are recent, little-used
-projects. The rules below are a short table, tested edit by edit in
-tests/release/test_compat.py.
+classifies 48 of 80 such edits right, misses a renamed query parameter, a lowered
+`maximum`, a changed `format` and every typed-caller break below, and skips its rules on a
+major `info.version` bump. The rules are a short table, tested edit by edit on a frozen
+fixture spec in tests/release/test_compat.py.
 
-The rule, for every schema position: a change is breaking when it lets the *sender*
+The wire rule, for every schema position: a change is breaking when it lets the *sender*
 send something the *receiver* did not have to handle before. On the request side the
 client sends, so narrowing what the server accepts breaks callers; on the response side
 the server sends, so widening what it may answer breaks callers. Concretely:
@@ -30,28 +39,51 @@ the server sends, so widening what it may answer breaks callers. Concretely:
 | field made required                            | breaking       | non-breaking        |
 | field made optional                            | non-breaking   | breaking            |
 | type changed (not a pure widening)             | breaking       | breaking            |
-| value made nullable                            | non-breaking   | breaking            |
-| format changed, added or removed               | breaking       | breaking            |
+| type widened (integer → number, a type added)  | non-breaking   | breaking            |
+| value made nullable (`[T, null]`, `nullable`,  | non-breaking   | breaking            |
+|   `oneOf: [$ref, {type: null}]` alike)         |                |                     |
+| string format changed, added or removed        | breaking       | breaking            |
+| number size format (int32, ...) removed        | non-breaking   | breaking            |
+| number size format added                       | breaking       | non-breaking        |
 | range/length/item-count narrowed               | breaking       | non-breaking        |
 | range/length/item-count widened                | non-breaking   | breaking            |
 | pattern added                                  | breaking       | non-breaking        |
 | pattern removed                                | non-breaking   | breaking            |
 | pattern changed                                | breaking       | breaking            |
-| enum value removed                             | breaking       | non-breaking        |
+| enum value removed                             | breaking       | non-breaking (wire) |
 | enum value added to a closed enum              | non-breaking   | breaking            |
 | enum value added to an open enum               | non-breaking   | non-breaking        |
 | default changed                                | breaking       | non-breaking        |
-| status code or response header removed         |                | breaking            |
+| readOnly added                                 | breaking       | non-breaking        |
+| writeOnly added                                | non-breaking   | breaking            |
+| readOnly/writeOnly removed                     | non-breaking   | non-breaking        |
+| status code, media type or header removed      | breaking       | breaking            |
+| response header made optional                  |                | breaking            |
+| response header made required                  |                | non-breaking        |
 | new status code or header                      |                | non-breaking        |
 | security requirements changed                  | breaking       |                     |
 | operationId changed (generated names change)   | breaking       |                     |
-| descriptions, summaries, examples, tags        | docs           | docs                |
+| descriptions, summaries, examples, `$comment`  | docs           | docs                |
+| `x-` extension a generator reads               | docs (+ names) | docs (+ names)      |
+| `x-` extension nothing reads                   | no change      | no change           |
 | any schema keyword no rule above covers        | breaking       | breaking            |
+
+And by name, for both generated clients:
+
+| what changed                                   | verdict                                   |
+|------------------------------------------------|-------------------------------------------|
+| a public name disappears (schema renamed,      | breaking                                  |
+|   `title` added, first tag renamed, enum       |                                           |
+|   dropped, enum member renamed or removed,     |                                           |
+|   component or path parameter renamed)         |                                           |
+| a public name appears                          | non-breaking                              |
 
 An enum is *open* when it sits in an `anyOf`/`oneOf` beside an unconstrained alternative
 of the same type (this spec's `VMState` and `BuildStatus`): clients must already accept
-values outside it. `$ref`s are resolved, so a change inside a shared component is
-found in every operation that uses it, and printed once, naming those operations.
+values outside it. `$ref`s are resolved with their siblings laid over the target
+(`description`, `readOnly`, `default` beside a `$ref` count), so a change inside a shared
+component is found in every operation that uses it, and printed once, naming those
+operations.
 """
 
 from __future__ import annotations
@@ -1154,22 +1186,22 @@ def update_unreleased(text: str, generated: dict[str, list[str]]) -> str:
             kept[current].append(line)
     order = [s for s in SECTIONS if s in kept or s in generated]
     order += [s for s in kept if s not in order]
-    out = [line for line in preamble if line.strip()]
+    kept_preamble = [line for line in preamble if line.strip()]
+    out = ["", *kept_preamble] if kept_preamble else []
     for section in order:
         bullets = generated.get(section, []) + kept.get(section, [])
         if bullets:
             out += ["", f"### {section}", *bullets]
-    section_text = ["## [Unreleased]", *out, ""]
-    if out:
-        section_text.insert(1, "")
-    return "\n".join(lines[:start] + section_text + lines[end:])
+    return "\n".join([*lines[:start], "## [Unreleased]", *out, "", *lines[end:]])
 
 
 def unreleased_entries(changelog: Path) -> list[str]:
     """The bullets of CHANGELOG.md's [Unreleased] section (hand-written and generated)."""
-    if not changelog.is_file():
-        return []
-    text = changelog.read_text()
+    return unreleased_entries_text(changelog.read_text()) if changelog.is_file() else []
+
+
+def unreleased_entries_text(text: str) -> list[str]:
+    """The bullets of the [Unreleased] section of a changelog's text."""
     match = re.search(r"^## \[Unreleased\][^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
     if match is None:
         return []

@@ -1453,3 +1453,18 @@ def test_base_can_be_a_git_ref() -> None:
     )
     assert missing.returncode == 2
     assert "neither a release, a file nor a git ref" in missing.stderr
+
+
+def test_an_empty_diff_leaves_the_changelog_as_it_is() -> None:
+    assert compat.update_unreleased(CHANGELOG, {}) == CHANGELOG
+
+
+def test_a_changelog_without_unreleased_gets_one_above_the_releases() -> None:
+    text = CHANGELOG.replace("## [Unreleased]\n\n### Fixed\n- A hand-written entry\n", "")
+    text = text.replace("  that spans two lines.\n\n", "")
+    updated = compat.update_unreleased(text, {"Added": ["- API: thing added (non-breaking)"]})
+    assert updated.index("## [Unreleased]") < updated.index("## [0.1.0]")
+    assert (
+        "## [Unreleased]\n\n### Added\n- API: thing added (non-breaking)\n\n## [0.1.0]" in updated
+    )
+    assert compat.unreleased_entries_text(updated) == ["- API: thing added (non-breaking)"]
