@@ -12,12 +12,14 @@ the generators themselves, never by a copy of their rules:
 - TypeScript: clients/typescript/scripts/public-names.mjs runs the pinned openapi-typescript
   and lists the members of the `paths`, `components` and `operations` types it emits.
 
-Both cost about half a second per spec, so results are cached by the spec's content and
-the TypeScript side takes a whole batch of specs in one Node process.
+Both cost about half a second per spec, so results are cached by the spec's content, the
+Python side parses a batch on every core, and the TypeScript side is one Node process that
+stays up for every batch of the run (it ends when Python exits).
 """
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import hashlib
 import json
@@ -25,7 +27,6 @@ import multiprocessing
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,20 @@ _python_cache: dict[str, frozenset[str]] = {}
 _typescript_cache: dict[str, frozenset[str]] = {}
 
 
+def _named(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec as the generators get it: info.version blanked.
+
+    The version names nothing either generator emits, and a release rewrites it; blanking
+    it lets a spec before and after its version bump share one cached answer.
+    """
+    named = dict(spec)
+    if isinstance(named.get("info"), Mapping):
+        named["info"] = {**named["info"], "version": ""}
+    return named
+
+
 def _key(spec: Mapping[str, Any]) -> str:
-    text = json.dumps(spec, sort_keys=True, default=str)
+    text = json.dumps(_named(spec), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -71,7 +84,7 @@ def python_names(spec: Mapping[str, Any]) -> frozenset[str]:
         ConfigFile.load_from_path(CONFIG), MetaType.NONE, ROOT / "openapi.yaml", "utf-8", True, None
     )
     # The parser may fill in defaults in place: give it its own copy.
-    data = json.loads(json.dumps(spec, default=str))
+    data = json.loads(json.dumps(_named(spec), default=str))
     parsed = GeneratorData.from_dict(data, config=config)
     if isinstance(parsed, GeneratorError):
         raise ValueError(f"openapi-python-client cannot parse the spec: {parsed.header}")
@@ -117,32 +130,71 @@ def _python_names_uncached(specs: Sequence[Mapping[str, Any]]) -> None:
             _python_cache[key] = names
 
 
+class _TypeScriptWorker:
+    """One Node process running public-names.mjs, fed a line per batch, kept for reuse."""
+
+    def __init__(self) -> None:
+        node = shutil.which("node")
+        if node is None or not (TS_PACKAGE / "node_modules" / "openapi-typescript").is_dir():
+            raise RuntimeError(
+                "the TypeScript names need node and clients/typescript/node_modules: "
+                "run make ts-node"
+            )
+        self.process = subprocess.Popen(
+            [node, str(TS_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        atexit.register(self.close)
+
+    def send(self, specs: list[Mapping[str, Any]]) -> Callable[[], list[list[str]]]:
+        """Send one batch; return what reads its answer (Python works in between)."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps(specs, default=str) + "\n")
+        self.process.stdin.flush()
+        stdout = self.process.stdout
+
+        def receive() -> list[list[str]]:
+            line = stdout.readline()
+            if not line:
+                self.close()
+                raise ValueError("openapi-typescript stopped without an answer")
+            answer = json.loads(line)
+            if isinstance(answer, dict):
+                raise ValueError(f"openapi-typescript cannot read the spec:\n{answer['error']}")
+            return list(answer)
+
+        return receive
+
+    def close(self) -> None:
+        """End the Node process: it stops when its stdin closes."""
+        global _worker
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if _worker is self:
+            _worker = None
+
+
+_worker: _TypeScriptWorker | None = None
+
+
 def _start_typescript(specs: Sequence[Mapping[str, Any]]) -> Callable[[], None] | None:
-    """Start openapi-typescript on the uncached specs; return what waits for its answer."""
+    """Send the uncached specs to openapi-typescript; return what waits for its answer."""
+    global _worker
     missing = {_key(spec): spec for spec in specs if _key(spec) not in _typescript_cache}
     if not missing:
         return None
-    node = shutil.which("node")
-    if node is None or not (TS_PACKAGE / "node_modules" / "openapi-typescript").is_dir():
-        raise RuntimeError(
-            "the TypeScript names need node and clients/typescript/node_modules: run make ts-node"
-        )
-    with tempfile.TemporaryFile("w+") as request:
-        json.dump(list(missing.values()), request, default=str)
-        request.seek(0)
-        process = subprocess.Popen(
-            [node, str(TS_SCRIPT)],
-            stdin=request,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    if _worker is None:
+        _worker = _TypeScriptWorker()
+    receive = _worker.send([_named(spec) for spec in missing.values()])
 
     def finish() -> None:
-        out, err = process.communicate()
-        if process.returncode != 0:
-            raise ValueError(f"openapi-typescript cannot read the spec:\n{err.strip()}")
-        for key, found in zip(missing, json.loads(out), strict=True):
+        for key, found in zip(missing, receive(), strict=True):
             _typescript_cache[key] = frozenset(found)
 
     return finish

@@ -1326,27 +1326,18 @@ def test_code_changes_alone_need_a_patch() -> None:
 # ---- the command line, on temporary copies -------------------------------------------
 
 
-def _run_compat(tmp_path: Path, mutate: Callable[[Spec], None], *args: str) -> tuple[int, str]:
+def _run_compat(
+    tmp_path: Path, mutate: Callable[[Spec], None], *args: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """`compat.py --base FIXTURE --spec <edited copy> ARGS`, in this process (its caches)."""
     new = load()
     mutate(new)
     copy_path = tmp_path / "openapi.yaml"
     copy_path.write_text(yaml.dump(new, Dumper=DUMPER, sort_keys=False))
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "compat.py"),
-            "--base",
-            str(FIXTURE),
-            "--spec",
-            str(copy_path),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    return result.returncode, result.stdout + result.stderr
+    capsys.readouterr()
+    status = compat.main(["--base", str(FIXTURE), "--spec", str(copy_path), *args])
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
 
 
 CHANGELOG = """# Changelog
@@ -1364,12 +1355,14 @@ CHANGELOG = """# Changelog
 """
 
 
-def test_breaking_changes_exit_1_naming_them_and_the_next_version(tmp_path: Path) -> None:
+def test_breaking_changes_exit_1_naming_them_and_the_next_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def mutate(s: Spec) -> None:
         _hostname_optional(s)
         _rename_param(s)
 
-    status, out = _run_compat(tmp_path, mutate)
+    status, out = _run_compat(tmp_path, mutate, capsys=capsys)
     assert status == 1, out
     assert "breaking  getVM, startVM: response field `hostname` is now optional" in out
     assert "breaking  listVMs: response field `vms[].hostname` is now optional" in out
@@ -1377,11 +1370,18 @@ def test_breaking_changes_exit_1_naming_them_and_the_next_version(tmp_path: Path
     assert out.rstrip().endswith("breaking: next version 0.2.0"), out
 
 
-def test_changelog_writes_unreleased_and_exits_0(tmp_path: Path) -> None:
+def test_changelog_writes_unreleased_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text(CHANGELOG)
     status, out = _run_compat(
-        tmp_path, _hostname_optional, "--changelog", "--changelog-file", str(changelog)
+        tmp_path,
+        _hostname_optional,
+        "--changelog",
+        "--changelog-file",
+        str(changelog),
+        capsys=capsys,
     )
     assert status == 0, out
     text = changelog.read_text()
@@ -1391,7 +1391,12 @@ def test_changelog_writes_unreleased_and_exits_0(tmp_path: Path) -> None:
     assert text.endswith("## [0.1.0] - 2026-12-02\n\n### Added\n- Everything.\n")
     # A second run with another diff replaces what the first wrote, and keeps the rest.
     status, out = _run_compat(
-        tmp_path, _new_response_field, "--changelog", "--changelog-file", str(changelog)
+        tmp_path,
+        _new_response_field,
+        "--changelog",
+        "--changelog-file",
+        str(changelog),
+        capsys=capsys,
     )
     assert status == 0, out
     unreleased = changelog.read_text().split("## [0.1.0]")[0]
@@ -1401,32 +1406,37 @@ def test_changelog_writes_unreleased_and_exits_0(tmp_path: Path) -> None:
     assert unreleased.index("### Added") < unreleased.index("### Fixed")
 
 
-def test_additions_exit_0_with_a_patch_on_0x(tmp_path: Path) -> None:
+def test_additions_exit_0_with_a_patch_on_0x(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def mutate(s: Spec) -> None:
         _new_optional_param(s)
         _new_response_field(s)
 
-    status, out = _run_compat(tmp_path, mutate)
+    status, out = _run_compat(tmp_path, mutate, capsys=capsys)
     assert status == 0, out
     assert "non-breaking  listVMs: query parameter `limit` added" in out
     assert "non-breaking  getVM, startVM: response field `region` added" in out
     assert out.rstrip().endswith("non-breaking: next version 0.1.1"), out
 
 
-def test_the_four_false_alarms_pass_as_safe(tmp_path: Path) -> None:
+def test_the_four_false_alarms_pass_as_safe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def mutate(s: Spec) -> None:
         _comment_added(s)
         _unread_extension_on_schema(s)
         _request_integer_to_number(s)
         _request_nullable(s)
 
-    status, out = _run_compat(tmp_path, mutate)
+    status, out = _run_compat(tmp_path, mutate, capsys=capsys)
     assert status == 0, out
     assert "0 breaking" in out
     assert out.rstrip().endswith("non-breaking: next version 0.1.1"), out
 
 
 def test_base_can_be_a_git_ref() -> None:
+    # As a script, the way make compat runs it.
     result = subprocess.run(
         [
             sys.executable,

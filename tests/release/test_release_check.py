@@ -293,26 +293,33 @@ def test_drift_failure_fails(repo: Repo) -> None:
     _single(repo.check(DRIFT_FAILS), r"drift check failed(.|\n)*run make generate")
 
 
-def test_command_line(repo: Repo) -> None:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "release.py"), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
+def test_command_line(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     root = ["--root", str(repo.root), "--drift-command", DRIFT_OK]
-    result = run("release", "0.1.0", *root, "--date", DATE)
+    # As a script once, the way make release runs it.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "release.py"), "release", "0.1.0", *root],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "0.1.0 is ready" in result.stdout
+
+    def run(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        status = release.main(list(args))
+        return status, capsys.readouterr().err
+
     repo.edit(_hostname_optional)
-    result = run("release", "0.1.1", *root)
-    assert result.returncode == 1
-    assert "the version must be at least 0.2.0" in result.stderr
-    result = run("check", *root)
-    assert result.returncode == 1
-    assert "0.1.0 is NOT ready to release" in result.stderr
-    result = run("gate", "--root", str(repo.root))
-    assert result.returncode == 1
-    assert "the next version must be 0.2.0" in result.stderr
+    status, err = run("release", "0.1.1", *root)
+    assert status == 1
+    assert "the version must be at least 0.2.0" in err
+    status, err = run("check", *root)
+    assert status == 1
+    assert "0.1.0 is NOT ready to release" in err
+    status, err = run("gate", "--root", str(repo.root))
+    assert status == 1
+    assert "the next version must be 0.2.0" in err
+    status, err = run("release", *root)
+    assert status == 1
+    assert "release needs a version" in err

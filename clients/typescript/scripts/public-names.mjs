@@ -1,9 +1,9 @@
 // The names a typed TypeScript caller writes, for each spec given: what scripts/compat.py
 // compares between two versions of openapi.yaml.
 //
-//     node scripts/public-names.mjs < specs.json    # a JSON array of OpenAPI documents
+//     node scripts/public-names.mjs    # stdin: lines, each a JSON array of OpenAPI documents
 //
-// Prints a JSON array with one sorted list of names per document, e.g.
+// Answers each line with a JSON array of one sorted list of names per document, e.g.
 // `components["schemas"]["VM"]`, `paths["/vms"]["get"]`, `operations["listVMs"]`.
 // The names come from the pinned openapi-typescript itself (its AST, with the options
 // scripts/generate.mjs passes), so a rule of its naming is never guessed here. Members
@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
+import { createInterface } from "node:readline";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -60,20 +61,29 @@ function names(ast) {
   return [...new Set(found)].sort();
 }
 
-// Read stdin as a stream: readFileSync(0) fails with EAGAIN on a non-blocking pipe.
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-const specs = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+// One request per line of stdin (a JSON array of documents), one answer per line of
+// stdout (a JSON array of name lists, or {"error": ...}), until stdin closes: a caller
+// with many specs to compare pays for starting Node and openapi-typescript once.
 // openapi-typescript reads a redocly.yaml from its working directory: use an empty one.
 const cwd = mkdtempSync(join(tmpdir(), "public-names-"));
 process.chdir(cwd);
 try {
-  const out = [];
-  for (const spec of specs) {
-    const ast = await openapiTS(spec, { defaultNonNullable: false, silent: true });
-    out.push(names(ast));
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let answer;
+    try {
+      const out = [];
+      for (const spec of JSON.parse(line)) {
+        const ast = await openapiTS(spec, { defaultNonNullable: false, silent: true });
+        out.push(names(ast));
+      }
+      answer = out;
+    } catch (error) {
+      answer = { error: String(error?.stack ?? error) };
+    }
+    process.stdout.write(JSON.stringify(answer) + "\n");
   }
-  process.stdout.write(JSON.stringify(out));
 } finally {
   process.chdir(PACKAGE);
   rmSync(cwd, { recursive: true, force: true });
