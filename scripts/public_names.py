@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,9 @@ def _python_names_uncached(specs: Sequence[Mapping[str, Any]]) -> None:
     """Fill the Python cache for these specs, in parallel when there are several."""
     todo = {_key(spec): spec for spec in specs if _key(spec) not in _python_cache}
     workers = min(len(todo), os.cpu_count() or 1, 4)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    # Forking a process that runs other threads can deadlock (and warns from Python 3.12).
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or not forkable or threading.active_count() > 1:
         for spec in todo.values():
             python_names(spec)
         return
