@@ -172,7 +172,7 @@ class EmulatorApp:
             raise ValueError(f"unknown operationId {operation!r}; one of {', '.join(known)}")
 
     def reset(self) -> None:
-        """Forget all resources, faults and counters, and drop requests still in flight.
+        """Forget all resources, faults, counters and logged requests; drop those in flight.
 
         A request held by a latency fault (or still sending its body) when the reset
         happens is dropped, not run: ids restart after a reset, so a previous test's

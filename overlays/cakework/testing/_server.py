@@ -356,7 +356,7 @@ class Emulator:
         import_state(self.app.backend, document)
 
     def reset(self) -> None:
-        """Forget every resource, fault and counter; a manual clock goes back to its start.
+        """Forget every resource, fault, counter and logged request; a manual clock restarts.
 
         Requests still in flight (held by a latency fault, say) are dropped rather than
         run against the fresh state, where ids start over. Registered GitHub

@@ -179,7 +179,8 @@ export interface paths {
         /**
          * Forget all resources, faults and counters
          * @description Forgets every tenant's builds, images and VMs (ids start over), removes every
-         *     injected fault, clears the request counters and sets the clock back: a manual clock
+         *     injected fault, clears the request counters and the request log (`/_emulator/requests`)
+         *     and sets the clock back: a manual clock
          *     to its fixed start, a scaled clock by whatever `/_emulator/clock/advance` added.
          *     Requests still in flight (held by a latency fault) are dropped, not run against the
          *     fresh state. Registered GitHub repositories stay. A request body is ignored.
