@@ -266,6 +266,9 @@ class Journal:
     ) -> None:
         scope = request.scope
         body = _body_read(request)
+        headers = list(scope.get("headers", ()))
+        # ASGI header names are lower case; no Headers object on this per-request path.
+        api_key = next((v.decode("latin-1") for k, v in headers if k == b"x-api-key"), None)
         self.add(
             started=started,
             emulator_time=emulator_time,
@@ -277,14 +280,14 @@ class Journal:
             path=scope["path"],
             query=scope.get("query_string", b""),
             http_version=scope.get("http_version", "1.1"),
-            request_headers=list(scope.get("headers", ())),
+            request_headers=headers,
             request_body=body[:MAX_BODY],
             status=status,
             response_headers=list(response_headers),
             response_body=response_body[:MAX_BODY],
             fault=scope.get(FAULT_KEY),
-            api_key=request.headers.get("x-api-key"),
-            path_params=dict(request.path_params),
+            api_key=api_key,
+            path_params=scope.get("path_params", {}),
         )
 
 
