@@ -270,3 +270,12 @@ def test_saves_leave_no_temporary_file_behind(path: Path) -> None:
         )
     assert load_file(path) is not None
     assert not path.with_name(path.name + ".saving").exists()
+
+
+def test_the_folder_of_a_new_state_file_is_made(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "world.db"
+    with Emulator(KEYS, manual_clock=True, state_file=path):
+        pass
+    document = load_file(path)
+    assert document is not None
+    assert [t["vms"] for t in document["tenants"]] == [[], []]

@@ -328,8 +328,10 @@ def save_file(path: Path, document: JSON) -> None:
     """Write ``document`` to the SQLite file ``path``, replacing it in one rename.
 
     Raises:
-        OSError: the folder cannot be written.
+        OSError: the folder cannot be made or written.
+        sqlite3.Error: SQLite could not write the file (a full disk, say).
     """
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".saving")
     with contextlib.suppress(FileNotFoundError):
         temporary.unlink()
@@ -552,6 +554,7 @@ class Saver:
 
         Raises:
             OSError: the last save failed.
+            sqlite3.Error: likewise.
         """
         self._stop.set()
         if self._thread is not None:
