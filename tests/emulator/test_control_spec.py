@@ -164,6 +164,10 @@ def test_every_answer_conforms_and_every_documented_answer_happens(
     fault = {"operation": "getVM", "kind": "error", "status": 503, "retry_after": "2", "times": 2}
     assert call("POST", "/_emulator/faults", json=fault).status_code == 204
     assert call("POST", "/_emulator/faults").status_code == 204  # the body is optional
+    assert call("GET", "/_emulator/faults").json()["faults"] == [
+        {**fault, "body": "json"},
+        {"operation": "*", "kind": "error", "status": 503, "body": "json", "times": 1},
+    ]
     refused = call(
         "POST",
         "/_emulator/faults",
