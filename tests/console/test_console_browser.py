@@ -267,6 +267,17 @@ def test_a_fault_injected_from_the_form_fails_the_next_request(browser: Any, wor
         with httpx.Client(base_url=world.emu.base_url, headers={"X-Api-Key": API_KEY}) as http:
             assert http.get(f"/image/build/{world.build_id}").status_code == 502
             assert http.get(f"/image/build/{world.build_id}").status_code == 200
+        page.get_by_role("button", name="Clear all faults").click()
+        page.locator("#fault-list").get_by_text("No fault is active.").wait_for()
+
+        # The clock: manual here, so no speed control, and Advance moves it.
+        assert page.get_by_text("Manual clock: it moves only when advanced.").is_visible()
+        assert page.locator("#speed-form").is_hidden()
+        before = world.emu.now()
+        page.get_by_label("Advance by (seconds)").fill("7")
+        page.get_by_label("Advance by (seconds)").press("Enter")
+        page.locator("#clock-message").get_by_text("Advanced to").wait_for()
+        assert world.emu.now() == before + 7
     finally:
         page.close()
 
