@@ -26,6 +26,7 @@ def test_public_names() -> None:
         "FaultKind",
         "ManualClock",
         "ScaledClock",
+        "StateFileError",
         "Timings",
         "create_app",
     }
