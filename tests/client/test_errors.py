@@ -117,7 +117,7 @@ async def test_invalid_2xx_json_is_response_validation_error(
 async def test_client_side_validation_sends_nothing(client: Runner, emu: Emulator) -> None:
     c = client.c
     calls: list[Callable[[], Any]] = [
-        lambda: c.vms.start(image_id="i", cpu=9),
+        lambda: c.vms.start(image_id="i", cpu=0),
         lambda: c.vms.start(image_id="i", memory=100),
         lambda: c.vms.start(image_id="i", volume_gb=0),
         lambda: c.cached_vms.create(image_id="i", disk_size=501),

@@ -20,21 +20,10 @@ NOWHERE = "http://127.0.0.1:9/v1"
 ID_RULE = check.describe(SCHEMAS["Id"])  # the spec's Id, as the message words it
 
 CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
-    ("cpu low", lambda a: a.vms.start(image_id="i", cpu=0), "cpu", 0, "1 to 8"),
-    ("cpu high", lambda a: a.cached_vms.create(image_id="i", cpu=9), "cpu", 9, "1 to 8"),
-    ("cpu bool", lambda a: a.vms.start(image_id="i", cpu=True), "cpu", True, "1 to 8"),
-    ("memory", lambda a: a.vms.start(image_id="i", memory=255), "memory", 255, "256 to 16384"),
-    (
-        "memory hi",
-        lambda a: a.cached_vms.create(image_id="i", memory=16385),
-        "memory",
-        16385,
-        "16384",
-    ),
-    ("volume", lambda a: a.vms.start(image_id="i", volume_gb=501), "volume_gb", 501, "1 to 500"),
-    ("disk", lambda a: a.cached_vms.create(image_id="i", disk_size=0), "disk_size", 0, "1 to 500"),
-    ("batch low", lambda a: a.images.get_build_logs("b", batch=49), "batch", 49, "50 to 1000"),
-    ("batch high", lambda a: a.vms.get_logs("v", batch=1001), "batch", 1001, "50 to 1000"),
+    # Ranges are checked for every argument of the spec by the tests below; these cases
+    # are about the message: parameter, value and what is allowed, named.
+    ("cpu bool", lambda a: a.vms.start(image_id="i", cpu=True), "cpu", True, "an integer"),
+    ("batch", lambda a: a.vms.get_logs("v", batch=10**6), "batch", 10**6, "an integer from"),
     ("order", lambda a: a.vms.get_logs("v", order="newest"), "order", "newest", "newest_first"),
     ("status", lambda a: a.vms.list_page(status="running"), "status", "running", "'started'"),
     ("vm id", lambda a: a.vms.get(""), "vm_id", "", ID_RULE),
@@ -43,14 +32,6 @@ CASES: list[tuple[str, Callable[[Cakework], Any], str, object, str]] = [
     ("cached id", lambda a: a.cached_vms.destroy(""), "id", "", ID_RULE),
     ("image id", lambda a: a.vms.start(image_id=""), "image_id", "", ID_RULE),
     ("port", lambda a: a.vms.start(image_id="i", port="80"), "port", "80", "integer"),  # type: ignore[arg-type]
-    ("port low", lambda a: a.vms.start(image_id="i", port=0), "port", 0, "1 to 65535"),
-    (
-        "port high",
-        lambda a: a.cached_vms.create(image_id="i", port=65536),
-        "port",
-        65536,
-        "1 to 65535",
-    ),
     (
         "uri",
         lambda a: a.images.import_image(image_uri="", password="p"),
