@@ -425,7 +425,10 @@ export interface components {
              * @example 123456789012.dkr.ecr.us-west-2.amazonaws.com/my-app:latest
              */
             imageUri: string;
-            /** @description Password of the ECR registry. */
+            /**
+             * Format: password
+             * @description Password of the ECR registry.
+             */
             password: string;
         };
         /** @description An image VMs can be started from. */
@@ -465,7 +468,10 @@ export interface components {
             dockerfile: string;
             /** @description Optional .dockerignore, as text. */
             dockerignore?: string;
-            /** @description Token your GitHub App obtained to read the user's repository. */
+            /**
+             * Format: password
+             * @description Token your GitHub App obtained to read the user's repository.
+             */
             token: string;
             /**
              * @description The repository as `owner/name`.
