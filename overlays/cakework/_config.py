@@ -167,10 +167,18 @@ class ClientConfig:
             raise CakeworkError(
                 f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
             )
-        if not isinstance(key, str) or not key.isascii() or not key.isprintable():
-            # An HTTP header cannot carry it; say so now rather than fail inside httpx.
+        if (
+            not isinstance(key, str)
+            or not key.isascii()
+            or not key.isprintable()
+            or key != key.strip()
+        ):
+            # An HTTP header cannot carry it (nor leading or trailing spaces, which a
+            # header value loses); say so now rather than fail inside httpx.
             shown = "<hidden>" if isinstance(key, str) else f"<{type(key).__name__}>"
-            raise InvalidParameterError("api_key", shown, "a printable ASCII string")
+            raise InvalidParameterError(
+                "api_key", shown, "a printable ASCII string without surrounding spaces"
+            )
         url = base_url or env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         try:
             parsed = httpx.URL(url)

@@ -121,16 +121,16 @@ class APIError(CakeworkError):
 
 MAYBE_CREATED_NOTES: Final[Mapping[str, str]] = {
     "startVM": (
-        "startVM may have created a VM from image {image_id} although its answer was lost;"
-        " find it with client.vms.list(image_id={image_id}, status='started')"
+        "startVM may have created a VM from image {image_id} although its answer was lost"
+        " or unreadable; find it with client.vms.list(image_id={image_id}, status='started')"
     ),
     "cacheVM": (
         "cacheVM may have created a cached VM from image {image_id} although its answer"
-        " was lost; find it with client.vms.list(image_id={image_id})"
+        " was lost or unreadable; find it with client.vms.list(image_id={image_id})"
     ),
     "": (
-        "{operation} may have been carried out although its answer was lost; the API"
-        " cannot list what it made, so repeat it if you need the id"
+        "{operation} may have been carried out although its answer was lost or unreadable;"
+        " the API cannot list what it made, so repeat it if you need the id"
     ),
 }
 """What a lost create answer may have left behind, and how to find it, per operation."""

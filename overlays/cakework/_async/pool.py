@@ -23,6 +23,7 @@ from .. import _validate as check
 from .._concurrency import (
     all_done_async,
     finish_despite_cancel,
+    is_interrupt_async,
     new_signal_async,
     wait_signal_async,
 )
@@ -31,8 +32,10 @@ from .._lost import PoolAdopter
 from .._models import VM, CachedVM, VMPage
 from .._pagination import VMListRequest
 from .._params import VMSpec
+from .._pending import may_be_created, may_be_running, name_left
 from .._pool_state import (
     Outcome,
+    Parallel,
     PoolEffect,
     PoolFlow,
     PoolState,
@@ -119,6 +122,26 @@ class _Stepper:
         self._ok = True
         self._value: Any = None
         self._pending: BaseException | None = None  # interrupt held back by a create
+        self.interrupt: BaseException | None = None
+        """The first interrupt this flow met; a different one later gives up."""
+
+    def gives_up(self, error: BaseException) -> bool:
+        """Whether ``error`` (raised by an effect) ends this flow without its cleanup.
+
+        That is a second interrupt: one after an earlier interrupt of this flow (held
+        back while a request finished, or thrown into the flow to clean up), or any
+        interrupt while the pool closes because of one (``patient`` is off).
+        """
+        if not is_interrupt_async(error):
+            return False
+        if not self._driver.patient or (self.interrupt is not None and error is not self.interrupt):
+            return True
+        self.interrupt = error
+        return False
+
+    def held(self, interrupt: BaseException) -> None:
+        """An effect holds ``interrupt`` back until its requests finish."""
+        self.interrupt = interrupt
 
     def next_effect(self) -> PoolEffect:
         """Resume the flow and return its next effect.
@@ -146,21 +169,30 @@ class _Stepper:
     def failed(self, error: BaseException) -> None:
         """The effect raised ``error`` (KeyboardInterrupt and CancelledError too)."""
         if isinstance(error, _InterruptedCreate):
+            self.interrupt = error.interrupt
             self._ok, self._value, self._pending = True, error.result, error.interrupt
         else:
             self._ok, self._value = False, error
+
+    def abandon(self) -> None:
+        """Stop the flow where it is (its ``GeneratorExit`` handlers run, no effects)."""
+        with self._driver.lock:
+            self._flow.close()
 
 
 class _Driver:
     """Steps pool flows under the lock and performs their effects outside it."""
 
-    def __init__(self, state: PoolState, pump: AsyncPump) -> None:
+    def __init__(self, state: PoolState, pump: AsyncPump, image_id: str) -> None:
         self.state = state
         self.lock = threading.Lock()
         self.pump = pump
+        self.image_id = image_id
         self.patient = True
         """False while the pool closes because of a Ctrl-C or cancellation: the next
         one then gives up at once instead of waiting for the requests in flight."""
+        self.creates_named = False
+        """The creates in flight were named when the pool was given up on."""
 
     def advance(self, flow: PoolFlow[Any], ok: bool, value: Any) -> PoolEffect:
         """One atomic step: resume ``flow`` with a result (or throw an error) under the lock.
@@ -189,7 +221,11 @@ class _Driver:
             return cast(S, ticket.signal)
 
     async def run(self, flow: PoolFlow[T]) -> T:
-        """Drive ``flow`` to its end and return its value."""
+        """Drive ``flow`` to its end and return its value.
+
+        A second interrupt (see :meth:`_Stepper.gives_up`) ends it at once: what the
+        flow may leave on the server is named (``_pending``) and the interrupt goes on.
+        """
         step = _Stepper(self, flow)
         while True:
             try:
@@ -197,11 +233,41 @@ class _Driver:
             except StopIteration as stop:
                 return cast(T, stop.value)
             try:
-                step.performed(await self._perform(effect))
+                step.performed(await self._perform(effect, step))
             except BaseException as exc:  # KeyboardInterrupt, CancelledError: flow cleans up
+                if step.gives_up(exc):
+                    step.abandon()
+                    self._name_left(effect, exc)
+                    raise
                 step.failed(exc)
 
-    async def _perform(self, effect: PoolEffect) -> Any:
+    def _name_left(self, effect: PoolEffect, exc: BaseException) -> None:
+        """Name on ``exc``, and record, what giving up during ``effect`` may leave."""
+        cause = "a second interrupt gave up on the pool's requests in flight"
+        with self.lock:
+            if isinstance(effect, Parallel | WaitTurn) or self.state.closed:
+                # Warm-up or closing: nothing of the pool will be cleaned up now. Late
+                # creates destroy their VM themselves once they see it closed.
+                self.state.close()
+                self.patient = False  # the pool is given up on as a whole
+                held = self.state.held_ids()
+                creating = 0 if self.creates_named else self.state.creating()
+                self.creates_named = True
+            elif isinstance(effect, RunFlow) and effect.op == "create":
+                held, creating = (), 0 if self.creates_named else 1
+            elif isinstance(effect, RunFlow) and effect.vm_id is not None:
+                held, creating = (effect.vm_id,), 0
+            else:
+                held, creating = (), 0
+        left = [
+            may_be_running("cached_vm", vm_id, "destroyCachedVM", cause, self.image_id)
+            for vm_id in held
+        ]
+        left += [may_be_created("cacheVM", self.image_id, cause)] * creating
+        if left:
+            name_left(exc, left)
+
+    async def _perform(self, effect: PoolEffect, step: _Stepper) -> Any:
         if isinstance(effect, Now):
             return self.pump.clock()
         if isinstance(effect, RunFlow) and effect.op == "create":
@@ -209,7 +275,7 @@ class _Driver:
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
             created, interrupt = await finish_despite_cancel(
-                lambda: self.pump(flow), patient=self.patient
+                lambda: self.pump(flow), patient=self.patient, on_hold=step.held
             )
             if interrupt is not None:
                 raise _InterruptedCreate(created, interrupt)
@@ -222,7 +288,7 @@ class _Driver:
                 await wait_signal_async(signal, effect.timeout)
             return None
         jobs = [lambda flow=flow: self._outcome(flow) for flow in effect.flows]
-        return tuple(await all_done_async(jobs, patient=self.patient))
+        return tuple(await all_done_async(jobs, patient=self.patient, on_hold=step.held))
 
     async def _outcome(self, flow: PoolFlow[Any]) -> Outcome:
         try:
@@ -301,7 +367,7 @@ class AsyncCachedVMPool:
         # rather than later inside a warm-up thread.
         self._ops.create().close()
         self.image_id = spec.image_id
-        self._driver = _Driver(self._state, pump)
+        self._driver = _Driver(self._state, pump, spec.image_id)
 
     @property
     def size(self) -> int:
@@ -361,22 +427,10 @@ class AsyncCachedVMPool:
         if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
             await self.close()
             return
-        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and says
-        # which cached VMs may be left behind.
+        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and the
+        # driver names which cached VMs may be left behind.
         self._driver.patient = False
-        try:
-            await self.close()
-        except BaseException as second:
-            if second is not exc:
-                with self._driver.lock:
-                    left = self._state.held_ids()
-                if left:
-                    second.add_note(
-                        f"cakework: the pool's cached VMs {', '.join(left)} may be left"
-                        " (closing was cut short); destroy each with"
-                        " client.cached_vms.destroy(id)"
-                    )
-            raise
+        await self.close()
 
     @contextlib.asynccontextmanager
     async def acquire(

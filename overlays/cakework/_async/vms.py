@@ -43,6 +43,7 @@ from .._pagination import (
     open_log_stream,
 )
 from .._params import VMSpec, log_request, vm_list_request
+from .._pending import may_be_created, may_be_running, name_left
 from .._request import Api
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
@@ -396,21 +397,51 @@ async def run_vm(
             vm = await pump(wait_for_vm_state(api, vm.id, "started", timeout=timeout, rng=rng))
         yield vm
     except BaseException as exc:
-        if started:
-            vm_id = started[0].id
-            stop = stop_after_use(api, vm_id, raise_errors=False)
-            # On the way out after a Ctrl-C (or cancellation), the next one is the
-            # second: it gives up at once and says what may be left running.
-            interrupted = is_interrupt_async(exc)
-            try:
-                await through_interrupt_async(lambda: pump(stop), patient=not interrupted)
-            except BaseException as second:
-                if second is not exc:
-                    second.add_note(
-                        f"cakework: VM {vm_id} may still be running (its stopVM was cut"
-                        f" short); stop it with client.vms.stop({vm_id!r})"
-                    )
-                raise
+        if not started:
+            if is_interrupt_async(exc):
+                # A second interrupt gave up on startVM's answer (the first one waits
+                # for it): the VM it may have made has no id we know.
+                cause = "an interrupt cut startVM short before its answer arrived"
+                name_left(exc, [may_be_created("startVM", spec.image_id, cause)])
+            raise
+        # On the way out after a Ctrl-C (or cancellation), the next one is the
+        # second: it gives up at once and says what may be left running.
+        await _stop_or_name(pump, api, started[0].id, spec.image_id, after=exc)
         raise
-    stop = stop_after_use(api, vm.id, raise_errors=True)
-    await through_interrupt_async(lambda: pump(stop))
+    await _stop_or_name(pump, api, vm.id, spec.image_id, after=None)
+
+
+async def _stop_or_name(
+    pump: Callable[[Flow[Any]], Any],
+    api: RunApi,
+    vm_id: str,
+    image_id: str,
+    *,
+    after: BaseException | None,
+) -> None:
+    """Stop ``run``'s VM; if an interrupt gives up on the stop, name the VM it leaves.
+
+    Args:
+        pump: Runs a flow.
+        api: Provides ``stop_vm``.
+        vm_id: The VM.
+        image_id: Its image, for the note.
+        after: The exception already on its way out (a failed stop is then logged, not
+            raised, and after an interrupt the next one gives up at once); ``None``
+            after a clean exit from the block.
+    """
+    stop = stop_after_use(api, vm_id, raise_errors=after is None)
+    stopped: list[bool] = []
+
+    async def stop_vm() -> None:
+        await pump(stop)
+        stopped.append(True)
+
+    patient = after is None or not is_interrupt_async(after)
+    try:
+        await through_interrupt_async(stop_vm, patient=patient)
+    except BaseException as exc:
+        if not stopped and exc is not after and is_interrupt_async(exc):
+            cause = "an interrupt cut its stopVM short"
+            name_left(exc, [may_be_running("vm", vm_id, "stopVM", cause, image_id)])
+        raise

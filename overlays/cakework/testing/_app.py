@@ -26,7 +26,7 @@ from starlette.routing import Route
 from ._clock import Clock, ManualClock, ScaledClock
 from ._errors import EmulatorError
 from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
-from ._routes import HANDLERS, Call, Operation, SpecValidator, find_spec
+from ._routes import HANDLERS, TOO_DEEP, Call, Operation, SpecValidator, find_spec
 from ._state import Backend, Timings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -337,6 +337,8 @@ async def _control_body(request: Request) -> dict[str, Any]:
         body = json.loads(await request.body() or b"{}")
     except ValueError as exc:
         raise EmulatorError(400, "the body is not JSON") from exc
+    except RecursionError:
+        raise EmulatorError(400, TOO_DEEP) from None
     if not isinstance(body, dict):
         raise EmulatorError(400, "the body must be a JSON object")
     return body

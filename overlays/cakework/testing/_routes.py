@@ -110,6 +110,10 @@ class Operation:
     path: str
 
 
+TOO_DEEP = "the request body is nested too deeply to be read as JSON"
+"""The 400 message for a body whose nesting exceeds what the JSON parser recurses into."""
+
+
 class SpecValidator:
     """Validates requests against openapi.yaml: a precompiled check per operation.
 
@@ -145,12 +149,17 @@ class SpecValidator:
         Raises:
             EmulatorError: 400 with what is wrong.
         """
-        plan = self._plans.get(op.operation_id)
-        if plan is not None:
-            accepted = plan.accept(path, query_string, content_type, body)
-            if accepted is not None:
-                return accepted
-        result = self.full_validation(op.method, path, query_string, content_type, body)
+        try:
+            plan = self._plans.get(op.operation_id)
+            if plan is not None:
+                accepted = plan.accept(path, query_string, content_type, body)
+                if accepted is not None:
+                    return accepted
+            result = self.full_validation(op.method, path, query_string, content_type, body)
+        except RecursionError:
+            # JSON nested deeper than Python's parsers (and validators) recurse: a
+            # malformed request, not a server fault.
+            raise EmulatorError(400, TOO_DEEP) from None
         if isinstance(result, str):
             raise EmulatorError(400, result)
         return result
