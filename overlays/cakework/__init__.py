@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
 from ._pagination import LogPosition
 from ._param_types import BuildFileParam
+from ._pending import PendingResource, pending
 from ._sync.client import Cakework
 from ._sync.iterators import LogIterator, VMIterator
 from ._version import __version__
@@ -98,6 +99,9 @@ __all__ = [
     "AsyncCachedVMPool",
     "CachedVMPool",
     "PoolStats",
+    # what interrupts and lost answers may have left behind
+    "PendingResource",
+    "pending",
     # errors
     "APIConnectionError",
     "APIError",

@@ -77,9 +77,11 @@ class PendingResource:
 
     def __str__(self) -> str:
         name = _NAMES[self.kind]
-        what = f"{name} {self.id}" if self.id else f"a {name}"
         image = f" of image {self.image_id}" if self.image_id else ""
-        return f"{what}{image} may be left ({self.cause}); {self.hint}"
+        if self.id:
+            state = "may still be running" if self.kind in ("vm", "cached_vm") else "may exist"
+            return f"{name} {self.id}{image} {state} ({self.cause}); {self.hint}"
+        return f"a {name}{image} may have been created ({self.cause}); {self.hint}"
 
 
 def may_be_created(operation: str, image_id: str | None, cause: str) -> PendingResource:

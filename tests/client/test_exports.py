@@ -17,6 +17,8 @@ HELPERS = {
     "CachedVMPool",
     "AsyncCachedVMPool",
     "PoolStats",
+    "PendingResource",  # what an interrupt or a lost answer may have left
+    "pending",
 }
 
 
