@@ -127,6 +127,8 @@ class _Registry:
 
     def add(self, item: PendingResource) -> PendingResource:
         with self._lock:
+            if item.id is not None and item in self._items:
+                return item  # named twice on the way out (a flow and its driver)
             self._items.append(item)
             if not self._hooked:
                 self._hooked = True

@@ -193,8 +193,10 @@ class _Driver:
         self.patient = True
         """False while the pool closes because of a Ctrl-C or cancellation: the next
         one then gives up at once instead of waiting for the requests in flight."""
-        self.creates_named = False
-        """The creates in flight were named when the pool was given up on."""
+        self.creates_unanswered = 0
+        """cacheVMs sent whose answer has not arrived (or was given up on)."""
+        self.creates_named = 0
+        """Of those, how many were named as possibly created (never named twice)."""
 
     def advance(self, flow: PoolFlow[Any], ok: bool, value: Any) -> PoolEffect:
         """One atomic step: resume ``flow`` with a result (or throw an error) under the lock.
@@ -247,20 +249,20 @@ class _Driver:
         """Name on ``exc``, and record, what giving up during ``effect`` may leave."""
         cause = "a second interrupt gave up on the pool's requests in flight"
         with self.lock:
+            unnamed = self.creates_unanswered - self.creates_named
             if isinstance(effect, Parallel | WaitTurn) or self.state.closed:
                 # Warm-up or closing: nothing of the pool will be cleaned up now. Late
                 # creates destroy their VM themselves once they see it closed.
                 self.state.close()
                 self.patient = False  # the pool is given up on as a whole
-                held = self.state.held_ids()
-                creating = 0 if self.creates_named else self.state.creating()
-                self.creates_named = True
+                held, creating = self.state.held_ids(), unnamed
             elif isinstance(effect, RunFlow) and effect.op == "create":
-                held, creating = (), 0 if self.creates_named else 1
+                held, creating = (), min(unnamed, 1)
             elif isinstance(effect, RunFlow) and effect.vm_id is not None:
                 held, creating = (effect.vm_id,), 0
             else:
                 held, creating = (), 0
+            self.creates_named += creating
         left = [
             may_be_running("cached_vm", vm_id, "destroyCachedVM", cause, self.image_id)
             for vm_id in held
@@ -276,9 +278,19 @@ class _Driver:
             # Interrupted during cacheVM, the new VM's id would be lost: let the request
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
-            created, interrupt = finish_despite_interrupt(
-                lambda: self.pump(flow), patient=self.patient, on_hold=step.held
-            )
+            with self.lock:
+                self.creates_unanswered += 1
+            try:
+                created, interrupt = finish_despite_interrupt(
+                    lambda: self.pump(flow), patient=self.patient, on_hold=step.held
+                )
+            except BaseException as exc:
+                if not is_interrupt_sync(exc):  # answered, with an error
+                    with self.lock:
+                        self.creates_unanswered -= 1
+                raise
+            with self.lock:
+                self.creates_unanswered -= 1
             if interrupt is not None:
                 raise _InterruptedCreate(created, interrupt)
             return created
