@@ -182,8 +182,11 @@ def _texts(exc: BaseException | None) -> str:
 
 def _inject(emu: Emulator, op: str, way: str) -> float | None:
     """Inject the fault of ``way``; return when a held request will have run, if any."""
-    if way in ("drop_after", "bad_json"):
-        emu.inject(op, way)
+    if way == "drop_after":
+        emu.inject(op, "drop_after")
+        return None
+    if way == "bad_json":
+        emu.inject(op, "bad_json")
         return None
     if way == "status_500":
         emu.inject(op, "error", status=500)

@@ -97,7 +97,7 @@ def _forms(secret: str) -> list[str]:
 class _Echo(BaseHTTPRequestHandler):
     """Echoes the request back: body and headers in the body, the key in headers."""
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         echoed = json.dumps(
             {
@@ -138,12 +138,14 @@ def test_secrets_are_masked_in_every_encoding(caplog: pytest.LogCaptureFixture) 
     with _echo_server() as host:
         userinfo = "admin:" + urllib.parse.quote(USER_PW, safe="")
         base_url = f"http://{userinfo}@{host}/v1"
-        with Cakework(api_key=KEY, base_url=base_url, max_retries=0) as c:
-            with pytest.raises(CakeworkError) as caught:
-                c.images.import_image(
-                    image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
-                    password=PASSWORD,
-                )
+        with (
+            Cakework(api_key=KEY, base_url=base_url, max_retries=0) as c,
+            pytest.raises(CakeworkError) as caught,
+        ):
+            c.images.import_image(
+                image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
+                password=PASSWORD,
+            )
     exc: Any = caught.value
     texts = [str(exc), repr(exc), exc.message, exc.body, repr(exc.headers), repr(vars(exc))]
     texts += [r.getMessage() for r in caplog.records] + [repr(vars(r)) for r in caplog.records]
