@@ -8,7 +8,7 @@ and ``adopt_lost=True`` (``vms.run``, pools) adopts it, in both clients.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Literal
 
 import pytest
@@ -73,7 +73,7 @@ def test_every_create_with_an_unreadable_answer_is_maybe_created(
 ) -> None:
     image_id = _image(client)
     emu.inject(create, "bad_json")
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "cacheVM": lambda: client.cached_vms.create(image_id=image_id),
         "importImage": lambda: client.images.import_image(image_uri=ECR, password="pw"),
         "buildImageFromFiles": lambda: client.images.build_from_files(
