@@ -174,10 +174,17 @@ def _named(op: str, texts: str, ids: list[str], left: int) -> None:
 
 
 def _texts(exc: BaseException | None) -> str:
-    parts = [str(item) for item in cakework.pending()]
-    if exc is not None:
-        parts += [str(exc), *getattr(exc, "__notes__", [])]
-    return "\n".join(parts)
+    """The error's message and notes; and every ``cakework.pending()`` entry is among them.
+
+    The blocking client raises the interrupt itself and a task's own exception keeps its
+    notes, so in-process nothing is left only to the registry (``asyncio.run``, which
+    drops the notes, is ``test_sigint_process``).
+    """
+    parts = [] if exc is None else [str(exc), *getattr(exc, "__notes__", [])]
+    text = "\n".join(parts)
+    for item in cakework.pending():
+        assert str(item) in text, (str(item), text)
+    return text
 
 
 def _inject(emu: Emulator, op: str, way: str) -> float | None:
