@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ECR = "123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1"
 FILES = [BuildFile(dir=".", name="a.txt", content="a")]
 CREATES = sorted(op for op, row in OPERATIONS.items() if row.retry is Retry.CREATING)
-LATENCY = 0.5  # how long the emulator holds a create that an interrupt cuts short
+LATENCY = 0.3  # how long the emulator holds a create that an interrupt cuts short
 READ_TIMEOUT = 0.2
 
 SyncCall = Callable[[Cakework, str], None]

@@ -51,6 +51,7 @@ from .._pool_state import (
 )
 from .._request import Api
 from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
+from ..errors import APIError
 from .pump import AsyncPump
 
 T = TypeVar("T")
@@ -176,8 +177,7 @@ class _Stepper:
 
     def abandon(self) -> None:
         """Stop the flow where it is (its ``GeneratorExit`` handlers run, no effects)."""
-        with self._driver.lock:
-            self._flow.close()
+        self._driver.close_flow(self._flow)
 
 
 class _Driver:
@@ -205,6 +205,16 @@ class _Driver:
         with self.lock:
             try:
                 return flow.send(value) if ok else flow.throw(value)
+            finally:
+                for ticket in self.state.take_woken():
+                    if ticket.signal is not None:
+                        ticket.signal.set()
+
+    def close_flow(self, flow: PoolFlow[Any]) -> None:
+        """Abandon ``flow`` under the lock (its state updates wake waiters as a step does)."""
+        with self.lock:
+            try:
+                flow.close()
             finally:
                 for ticket in self.state.take_woken():
                     if ticket.signal is not None:
@@ -248,7 +258,7 @@ class _Driver:
         cause = "a second interrupt gave up on the pool's requests in flight"
         with self.lock:
             unnamed = self.creates_unanswered - self.creates_named
-            if isinstance(effect, Parallel | WaitTurn) or self.state.closed:
+            if isinstance(effect, Parallel) or self.state.closed:
                 # Warm-up or closing: nothing of the pool will be cleaned up now. Late
                 # creates destroy their VM themselves once they see it closed.
                 self.state.close()
@@ -269,6 +279,13 @@ class _Driver:
         if left:
             name_left(exc, left)
 
+    def _name_lost(self, raised: BaseException, error: BaseException | None) -> None:
+        """An interrupt is raised instead of ``error``: name the VM a lost create may leave."""
+        if raised is error or not isinstance(error, APIError) or not error.maybe_created:
+            return
+        cause = "its cacheVM answer was lost while an interrupt was on its way"
+        name_left(raised, [may_be_created("cacheVM", self.image_id, cause)])
+
     async def _perform(self, effect: PoolEffect, step: _Stepper) -> Any:
         if isinstance(effect, Now):
             return self.pump.clock()
@@ -276,16 +293,28 @@ class _Driver:
             # Interrupted during cacheVM, the new VM's id would be lost: let the request
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
+            answered: list[BaseException | None] = []
+
+            async def create() -> Any:
+                try:
+                    value = await self.pump(flow)
+                except Exception as error:
+                    answered.append(error)
+                    raise
+                answered.append(None)
+                return value
+
             with self.lock:
                 self.creates_unanswered += 1
             try:
                 created, interrupt = await finish_despite_cancel(
-                    lambda: self.pump(flow), patient=self.patient, on_hold=step.held
+                    create, patient=self.patient, on_hold=step.held
                 )
             except BaseException as exc:
-                if not is_interrupt_async(exc):  # answered, with an error
+                if answered:
                     with self.lock:
                         self.creates_unanswered -= 1
+                    self._name_lost(exc, answered[0])
                 raise
             with self.lock:
                 self.creates_unanswered -= 1
