@@ -25,7 +25,7 @@ import contextvars
 import logging
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final, Literal
 
 import attrs
@@ -191,25 +191,6 @@ def report_at_exit() -> None:
     with contextlib.suppress(Exception):  # stderr may be closed already
         sys.stderr.write("\n".join(lines) + "\n")
         sys.stderr.flush()
-
-
-@contextlib.contextmanager
-def naming_interrupted_create(
-    operation: str, image_id: str | None, is_interrupt: Callable[[BaseException], bool]
-) -> Iterator[None]:
-    """Name what ``operation`` (a create) may have made if an interrupt cuts it short.
-
-    The create's answer is the only place its id appears: an interrupt (Ctrl-C, or a
-    cancellation for asyncio) that ends the block before the answer arrived may leave
-    the resource unnamed. The interrupt goes on, with a note and a :func:`pending` entry.
-    """
-    try:
-        yield
-    except BaseException as exc:
-        if is_interrupt(exc):
-            cause = f"an interrupt cut {operation} short before its answer arrived"
-            name_left(exc, [may_be_created(operation, image_id, cause)])
-        raise
 
 
 SHIELDED: Final = contextvars.ContextVar("cakework_shielded", default=False)
