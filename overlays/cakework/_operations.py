@@ -20,6 +20,7 @@ the first request that needs them, so that ``import cakework`` does not load the
 
 from __future__ import annotations
 
+import base64
 import enum
 import functools
 import importlib
@@ -157,6 +158,11 @@ def prepare(
             API_KEY_HEADER: config.api_key,
             "User-Agent": USER_AGENT,
         }
+    if config.userinfo is not None:
+        # Credentials of the base URL travel as a header, never inside the URL, which
+        # httpx logs and errors show (see ClientConfig.userinfo).
+        basic = base64.b64encode(config.userinfo.reveal().encode("utf-8")).decode("ascii")
+        request["headers"] = {**request["headers"], "Authorization": Secret(f"Basic {basic}")}
     request["timeout"] = config.timeout
     return request
 

@@ -285,22 +285,19 @@ def redact_headers(headers: Mapping[str, str], secrets: Iterable[str]) -> dict[s
     return {name: redact(value, secrets) for name, value in headers.items()}
 
 
-def url_secrets(url: str) -> tuple[Secret, ...]:
-    """The credentials inside a URL (``http://user:password@host``), as secrets.
+def config_secrets(config: ClientConfig) -> tuple[Secret, ...]:
+    """The secrets a client config holds: the key, and a base URL's ``user:password``.
 
-    Both the password and ``user:password`` (which ``Authorization: Basic`` carries in
-    base64); a username alone is not secret.
+    The password alone too; ``user:password`` is what ``Authorization: Basic`` carries
+    (in base64, one of :func:`secret_forms`). A username alone is not secret.
     """
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return ()
-    if not parsed.password:
-        return ()
-    userinfo = parsed.userinfo.decode("ascii", "replace")
-    found = {parsed.password, f"{parsed.username}:{parsed.password}", userinfo}
-    found.update(userinfo.split(":", 1)[1:])
-    return tuple(Secret(value) for value in found if value)
+    if config.userinfo is None:
+        return (config.api_key,)
+    password = config.userinfo.reveal().partition(":")[2]
+    found = [config.api_key, config.userinfo]
+    if password:
+        found.append(Secret(password))
+    return tuple(found)
 
 
 def error_message(response: httpx.Response) -> str:
@@ -450,7 +447,7 @@ class Api:
         self._rng = rng
         self._wall_clock = wall_clock
         self._client_headers = client_headers
-        self._secrets = (config.api_key, *url_secrets(config.base_url))
+        self._secrets = config_secrets(config)
 
     def __repr__(self) -> str:
         return f"Api({self.config!r})"

@@ -18,7 +18,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -97,7 +97,10 @@ def _forms(secret: str) -> list[str]:
 class _Echo(BaseHTTPRequestHandler):
     """Echoes the request back: body and headers in the body, the key in headers."""
 
+    seen: ClassVar[list[dict[str, str]]] = []
+
     def do_POST(self) -> None:
+        self.seen.append(dict(self.headers.items()))
         length = int(self.headers.get("Content-Length") or 0)
         echoed = json.dumps(
             {
@@ -134,21 +137,29 @@ def _echo_server() -> Iterator[str]:
 
 
 def test_secrets_are_masked_in_every_encoding(caplog: pytest.LogCaptureFixture) -> None:
+    # Ours (what CAKEWORK_LOG=debug shows), and httpx's request lines, which show the URL.
+    # httpcore's debug records repeat raw response headers: beyond any client's reach.
     caplog.set_level(logging.DEBUG, logger="cakework")
+    caplog.set_level(logging.INFO, logger="httpx")
     with _echo_server() as host:
         userinfo = "admin:" + urllib.parse.quote(USER_PW, safe="")
         base_url = f"http://{userinfo}@{host}/v1"
-        with (
-            Cakework(api_key=KEY, base_url=base_url, max_retries=0) as c,
-            pytest.raises(CakeworkError) as caught,
-        ):
-            c.images.import_image(
-                image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
-                password=PASSWORD,
-            )
+        with Cakework(api_key=KEY, base_url=base_url, max_retries=0) as c:
+            shown = [repr(c), c.base_url, repr(c.with_options(timeout=5))]
+            with pytest.raises(CakeworkError) as caught:
+                c.images.import_image(
+                    image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
+                    password=PASSWORD,
+                )
+    # The credentials of the base URL did go, as httpx sends them: Basic auth.
+    basic = base64.b64encode(f"admin:{USER_PW}".encode()).decode()
+    assert _Echo.seen[-1]["Authorization"] == f"Basic {basic}"
     exc: Any = caught.value
     texts = [str(exc), repr(exc), exc.message, exc.body, repr(exc.headers), repr(vars(exc))]
-    texts += [r.getMessage() for r in caplog.records] + [repr(vars(r)) for r in caplog.records]
+    texts += shown
+    records = [r for r in caplog.records if r.name in ("cakework", "httpx")]
+    assert any(r.name == "httpx" for r in records)
+    texts += [r.getMessage() for r in records] + [repr(vars(r)) for r in records]
     secrets = [KEY, PASSWORD, USER_PW, f"admin:{USER_PW}"]
     assert "importImage" in texts[0]  # the error is the echoed one
     for text in texts:
