@@ -23,7 +23,7 @@ import pytest
 
 from cakework.testing import Emulator
 
-HOLD = 6.0  # seconds the emulator holds each create: far longer than giving up takes
+HOLD = 8.0  # seconds the emulator holds each create: far longer than giving up takes
 
 SCRIPT = textwrap.dedent(
     """
