@@ -173,10 +173,18 @@ def test_secrets_are_masked_in_every_encoding(caplog: pytest.LogCaptureFixture) 
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1/vm/start", "/v1/image/build/files", "/_emulator/faults", "/_emulator/github"]
+    ("method", "path"),
+    [
+        ("POST", "/v1/vm/start"),
+        ("POST", "/v1/image/build/files"),
+        ("POST", "/_emulator/faults"),
+        ("POST", "/_emulator/github"),
+        ("POST", "/_emulator/clock/speed"),
+        ("PUT", "/_emulator/state"),
+    ],
 )
 def test_deeply_nested_json_is_a_400(
-    emu: Emulator, path: str, caplog: pytest.LogCaptureFixture
+    emu: Emulator, method: str, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
     root = emu.base_url.removesuffix("/v1")
@@ -187,7 +195,9 @@ def test_deeply_nested_json_is_a_400(
         beyond = max(100_000, 10 * sys.getrecursionlimit())
         for depth in (1_000, beyond):
             deep = b"[" * depth + b"]" * depth
-            answer = http.post(path, content=deep, headers={"Content-Type": "application/json"})
+            answer = http.request(
+                method, path, content=deep, headers={"Content-Type": "application/json"}
+            )
             assert answer.status_code == 400, answer.text
             assert answer.json()["error"]
             assert answer.headers.get("connection", "").lower() != "close"

@@ -20,7 +20,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS31Validator
 from starlette.datastructures import QueryParams
 
-from ._errors import EmulatorError
+from ._errors import TOO_DEEP, EmulatorError
 from ._logs import DEFAULT_BATCH, LogRequest
 from ._state import JSON, Backend
 
@@ -108,10 +108,6 @@ class Operation:
     operation_id: str
     method: str
     path: str
-
-
-TOO_DEEP = "the request body is nested too deeply to be read as JSON"
-"""The 400 message for a body whose nesting exceeds what the JSON parser recurses into."""
 
 
 class SpecValidator:
