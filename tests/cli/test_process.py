@@ -184,7 +184,7 @@ def test_ctrl_c_during_vms_run_stops_the_vm_and_exits_130(
         if process.poll() is None:
             process.kill()
         process.communicate()
-    assert "interrupted: VM " in rest
+    assert "… (Ctrl-C again to give up)\n" in rest
     assert " stopped\n" in rest
     assert rest.rstrip().splitlines()[-1] == "cakework vms run: interrupted"
     assert "Traceback" not in rest

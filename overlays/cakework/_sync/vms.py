@@ -337,7 +337,7 @@ class VMs:
         )
 
 
-def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]:
+def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[bool]:
     """Stop the VM handed out by ``run``; 409 (already stopped) is success.
 
     Args:
@@ -345,6 +345,9 @@ def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]
         vm_id: The VM.
         raise_errors: Re-raise a failed stop (after logging it). False while another
             exception is already propagating, which must not be masked.
+
+    Returns:
+        Whether the VM is known to be stopped (``False``: the stop failed, and was logged).
     """
     try:
         yield from api.stop_vm(vm_id)
@@ -354,6 +357,16 @@ def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]
         logger.error("could not stop VM %s, it may still be running: %r", vm_id, exc)
         if raise_errors:
             raise
+        return False
+    return True
+
+
+def may_be_running_note(vm_id: str, why: str) -> str:
+    """The note ``run`` adds to an exception that leaves a VM possibly running."""
+    return (
+        f"cakework: VM {vm_id} may still be running ({why}); stop it with"
+        f" client.vms.stop({vm_id!r})"
+    )
 
 
 @contextlib.contextmanager
@@ -387,32 +400,60 @@ def run_vm(
 
         start = create_or_adopt(start, list_page, operation="startVM")
     started: list[VM] = []  # filled as soon as startVM answers
+    sent: list[bool] = []  # startVM was handed to the pump (it may have reached the API)
 
     def start_vm() -> VM:
+        sent.append(True)
         started.append(pump(start))
         return started[0]
 
+    # What became of the VM is told in notes on the exception that leaves ``run``, so a
+    # caller (the ``cakework`` command) can say it: "VM ... stopped" or "may still be running".
     try:
         vm = through_interrupt_sync(start_vm)
         if vm.state != "started":
             vm = pump(wait_for_vm_state(api, vm.id, "started", timeout=timeout, rng=rng))
         yield vm
     except BaseException as exc:
-        if started:
-            vm_id = started[0].id
-            stop = stop_after_use(api, vm_id, raise_errors=False)
-            # On the way out after a Ctrl-C (or cancellation), the next one is the
-            # second: it gives up at once and says what may be left running.
-            interrupted = is_interrupt_sync(exc)
-            try:
-                through_interrupt_sync(lambda: pump(stop), patient=not interrupted)
-            except BaseException as second:
-                if second is not exc:
-                    second.add_note(
-                        f"cakework: VM {vm_id} may still be running (its stopVM was cut"
-                        f" short); stop it with client.vms.stop({vm_id!r})"
-                    )
-                raise
+        if not started:
+            if sent and is_interrupt_sync(exc):
+                exc.add_note(
+                    f"cakework: startVM of image {spec.image_id} was cut short; a VM it made"
+                    " may still be running: find it with"
+                    f" client.vms.list(image_id={spec.image_id!r}, status='started')"
+                )
+            raise
+        vm_id = started[0].id
+        stop = stop_after_use(api, vm_id, raise_errors=False)
+        # On the way out after a Ctrl-C (or cancellation), the next one is the
+        # second: it gives up at once and says what may be left running.
+        interrupted = is_interrupt_sync(exc)
+        try:
+            stopped = through_interrupt_sync(lambda: pump(stop), patient=not interrupted)
+        except BaseException as second:
+            if second is not exc:
+                second.add_note(may_be_running_note(vm_id, "its stopVM was cut short"))
+            raise
+        exc.add_note(
+            f"cakework: VM {vm_id} stopped"
+            if stopped
+            else may_be_running_note(vm_id, "its stopVM failed")
+        )
         raise
-    stop = stop_after_use(api, vm.id, raise_errors=True)
-    through_interrupt_sync(lambda: pump(stop))
+    stopped_at_end: list[bool] = []
+
+    def stop_vm() -> None:
+        stopped_at_end.append(pump(stop_after_use(api, vm.id, raise_errors=True)))
+
+    try:
+        through_interrupt_sync(stop_vm)
+    except BaseException as exc:
+        # A first Ctrl-C during the stop waits for its answer (the VM is then stopped);
+        # a second one gives up on it.
+        if is_interrupt_sync(exc):
+            exc.add_note(
+                f"cakework: VM {vm.id} stopped"
+                if stopped_at_end
+                else may_be_running_note(vm.id, "its stopVM was cut short")
+            )
+        raise

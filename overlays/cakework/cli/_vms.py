@@ -8,14 +8,23 @@ import shlex
 import signal
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import click
 
-from cakework import CakeworkError
+from cakework import CakeworkError, ConflictError
 
+from ._interrupts import (
+    GIVE_UP,
+    CtrlC,
+    cut_short_line,
+    fates,
+    left_line,
+    stopped_line,
+    stopping_line,
+)
 from ._output import LIST_COLUMNS
 from ._progress import Progress
 from ._root import (
@@ -62,34 +71,69 @@ def vms_start(
 ) -> None:
     """Start a one-time VM from an image (billed until stopped)."""
     client = app.client()
-    vm = client.vms.start(
-        image_id=image_id,
-        cpu=cpu,
-        memory=memory,
-        port=port,
-        env_vars=env_mapping(env),
-        volume_gb=volume_gb,
-    )
-    if wait:
-        progress = Progress(app.err, live=app.live, text=f"VM {vm.id} {vm.state}")
+    with CtrlC(app.output.note) as ctrl_c:
+        waiting = (
+            f"interrupted: the VM of image {image_id} is stopped once startVM answers… {GIVE_UP}"
+        )
         try:
-            with progress:
-                vm = client.vms.wait_for_state(vm.id, "started", timeout=wait_timeout)
+            # startVM's answer is the only place the new VM's id appears: a first Ctrl-C
+            # waits for it, so the VM can be stopped rather than left billing unseen.
+            with ctrl_c.deferred(waiting):
+                vm = client.vms.start(
+                    image_id=image_id,
+                    cpu=cpu,
+                    memory=memory,
+                    port=port,
+                    env_vars=env_mapping(env),
+                    volume_gb=volume_gb,
+                )
+        except KeyboardInterrupt:
+            app.output.note(cut_short_line(image_id))
+            raise
+        try:
+            ctrl_c.interrupt_if_pressed()
+            if wait:
+                ctrl_c.on_press = stopping_line("VM", vm.id)
+                progress = Progress(app.err, live=app.live, text=f"VM {vm.id} {vm.state}")
+                with progress:
+                    vm = client.vms.wait_for_state(vm.id, "started", timeout=wait_timeout)
+                progress.finish(f"VM {vm.id} started on {vm.hostname}")
+            ctrl_c.on_press = None
         except BaseException:
             # This command started it; a failed or interrupted wait must not leave it billing.
-            _stop_quietly(app, vm.id)
+            stop_after(app, ctrl_c, "VM", vm.id, client.vms.stop)
             raise
-        progress.finish(f"VM {vm.id} started on {vm.hostname}")
     app.output.item(vm)
 
 
-def _stop_quietly(app: App, vm_id: str) -> None:
+def stop_after(
+    app: App, ctrl_c: CtrlC, kind: str, vm_id: str, stop: Callable[[str], object]
+) -> None:
+    """Stop what this command started, after a failure or Ctrl-C, saying what became of it.
+
+    A Ctrl-C during the stop gives up on it (re-raised, after saying the VM may still run).
+
+    Args:
+        app: The command's settings and consoles.
+        ctrl_c: The command's Ctrl-C handler.
+        kind: ``VM`` or ``cached VM`` (for the messages).
+        vm_id: What to stop.
+        stop: ``client.vms.stop`` or ``client.cached_vms.stop``.
+    """
+    ctrl_c.on_press = None
+    ctrl_c.say(stopping_line(kind, vm_id) if ctrl_c.pressed else f"stopping {kind} {vm_id}…")
     try:
-        app.client().vms.stop(vm_id)
+        stop(vm_id)
+    except KeyboardInterrupt:
+        app.output.note(left_line(kind, vm_id))
+        raise
+    except ConflictError:
+        app.output.note(stopped_line(kind, vm_id))  # it had stopped already
     except CakeworkError as exc:
-        app.output.note(f"could not stop VM {vm_id}: {exc}")
+        app.output.note(f"could not stop {kind} {vm_id}: {' '.join(str(exc).split())}")
+        app.output.note(left_line(kind, vm_id))
     else:
-        app.output.note(f"VM {vm_id} stopped")
+        app.output.note(stopped_line(kind, vm_id))
 
 
 @vms.command("get")
@@ -181,44 +225,74 @@ def vms_run(
     status = 0
     reader: LogReader | None = None
     vm_id: str | None = None
-    try:
-        with contextlib.ExitStack() as stack:
-            with progress:
-                vm = stack.enter_context(
-                    client.vms.run(
-                        image_id=image_id,
-                        cpu=cpu,
-                        memory=memory,
-                        port=port,
-                        env_vars=env_mapping(env),
-                        volume_gb=volume_gb,
-                        timeout=wait_timeout,
+    with CtrlC(app.output.note) as ctrl_c:
+        # vms.run carries startVM and stopVM through a first Ctrl-C and gives up on the
+        # second; what became of the VM comes back in the notes of the exception.
+        ctrl_c.on_press = (
+            f"interrupted: stopping the VM of image {image_id} once it is known… {GIVE_UP}"
+        )
+        try:
+            with contextlib.ExitStack() as stack:
+                with progress:
+                    vm = stack.enter_context(
+                        client.vms.run(
+                            image_id=image_id,
+                            cpu=cpu,
+                            memory=memory,
+                            port=port,
+                            env_vars=env_mapping(env),
+                            volume_gb=volume_gb,
+                            timeout=wait_timeout,
+                        )
                     )
-                )
-            vm_id = vm.id
-            progress.finish(f"VM {vm.id} started on {vm.hostname}")
-            if command:
-                reader = _stream_logs_in_background(app, vm.id)
-                status = _run_command(app, vm.id, vm.hostname, command)
-            else:
-                # No command: the VM's logs are the show, under a status line until Ctrl-C.
-                text = f"VM {vm.id} running; Ctrl-C stops it"
-                with Progress(app.err, live=app.live, text=text) as running:
-                    for line in client.vms.logs(vm.id, follow=True):
-                        running.log(line)
-            app.output.note(f"stopping VM {vm.id}")
-    except KeyboardInterrupt:
-        # vms.run has stopped the VM (also one whose startVM was in flight) before this.
-        if vm_id is not None:
-            app.output.note(f"interrupted: VM {vm_id} stopped")
-        raise
+                vm_id = vm.id
+                ctrl_c.on_press = stopping_line("VM", vm.id)
+                progress.finish(f"VM {vm.id} started on {vm.hostname}")
+                if command:
+                    reader = _stream_logs_in_background(app, vm.id)
+                    status = _run_command(app, vm.id, vm.hostname, command)
+                else:
+                    # No command: the VM's logs are the show, under a status line until Ctrl-C.
+                    text = f"VM {vm.id} running; Ctrl-C stops it"
+                    with Progress(
+                        app.err, live=app.live, text=text, since=progress.started
+                    ) as running:
+                        for line in client.vms.logs(vm.id, follow=True):
+                            running.log(line)
+                ctrl_c.on_press = None
+                ctrl_c.say(f"stopping VM {vm.id}…")
+                ctrl_c.on_press = f"interrupted: still stopping VM {vm.id}… {GIVE_UP}"
+        except BaseException as exc:
+            tell_fates(app, exc, vm_id=vm_id)
+            raise
     if reader is not None:
         # The followed log ends by itself once the VM is stopped and its last lines are read.
         reader.join(LOG_DRAIN_SECONDS)
         reader.done.set()
-    app.output.note(f"VM {vm.id} stopped")
+    app.output.note(stopped_line("VM", vm.id))
     if status:
         raise click.exceptions.Exit(status)
+
+
+def tell_fates(app: App, exc: BaseException, *, vm_id: str | None) -> None:
+    """Say what became of the VM ``vms.run`` started, from the library's notes on ``exc``.
+
+    Args:
+        app: The command's settings and consoles.
+        exc: What left ``vms.run``.
+        vm_id: The VM, if ``run`` handed it out before ``exc``.
+    """
+    told = fates(exc)
+    for stopped in told.stopped:
+        app.output.note(stopped_line("VM", stopped))
+    for left in told.left:
+        app.output.note(left_line("VM", left))
+    for image_id in told.cut_short:
+        app.output.note(cut_short_line(image_id))
+    if not told.known and isinstance(exc, KeyboardInterrupt):
+        app.output.note(
+            left_line("VM", vm_id) if vm_id is not None else "interrupted: no VM was started"
+        )
 
 
 def _stream_logs_in_background(app: App, vm_id: str) -> LogReader:
@@ -312,20 +386,30 @@ def cached_create(
 def cached_start(app: App, cached_vm_id: str, wait: bool, wait_timeout: float) -> None:
     """Start a cached VM."""
     client = app.client()
-    client.cached_vms.start(cached_vm_id)
-    if not wait:
-        app.output.note(f"cached VM {cached_vm_id} starting")
-        return
-    progress = Progress(app.err, live=app.live, text=f"cached VM {cached_vm_id} starting")
-    try:
-        with progress:
-            vm = client.cached_vms.wait_for_state(cached_vm_id, "started", timeout=wait_timeout)
-    except BaseException:
-        # This command started it; stop it again rather than leave it running unseen.
-        with contextlib.suppress(CakeworkError):
-            client.cached_vms.stop(cached_vm_id)
-            app.output.note(f"cached VM {cached_vm_id} stopped")
-        raise
+    with CtrlC(app.output.note) as ctrl_c:
+        with ctrl_c.deferred(
+            f"interrupted: cached VM {cached_vm_id} is stopped once its start is answered… "
+            f"{GIVE_UP}"
+        ):
+            try:
+                client.cached_vms.start(cached_vm_id)
+            except KeyboardInterrupt:
+                app.output.note(left_line("cached VM", cached_vm_id))
+                raise
+        try:
+            ctrl_c.interrupt_if_pressed()
+            if not wait:
+                app.output.note(f"cached VM {cached_vm_id} starting")
+                return
+            ctrl_c.on_press = stopping_line("cached VM", cached_vm_id)
+            progress = Progress(app.err, live=app.live, text=f"cached VM {cached_vm_id} starting")
+            with progress:
+                vm = client.cached_vms.wait_for_state(cached_vm_id, "started", timeout=wait_timeout)
+            ctrl_c.on_press = None
+        except BaseException:
+            # This command started it; stop it again rather than leave it running unseen.
+            stop_after(app, ctrl_c, "cached VM", cached_vm_id, client.cached_vms.stop)
+            raise
     progress.finish(f"cached VM {vm.id} started on {vm.hostname}")
     app.output.item(vm)
 
