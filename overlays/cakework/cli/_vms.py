@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shlex
 import signal
 import subprocess
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import click
 
-from cakework import CakeworkError, ConflictError
+from cakework import VM, CachedVM, CakeworkError, ConflictError, LogLine
 
+from ._errors import ExitCode, UsageFailure
 from ._interrupts import (
     GIVE_UP,
     CtrlC,
@@ -56,7 +59,7 @@ def vms() -> None:
 @vm_spec_options(disk="volume_gb")
 @click.option("--wait", is_flag=True, help="Wait until the VM is started.")
 @wait_timeout_option(VM_WAIT_TIMEOUT)
-@output_option
+@output_option(VM)
 @pass_app
 def vms_start(
     app: App,
@@ -71,7 +74,7 @@ def vms_start(
 ) -> None:
     """Start a one-time VM from an image (billed until stopped)."""
     client = app.client()
-    with CtrlC(app.output.note) as ctrl_c:
+    with CtrlC(app.output.warn) as ctrl_c:
         waiting = (
             f"interrupted: the VM of image {image_id} is stopped once startVM answers… {GIVE_UP}"
         )
@@ -88,13 +91,13 @@ def vms_start(
                     volume_gb=volume_gb,
                 )
         except KeyboardInterrupt:
-            app.output.note(cut_short_line(image_id))
+            app.output.warn(cut_short_line(image_id))
             raise
         try:
             ctrl_c.interrupt_if_pressed()
             if wait:
                 ctrl_c.on_press = stopping_line("VM", vm.id)
-                progress = Progress(app.err, live=app.live, text=f"VM {vm.id} {vm.state}")
+                progress = Progress(app.chatter, live=app.live, text=f"VM {vm.id} {vm.state}")
                 with progress:
                     vm = client.vms.wait_for_state(vm.id, "started", timeout=wait_timeout)
                 progress.finish(f"VM {vm.id} started on {vm.hostname}")
@@ -125,20 +128,20 @@ def stop_after(
     try:
         stop(vm_id)
     except KeyboardInterrupt:
-        app.output.note(left_line(kind, vm_id))
+        app.output.warn(left_line(kind, vm_id))
         raise
     except ConflictError:
         app.output.note(stopped_line(kind, vm_id))  # it had stopped already
     except CakeworkError as exc:
-        app.output.note(f"could not stop {kind} {vm_id}: {' '.join(str(exc).split())}")
-        app.output.note(left_line(kind, vm_id))
+        app.output.warn(f"could not stop {kind} {vm_id}: {' '.join(str(exc).split())}")
+        app.output.warn(left_line(kind, vm_id))
     else:
         app.output.note(stopped_line(kind, vm_id))
 
 
 @vms.command("get")
 @click.argument("vm_id")
-@output_option
+@output_option(VM)
 @pass_app
 def vms_get(app: App, vm_id: str) -> None:
     """Show a VM."""
@@ -157,17 +160,26 @@ def vms_stop(app: App, vm_id: str) -> None:
 @vms.command("list")
 @click.option("--image-id", help="Only VMs of this image.")
 @click.option("--status", type=click.Choice(VM_STATES), help="Only VMs in this state.")
-@output_option
+@click.option(
+    "-L",
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Stop after this many VMs (pages are read only as far as needed). [default: all]",
+)
+@output_option(VM)
 @pass_app
-def vms_list(app: App, image_id: str | None, status: str | None) -> None:
-    """List your VMs (every page)."""
-    app.output.items(app.client().vms.list(image_id=image_id, status=status), LIST_COLUMNS)
+def vms_list(app: App, image_id: str | None, status: str | None, limit: int | None) -> None:
+    """List your VMs (every page, or the first --limit)."""
+    listed: Iterable[VM] = app.client().vms.list(image_id=image_id, status=status)
+    if limit is not None:
+        listed = itertools.islice(listed, limit)
+    app.output.items(listed, LIST_COLUMNS, empty="no VMs")
 
 
 @vms.command("logs")
 @click.argument("vm_id")
 @log_options
-@output_option
+@output_option(LogLine)
 @pass_app
 def vms_logs(
     app: App,
@@ -221,11 +233,11 @@ def vms_run(
 ) -> None:
     """Start a VM, stream its logs, stop it on exit or Ctrl-C (help: ``RUN_HELP``)."""
     client = app.client()
-    progress = Progress(app.err, live=app.live, text=f"starting a VM from image {image_id}")
+    progress = Progress(app.chatter, live=app.live, text=f"starting a VM from image {image_id}")
     status = 0
     reader: LogReader | None = None
     vm_id: str | None = None
-    with CtrlC(app.output.note) as ctrl_c:
+    with CtrlC(app.output.warn) as ctrl_c:
         # vms.run carries startVM and stopVM through a first Ctrl-C and gives up on the
         # second; what became of the VM comes back in the notes of the exception.
         ctrl_c.on_press = (
@@ -255,7 +267,7 @@ def vms_run(
                     # No command: the VM's logs are the show, under a status line until Ctrl-C.
                     text = f"VM {vm.id} running; Ctrl-C stops it"
                     with Progress(
-                        app.err, live=app.live, text=text, since=progress.started
+                        app.chatter, live=app.live, text=text, since=progress.started
                     ) as running:
                         for line in client.vms.logs(vm.id, follow=True):
                             running.log(line)
@@ -286,11 +298,11 @@ def tell_fates(app: App, exc: BaseException, *, vm_id: str | None) -> None:
     for stopped in told.stopped:
         app.output.note(stopped_line("VM", stopped))
     for left in told.left:
-        app.output.note(left_line("VM", left))
+        app.output.warn(left_line("VM", left))
     for image_id in told.cut_short:
-        app.output.note(cut_short_line(image_id))
+        app.output.warn(cut_short_line(image_id))
     if not told.known and isinstance(exc, KeyboardInterrupt):
-        app.output.note(
+        app.output.warn(
             left_line("VM", vm_id) if vm_id is not None else "interrupted: no VM was started"
         )
 
@@ -326,7 +338,7 @@ def _run_command(app: App, vm_id: str, hostname: str, command: Sequence[str]) ->
     try:
         child = subprocess.Popen(list(command), env=env)
     except OSError as exc:
-        app.output.note(f"{app.command}: cannot run {shlex.join(command)}: {exc.strerror}")
+        app.output.warn(f"{app.command}: cannot run {shlex.join(command)}: {exc.strerror}")
         return 127
     try:
         return child.wait()
@@ -353,7 +365,7 @@ def cached_vms() -> None:
 @cached_vms.command("create")
 @click.argument("image_id")
 @vm_spec_options(disk="disk_size")
-@output_option
+@output_option(CachedVM)
 @pass_app
 def cached_create(
     app: App,
@@ -381,12 +393,12 @@ def cached_create(
 @click.argument("cached_vm_id")
 @click.option("--wait", is_flag=True, help="Wait until it is started, then show it.")
 @wait_timeout_option(VM_WAIT_TIMEOUT)
-@output_option
+@output_option(CachedVM)
 @pass_app
 def cached_start(app: App, cached_vm_id: str, wait: bool, wait_timeout: float) -> None:
     """Start a cached VM."""
     client = app.client()
-    with CtrlC(app.output.note) as ctrl_c:
+    with CtrlC(app.output.warn) as ctrl_c:
         with ctrl_c.deferred(
             f"interrupted: cached VM {cached_vm_id} is stopped once its start is answered… "
             f"{GIVE_UP}"
@@ -394,7 +406,7 @@ def cached_start(app: App, cached_vm_id: str, wait: bool, wait_timeout: float) -
             try:
                 client.cached_vms.start(cached_vm_id)
             except KeyboardInterrupt:
-                app.output.note(left_line("cached VM", cached_vm_id))
+                app.output.warn(left_line("cached VM", cached_vm_id))
                 raise
         try:
             ctrl_c.interrupt_if_pressed()
@@ -402,7 +414,9 @@ def cached_start(app: App, cached_vm_id: str, wait: bool, wait_timeout: float) -
                 app.output.note(f"cached VM {cached_vm_id} starting")
                 return
             ctrl_c.on_press = stopping_line("cached VM", cached_vm_id)
-            progress = Progress(app.err, live=app.live, text=f"cached VM {cached_vm_id} starting")
+            progress = Progress(
+                app.chatter, live=app.live, text=f"cached VM {cached_vm_id} starting"
+            )
             with progress:
                 vm = client.cached_vms.wait_for_state(cached_vm_id, "started", timeout=wait_timeout)
             ctrl_c.on_press = None
@@ -425,17 +439,47 @@ def cached_stop(app: App, cached_vm_id: str) -> None:
 
 @cached_vms.command("destroy")
 @click.argument("cached_vm_id")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask (needed when stdin is not a terminal).")
 @pass_app
-def cached_destroy(app: App, cached_vm_id: str) -> None:
-    """Destroy a cached VM for good."""
+def cached_destroy(app: App, cached_vm_id: str, yes: bool) -> None:
+    """Destroy a cached VM for good (asks first on a terminal; --yes does not ask)."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageFailure(
+                f"destroying cached VM {cached_vm_id} cannot be undone: pass --yes to confirm"
+            )
+        if not click.confirm(
+            f"Destroy cached VM {cached_vm_id}? This cannot be undone", default=False, err=True
+        ):
+            app.output.warn(f"cached VM {cached_vm_id} kept")
+            raise click.exceptions.Exit(ExitCode.USAGE)
     app.client().cached_vms.destroy(cached_vm_id)
     app.output.note(f"cached VM {cached_vm_id} destroyed")
 
 
 @cached_vms.command("logs")
 @click.argument("cached_vm_id")
-@output_option
+@log_options
+@output_option(LogLine)
 @pass_app
-def cached_logs(app: App, cached_vm_id: str) -> None:
-    """Print a cached VM's log lines (JSON: one object per line)."""
-    app.output.log_lines(app.client().cached_vms.logs(cached_vm_id))
+def cached_logs(
+    app: App,
+    cached_vm_id: str,
+    follow: bool,
+    query: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    order: str,
+    max_lines: int | None,
+) -> None:
+    """Print a cached VM's log lines (--follow: until it has stopped)."""
+    lines = app.client().cached_vms.logs(
+        cached_vm_id,
+        query=query,
+        order=order,
+        since=since,
+        until=until,
+        max_items=max_lines,
+        follow=follow,
+    )
+    app.output.log_lines(lines)
