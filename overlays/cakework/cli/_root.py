@@ -264,13 +264,8 @@ def output_option(kind: type) -> Callable[[Callable[P, R]], Callable[P, R]]:
         chosen = tuple(name.strip() for name in value.split(",") if name.strip())
         unknown = [name for name in chosen if name not in fields]
         if unknown or not chosen:
-            raise click.BadParameter(
-                f"unknown field {', '.join(map(repr, unknown))}; "
-                if unknown
-                else f"no field; the fields are: {','.join(fields)}",
-                ctx,
-                param,
-            )
+            problem = f"unknown field {', '.join(map(repr, unknown))}" if unknown else "no field"
+            raise click.BadParameter(f"{problem}; the fields are: {','.join(fields)}", ctx, param)
         app = ctx.find_object(App) or _default_app(ctx)
         app.output.fields = chosen
         app.output.format = "json"
