@@ -424,8 +424,8 @@ class PoolClosedError(CakeworkError):
 class PoolTimeoutError(WaitTimeoutError):
     """``acquire`` found no free VM within its timeout and the pool could not grow.
 
-    A :class:`~cakework.errors.WaitTimeoutError` whose ``resource_id`` names the pool and
-    whose ``last_state`` says how busy it was.
+    A ``WaitTimeoutError`` whose ``WaitTimeoutError.resource_id`` names the pool and whose
+    ``WaitTimeoutError.last_state`` says how busy it was.
 
     Attributes:
         in_use: VMs handed out when the acquire gave up.

@@ -53,7 +53,7 @@ class AsyncPager(Generic[T]):
 
 
 class AsyncLogIterator(AsyncPager[LogLine]):
-    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
+    """Iterator of :class:`cakework.LogLine` over pages fetched lazily.
 
     Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
     many lines flow through. ``close()`` ends it at any time (also a ``follow``);
@@ -67,6 +67,12 @@ class AsyncLogIterator(AsyncPager[LogLine]):
     def __init__(self, stream: LogStream, pump: AsyncRunner) -> None:
         super().__init__(stream, pump)
         self._stream = stream
+
+    # The base is private: named here, the reference documents them as this class's own.
+    close = AsyncPager.close
+    # unasync: async-only
+    aclose = AsyncPager.aclose
+    # unasync: end
 
     @property
     def cursor(self) -> LogPosition | None:
@@ -83,3 +89,9 @@ class AsyncVMIterator(AsyncPager[VM]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    # The base is private: named here, the reference documents them as this class's own.
+    close = AsyncPager.close
+    # unasync: async-only
+    aclose = AsyncPager.aclose
+    # unasync: end

@@ -311,7 +311,7 @@ class AsyncVMs:
             volume_gb: Persistent storage in GB, 1-500.
             timeout: Seconds to wait for ``started``; ``None`` waits forever.
             adopt_lost: When startVM's answer is lost (``maybe_created``), find the VM it
-                made and use it (see ``_lost``: listVMs of the image before and after,
+                made and use it (listVMs of the image before and after the start; it is
                 adopted only if exactly one unknown VM appeared), instead of raising and
                 leaving it running. Costs one listVMs before the start.
         """

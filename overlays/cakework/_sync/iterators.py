@@ -49,7 +49,7 @@ class Pager(Generic[T]):
 
 
 class LogIterator(Pager[LogLine]):
-    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
+    """Iterator of :class:`cakework.LogLine` over pages fetched lazily.
 
     Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
     many lines flow through. ``close()`` ends it at any time (also a ``follow``);
@@ -63,6 +63,9 @@ class LogIterator(Pager[LogLine]):
     def __init__(self, stream: LogStream, pump: Runner) -> None:
         super().__init__(stream, pump)
         self._stream = stream
+
+    # The base is private: named here, the reference documents them as this class's own.
+    close = Pager.close
 
     @property
     def cursor(self) -> LogPosition | None:
@@ -79,3 +82,6 @@ class VMIterator(Pager[VM]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    # The base is private: named here, the reference documents them as this class's own.
+    close = Pager.close

@@ -4,10 +4,13 @@ It provides the ``cakework_emulator`` fixture. Importing this module stays cheap
 needs none of the emulator's extra dependencies, because pytest imports every installed
 plugin at start-up.
 
-Configure the emulator per test with a marker::
+Configure the emulator per test with a marker:
 
-    @pytest.mark.cakework_emulator(manual_clock=True, api_keys=("a", "b"))
-    def test_something(cakework_emulator): ...
+```python
+@pytest.mark.cakework_emulator(manual_clock=True, api_keys=("a", "b"))
+def test_something(cakework_emulator): ...
+```
+
 """
 
 from __future__ import annotations
