@@ -68,10 +68,16 @@ class AsyncLogIterator(AsyncPager[LogLine]):
         super().__init__(stream, pump)
         self._stream = stream
 
-    # The base is private: named here, the reference documents them as this class's own.
-    close = AsyncPager.close
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()
+
     # unasync: async-only
-    aclose = AsyncPager.aclose
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
+        await super().aclose()
+
     # unasync: end
 
     @property
@@ -90,8 +96,14 @@ class AsyncVMIterator(AsyncPager[VM]):
     subclasses); iterating again re-sends that same request.
     """
 
-    # The base is private: named here, the reference documents them as this class's own.
-    close = AsyncPager.close
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()
+
     # unasync: async-only
-    aclose = AsyncPager.aclose
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
+        await super().aclose()
+
     # unasync: end

@@ -64,8 +64,10 @@ class LogIterator(Pager[LogLine]):
         super().__init__(stream, pump)
         self._stream = stream
 
-    # The base is private: named here, the reference documents them as this class's own.
-    close = Pager.close
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()
 
     @property
     def cursor(self) -> LogPosition | None:
@@ -83,5 +85,7 @@ class VMIterator(Pager[VM]):
     subclasses); iterating again re-sends that same request.
     """
 
-    # The base is private: named here, the reference documents them as this class's own.
-    close = Pager.close
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()

@@ -16,8 +16,9 @@ from types import FrameType
 
 try:
     from . import Emulator
-except ModuleNotFoundError as exc:  # the emulator extra is not installed
-    sys.exit(str(exc))
+except ModuleNotFoundError:  # the emulator extra is not installed
+    # Unnamed: a name bound here would be a module attribute of unknown type.
+    sys.exit(str(sys.exc_info()[1]))
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
