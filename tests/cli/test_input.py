@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -133,3 +134,34 @@ def test_a_folder_without_a_dockerfile_names_the_option(cakework: Cli, tmp_path:
     assert one_line(result.stderr) == (
         f"cakework images build: no Dockerfile in {tmp_path}: add one or pass --dockerfile FILE"
     )
+
+
+def test_ctrl_c_ends_a_read_from_a_fifo_that_never_ends(cakework: Cli, tmp_path: Path) -> None:
+    assert CAKEWORK is not None
+    path = tmp_path / "Dockerfile.fifo"
+    os.mkfifo(path)
+    env = clean_env(
+        CAKEWORK_API_KEY=cakework.emulator.api_key, CAKEWORK_BASE_URL=cakework.emulator.base_url
+    )
+    process = subprocess.Popen(
+        [CAKEWORK, "images", "build", str(APP), "--dockerfile", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        # open() returns once the command has opened the FIFO: it is reading, and waits
+        # for more, as it would on a writer that never finishes.
+        with path.open("wb") as writer:
+            writer.write(b"FROM python:3.11-slim\n")
+            writer.flush()
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.stderr is not None
+    assert one_line(process.stderr.read().decode()) == "cakework images build: interrupted"
+    process.stderr.close()
+    assert cakework.emulator.request_counts() == {}
