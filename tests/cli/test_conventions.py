@@ -45,27 +45,20 @@ def run_into_closed_pipe(cakework: Cli, *args: str) -> subprocess.CompletedProce
         os.close(write_end)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("vms", "list", "-o", "table"),
-        ("vms", "list", "-o", "json"),
-        ("images", "logs", "{build}"),
-        ("images", "logs", "{build}", "-o", "table"),
-        ("vms", "get", "{vm}", "-o", "table"),
-    ],
-    ids=["list-table", "list-json", "logs-json", "logs-text", "get-table"],
-)
-def test_a_closed_stdout_ends_the_command_silently_with_status_141(
-    cakework: Cli, args: tuple[str, ...]
-) -> None:
+def test_a_closed_stdout_ends_the_command_silently_with_status_141(cakework: Cli) -> None:
     build = cakework.json("images", "build", str(APP), "--wait")
     assert isinstance(build, dict)
     vm = cakework.started_vm()
-    filled = [a.format(build=build["build_id"], vm=vm) for a in args]
-    result = run_into_closed_pipe(cakework, *filled)
-    assert result.stderr == b""
-    assert result.returncode == 141  # 128 + SIGPIPE, what a shell shows for coreutils
+    for args in (
+        ("vms", "list", "-o", "table"),
+        ("vms", "list", "-o", "json"),
+        ("images", "logs", build["build_id"]),
+        ("images", "logs", build["build_id"], "-o", "table"),
+        ("vms", "get", vm, "-o", "table"),
+    ):
+        result = run_into_closed_pipe(cakework, *args)
+        assert result.stderr == b"", args
+        assert result.returncode == 141, args  # 128 + SIGPIPE, what a shell shows for coreutils
 
 
 def test_a_closed_stdout_while_following_logs_ends_at_the_next_line(cakework: Cli) -> None:
