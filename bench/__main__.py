@@ -38,6 +38,7 @@ class Config:
     import_runs: int = 21
     emulator_seconds: float = 5.0
     vm_cycles: int = 10_000
+    state_vms: int = 10_000
     memory_lines: tuple[int, int] = (10_000, 100_000)
     poll_seeds: int = 20
     lag_seeds: int = 200
@@ -53,6 +54,7 @@ QUICK = Config(
     import_runs=1,
     emulator_seconds=0.3,
     vm_cycles=50,
+    state_vms=50,
     memory_lines=(1_000, 3_000),
     poll_seeds=1,
     lag_seeds=2,
@@ -76,6 +78,7 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
         "emulator": lambda: [
             *emulator.throughput(c.emulator_seconds),
             emulator.memory(c.vm_cycles),
+            emulator.state_file(c.state_vms),
         ],
         "polling": lambda: [polling.polls(c.poll_seeds), polling.detection_lag(c.lag_seeds)],
         "memory": lambda: [client.log_memory(*c.memory_lines, batch=c.log_batch)],

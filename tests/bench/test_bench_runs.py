@@ -33,7 +33,7 @@ def test_every_benchmark_gives_its_rows(tmp_path: Path) -> None:
     # 1,000 and 10,000) and the emulator with httpx as its client, each with a verdict;
     # the figures mean nothing here.
     assert len(QUICK.gather_widths) == 1
-    assert len(rows) == 16
+    assert len(rows) == 17
     assert {row["verdict"] for row in rows} <= {"meets", "MISSES", "-"}
     assert all(row["goal"] for row in rows)
     assert document["config"]["log_lines"] == QUICK.log_lines

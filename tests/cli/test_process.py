@@ -49,13 +49,15 @@ def emulator_env(exe: str) -> Iterator[dict[str, str]]:
     )
     try:
         assert process.stdout is not None
-        banner = [process.stdout.readline().strip() for _ in range(5)]
-        # The same banner as python -m cakework.testing: URL, keys, the two exports, Ctrl-C.
+        banner = [process.stdout.readline().strip()]
+        while banner[-1] != "Press Ctrl-C to stop.":
+            banner.append(process.stdout.readline().strip())
+            assert banner[-1], banner
+        # The banner of python -m cakework.testing: URL, keys, ..., the two exports, Ctrl-C.
         assert banner[0].startswith("Cakework emulator listening on http://127.0.0.1:")
         assert banner[1] == "API keys: proc-key"
-        assert banner[4] == "Press Ctrl-C to stop."
         variables = {}
-        for line in banner[2:4]:
+        for line in banner[-3:-1]:
             assert line.startswith("export "), line
             name, _, value = line.removeprefix("export ").partition("=")
             variables[name] = value

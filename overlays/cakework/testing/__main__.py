@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 try:
-    from . import Emulator
+    from . import Emulator, StateFileError
 except ModuleNotFoundError:  # the emulator extra is not installed
     # Unnamed: a name bound here would be a module attribute of unknown type.
     sys.exit(str(sys.exc_info()[1]))
@@ -47,6 +47,18 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         action="store_true",
         help="return a log cursor on the last, empty page, like the real service did",
     )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the world in this SQLite file: loaded at start, saved periodically and on exit",
+    )
+    parser.add_argument(
+        "--save-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between two saves of --state (default 5)",
+    )
     return parser
 
 
@@ -70,8 +82,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m cakework.test
             log_quirk=args.log_quirk,
             host=args.host,
             port=args.port,
+            state_file=args.state,
+            save_interval=args.save_interval,
             **options,
         )
+    except StateFileError as exc:  # the file is left as it is
+        print(f"{prog}: cannot load the state: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:  # a value argparse could not check (speed, page size)
         parser.error(str(exc))
     try:
@@ -94,6 +111,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m cakework.test
         # The keys are printed on purpose: they are local test keys the user chose.
         print(f"Cakework emulator listening on {emulator.base_url}", flush=True)
         print(f"API keys: {', '.join(emulator.api_keys)}", flush=True)
+        print(f"Console: {emulator.console_url}", flush=True)
+        if args.state:
+            print(
+                f"State: {args.state} (saved every {args.save_interval:g} s and on exit)",
+                flush=True,
+            )
         print(f"export CAKEWORK_BASE_URL={shlex.quote(emulator.base_url)}", flush=True)
         print(f"export CAKEWORK_API_KEY={shlex.quote(emulator.api_key)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
