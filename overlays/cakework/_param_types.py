@@ -9,7 +9,7 @@ class BuildFileParam(TypedDict):
     """One file of a build context in the API's own JSON shape.
 
     ``images.build_from_files(files=[...])`` accepts these as well as
-    :class:`~cakework.BuildFile` objects, so a body copied from the API docs works as is.
+    :class:`cakework.BuildFile` objects, so a body copied from the API docs works as is.
 
     Attributes:
         dir: Directory inside the build context; ``"."`` for the root.

@@ -178,7 +178,7 @@ class CachedVMs:
         """Iterate over a cached VM's log lines (arguments as ``vms.logs``).
 
         The API sends a cached VM's whole log at once, without paging or filters, so the
-        lines are selected and ordered here (see ``_cached_logs``); ``batch`` is checked
+        lines are selected and ordered in the client; ``batch`` is checked
         and otherwise unused. With ``follow=True`` it ends once the cached VM is stopped
         or destroyed and its last lines are read.
 
@@ -241,7 +241,7 @@ class CachedVMs:
     ) -> CachedVMPool:
         """A pool of warm cached VMs; nothing is created until it is opened.
 
-        See :class:`~cakework.CachedVMPool` for the arguments and behaviour.
+        See :class:`cakework.CachedVMPool` for the arguments and behaviour.
         """
         # The pool machinery is loaded when a pool is made, not with every client.
         from .pool import CachedVMPool

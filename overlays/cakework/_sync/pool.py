@@ -410,7 +410,7 @@ class CachedVMPool:
         # The body is built (and its encoding checked) now, in the caller's thread,
         # rather than later inside a warm-up thread.
         self._ops.create().close()
-        self.image_id = spec.image_id
+        self.image_id: str = spec.image_id
         self._driver = _Driver(self._state, pump, spec.image_id)
 
     @property

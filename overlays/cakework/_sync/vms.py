@@ -308,7 +308,7 @@ class VMs:
             volume_gb: Persistent storage in GB, 1-500.
             timeout: Seconds to wait for ``started``; ``None`` waits forever.
             adopt_lost: When startVM's answer is lost (``maybe_created``), find the VM it
-                made and use it (see ``_lost``: listVMs of the image before and after,
+                made and use it (listVMs of the image before and after the start; it is
                 adopted only if exactly one unknown VM appeared), instead of raising and
                 leaving it running. Costs one listVMs before the start.
         """
@@ -332,7 +332,7 @@ class VMs:
         )
 
 
-def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]:
+def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[bool]:
     """Stop the VM handed out by ``run``; 409 (already stopped) is success.
 
     Args:
@@ -340,6 +340,9 @@ def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]
         vm_id: The VM.
         raise_errors: Re-raise a failed stop (after logging it). False while another
             exception is already propagating, which must not be masked.
+
+    Returns:
+        Whether the VM is known to be stopped (``False``: the stop failed, and was logged).
     """
     try:
         yield from api.stop_vm(vm_id)
@@ -349,6 +352,13 @@ def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]
         logger.error("could not stop VM %s, it may still be running: %r", vm_id, exc)
         if raise_errors:
             raise
+        return False
+    return True
+
+
+def stopped_note(vm_id: str) -> str:
+    """The note ``run`` adds to an exception once the VM it leaves behind is stopped."""
+    return f"cakework: VM {vm_id} stopped"
 
 
 @contextlib.contextmanager
@@ -430,9 +440,10 @@ def _stop_or_name(
     stopped: list[bool] = []
 
     def stop_vm() -> None:
-        pump(stop)
-        stopped.append(True)
+        stopped.append(pump(stop))
 
+    # What became of the VM is told in notes on the exception that leaves ``run``, so a
+    # caller (the ``cakework`` command) can say "VM ... stopped" or "may still be running".
     patient = after is None or not is_interrupt_sync(after)
     try:
         through_interrupt_sync(stop_vm, patient=patient)
@@ -440,4 +451,13 @@ def _stop_or_name(
         if not stopped and exc is not after and is_interrupt_sync(exc):
             cause = "an interrupt cut its stopVM short"
             name_left(exc, [may_be_running("vm", vm_id, "stopVM", cause, image_id)])
+        elif stopped and stopped[0] and is_interrupt_sync(exc):
+            # A first Ctrl-C during the stop waited for its answer: the VM is stopped.
+            exc.add_note(stopped_note(vm_id))
         raise
+    if after is not None:
+        if stopped[0]:
+            after.add_note(stopped_note(vm_id))
+        else:
+            cause = "its stopVM failed"
+            name_left(after, [may_be_running("vm", vm_id, "stopVM", cause, image_id)])

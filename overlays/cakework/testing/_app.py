@@ -99,15 +99,15 @@ class EmulatorApp:
 
     def __init__(self, backend: Backend, validator: SpecValidator, faults: FaultTable) -> None:
         self.backend = backend
-        self.clock = backend.clock
+        self.clock: Clock = backend.clock
         self.faults = faults
         self.counts: Counter[str] = Counter()
         # The server thread counts while a test thread may reset: one lock makes a reset
         # and the counting of a request happen one after the other, never interleaved.
         self._counts_lock = threading.Lock()
-        self.operations = validator.operations
-        self.closing = threading.Event()
-        self.journal = Journal()
+        self.operations: tuple[Operation, ...] = validator.operations
+        self.closing: threading.Event = threading.Event()
+        self.journal: Journal = Journal()
         # Bumped by every reset: a request that arrived before one is not run after it.
         self._generation = 0
         self._validator = validator

@@ -128,6 +128,7 @@ class SpecValidator:
 
     def __init__(self, spec_path: Path) -> None:
         self._spec_path = spec_path.resolve()
+        self.operations: tuple[Operation, ...]
         self.operations, self._plans = _compile_spec(self._spec_path)
 
     def validate(
