@@ -358,11 +358,12 @@ class CachedVMPool:
     existing cached VMs, stopped) are used like the pool's own but only destroyed on close
     if ``destroy_adopted``.
 
-    Example::
-
+    Example:
+        ```python
         with client.cached_vms.pool(image_id=image.image_id, size=3) as pool:
             with pool.acquire(timeout=60) as vm:  # started, and only yours
                 serve(vm.hostname)
+        ```
 
     Args:
         api: The operations as flows.
