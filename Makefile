@@ -11,7 +11,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
+.PHONY: help venv node generate drift lint typecheck verifytypes test pytest demo bench clean
 .PHONY: generate-py ts-node ts-generate ts-drift ts-test dist-ts
 .PHONY: compat release release-check release-snapshot dist
 
@@ -20,7 +20,8 @@ help:
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
 	@echo "make generate   regenerate generated/ (cakework_api, cakework_spec), the sync edge (_sync) and the TypeScript types"
 	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff, import-linter (layers)"
-	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/"
+	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/;"
+	@echo "                pyright --verifytypes cakework (100 % type completeness, make verifytypes)"
 	@echo "make bench      benchmarks against their goals, one table (ratios measured side by side)"
 	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
 	@echo "make dist-ts    pack clients/typescript as an npm tarball into dist/"
@@ -63,10 +64,18 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-typecheck: $(VENV_STAMP)
+typecheck: $(VENV_STAMP) $(NODE_STAMP) verifytypes
 	$(BIN)/mypy --strict overlays/cakework tests scripts bench $(wildcard examples)
 	$(BIN)/mypy --strict generated/cakework_api
 	$(BIN)/mypy --strict generated/cakework_spec
+
+# The public API's type completeness as users' type checkers see it: pyright (pinned in
+# package.json) must find every exported symbol fully typed (types of httpx and pytest are
+# theirs: --ignoreexternal). PYTHONPATH points pyright at the sources, which the editable
+# install maps through a .pth file it does not read.
+verifytypes: $(VENV_STAMP) $(NODE_STAMP)
+	PYTHONPATH=overlays:generated npx --no-install pyright --pythonpath $(PY) \
+		--verifytypes cakework --ignoreexternal
 
 pytest: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest

@@ -105,6 +105,9 @@ def main() -> int:
         if status == 130:
             print("\nInterrupted; the emulator is stopping.")
     print(f"\nEmulator stopped. Demo {'succeeded' if status == 0 else 'FAILED'}.")
+    if status == 0:
+        # The command lives in .venv; a new shell does not know it otherwise.
+        print("To use `cakework` in your shell: . .venv/bin/activate")
     return status
 
 

@@ -62,16 +62,17 @@ def build(outdir: Path) -> list[Path]:
         "--output",
         outdir / "reference.html",
     )
-    run(
-        BIN / "pdoc",
-        "--docformat",
-        "google",
-        "--output-directory",
-        outdir / "python-api",
-        "cakework",
-        "cakework.testing",
-    )
+    python_reference(outdir / "python-api")
     return sorted(p for p in outdir.iterdir())
+
+
+PYTHON_API: tuple[str, ...] = ("cakework", "cakework.testing")
+"""The packages the Python reference documents (each public name, with cross-links)."""
+
+
+def python_reference(outdir: Path) -> None:
+    """Write the Python API reference (pdoc, Google-style docstrings) into `outdir`."""
+    run(BIN / "pdoc", "--docformat", "google", "--output-directory", outdir, *PYTHON_API)
 
 
 def main(argv: list[str] | None = None) -> int:

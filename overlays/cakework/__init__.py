@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Any
 from ._models import BuildFile, LogLine, LogPage
 from ._pages import LogPosition
 from ._param_types import BuildFileParam
+from ._pending import PendingResource, pending
+from ._sync.cached_vms import CachedVMs
 from ._sync.client import Cakework
+from ._sync.images import Images
 from ._sync.iterators import LogIterator, VMIterator
+from ._sync.vms import VMs
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -38,9 +42,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from ._async.cached_vms import AsyncCachedVMs
     from ._async.client import AsyncCakework
+    from ._async.images import AsyncImages
     from ._async.iterators import AsyncLogIterator, AsyncVMIterator
     from ._async.pool import AsyncCachedVMPool
+    from ._async.vms import AsyncVMs
     from ._models import VM, Build, CachedVM, Image, VMPage
     from ._pool_state import PoolStats
     from ._sync.pool import CachedVMPool
@@ -49,6 +56,9 @@ if TYPE_CHECKING:
 # no asyncio and no pool machinery; ``from cakework import AsyncCakework`` works as ever.
 _LAZY = {
     "AsyncCakework": "._async.client",
+    "AsyncCachedVMs": "._async.cached_vms",
+    "AsyncImages": "._async.images",
+    "AsyncVMs": "._async.vms",
     "AsyncLogIterator": "._async.iterators",
     "AsyncVMIterator": "._async.iterators",
     "AsyncCachedVMPool": "._async.pool",
@@ -86,6 +96,13 @@ __all__ = [
     # clients
     "AsyncCakework",
     "Cakework",
+    # resources: the types of client.images, client.vms, client.cached_vms
+    "AsyncCachedVMs",
+    "AsyncImages",
+    "AsyncVMs",
+    "CachedVMs",
+    "Images",
+    "VMs",
     # models
     "VM",
     "Build",
@@ -105,6 +122,9 @@ __all__ = [
     "AsyncCachedVMPool",
     "CachedVMPool",
     "PoolStats",
+    # what interrupts and lost answers may have left behind
+    "PendingResource",
+    "pending",
     # errors
     "APIConnectionError",
     "APIError",

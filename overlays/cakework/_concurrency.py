@@ -19,6 +19,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._pending import SHIELDED
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -114,13 +116,19 @@ async def wait_signal_async(event: asyncio.Event, timeout: float | None) -> None
         await asyncio.wait_for(event.wait(), timeout)
 
 
-def all_done_sync(jobs: Sequence[Callable[[], T]], *, patient: bool = True) -> list[T]:
+def all_done_sync(
+    jobs: Sequence[Callable[[], T]],
+    *,
+    patient: bool = True,
+    on_hold: Callable[[BaseException], None] | None = None,
+) -> list[T]:
     """Run ``jobs`` side by side on threads and return their results once all are done.
 
     Each job must catch its own errors. Interrupted while waiting, it still lets every
     job finish (a job may be creating a VM that must be known before cleanup), then the
     interrupt goes on; a second Ctrl-C ends it. With ``patient=False`` (the caller is
     already handling a Ctrl-C) the first one ends it: the daemon threads are abandoned.
+    ``on_hold`` hears of an interrupt that is held back while the jobs finish.
     """
     results: list[Any] = [None] * len(jobs)
 
@@ -136,8 +144,10 @@ def all_done_sync(jobs: Sequence[Callable[[], T]], *, patient: bool = True) -> l
     try:
         for thread in threads:
             thread.join()
-    except BaseException:
+    except BaseException as interrupt:
         if patient:
+            if on_hold is not None:
+                on_hold(interrupt)
             for thread in threads:
                 thread.join()
         raise
@@ -145,7 +155,10 @@ def all_done_sync(jobs: Sequence[Callable[[], T]], *, patient: bool = True) -> l
 
 
 async def all_done_async(
-    jobs: Sequence[Callable[[], Awaitable[T]]], *, patient: bool = True
+    jobs: Sequence[Callable[[], Awaitable[T]]],
+    *,
+    patient: bool = True,
+    on_hold: Callable[[BaseException], None] | None = None,
 ) -> list[T]:
     """Run ``jobs`` side by side as tasks; see :func:`all_done_sync`.
 
@@ -159,18 +172,23 @@ async def all_done_async(
     tasks = [asyncio.ensure_future(job()) for job in jobs]
     try:
         await asyncio.wait(tasks)
-    except BaseException:
+    except BaseException as interrupt:
         if not patient:
             for task in tasks:
                 task.cancel()
             raise
+        if on_hold is not None:
+            on_hold(interrupt)
         await asyncio.wait(tasks)
         raise
     return [task.result() for task in tasks]
 
 
 def finish_despite_interrupt(
-    call: Callable[[], T], *, patient: bool = True
+    call: Callable[[], T],
+    *,
+    patient: bool = True,
+    on_hold: Callable[[BaseException], None] | None = None,
 ) -> tuple[T, BaseException | None]:
     """Run ``call`` (a request that creates something) so Ctrl-C cannot lose its answer.
 
@@ -186,6 +204,9 @@ def finish_despite_interrupt(
         call: The request.
         patient: ``False`` when the caller is already handling a Ctrl-C: this one is
             then the second, and gives up at once instead of waiting for the answer.
+        on_hold: Hears of the interrupt held back while the answer is awaited; a
+            different one raised later is the second, which gave up. ``call`` runs
+            with ``_pending.SHIELDED`` set: whoever shields it names what it may leave.
 
     Returns:
         ``(result, None)``; or ``(result, interrupt)`` when an interrupt arrived while
@@ -203,6 +224,7 @@ def finish_despite_interrupt(
     began, done = threading.Event(), threading.Event()
 
     def work() -> None:
+        SHIELDED.set(True)
         began.set()
         try:
             results.append(call())
@@ -224,6 +246,8 @@ def finish_despite_interrupt(
         # once; one that never launched sent nothing, and 1 s is plenty to tell them apart.
         if not began.wait(1.0):
             raise
+        if on_hold is not None:
+            on_hold(interrupt)
         done.wait()
         if not results:
             raise
@@ -234,7 +258,10 @@ def finish_despite_interrupt(
 
 
 async def finish_despite_cancel(
-    call: Callable[[], Awaitable[T]], *, patient: bool = True
+    call: Callable[[], Awaitable[T]],
+    *,
+    patient: bool = True,
+    on_hold: Callable[[BaseException], None] | None = None,
 ) -> tuple[T, BaseException | None]:
     """Await ``call`` so that a task cancellation cannot lose its answer.
 
@@ -252,16 +279,24 @@ async def finish_despite_cancel(
     """
     import asyncio
 
-    task = asyncio.ensure_future(call())
+    async def shielded() -> T:
+        SHIELDED.set(True)  # in the task's own copy of the context
+        return await call()
+
+    task = asyncio.ensure_future(shielded())
     try:
         return await asyncio.shield(task), None
     except asyncio.CancelledError as cancel:
         if not patient:
             task.cancel()
             raise
+        if on_hold is not None:
+            on_hold(cancel)
         try:
             result = await task
-        except BaseException:  # it failed, or we were cancelled again: nothing to record
-            task.cancel()
-            raise cancel from None
+        except BaseException:
+            if task.done() and not task.cancelled():
+                raise cancel from None  # it failed: nothing to record, the cancel goes on
+            task.cancel()  # we were cancelled again: give up (this is the second one)
+            raise
         return result, cancel

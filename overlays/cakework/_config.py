@@ -123,6 +123,19 @@ def _usable_seconds(value: object) -> bool:
     )
 
 
+def _without_userinfo(url: object) -> object:
+    """``url`` for an error message: any ``user:password@`` replaced by ``***@``."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***"
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{path}"
+
+
 def _check_max_retries(max_retries: int) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise InvalidParameterError("max_retries", max_retries, "an integer >= 0")
@@ -138,12 +151,16 @@ class ClientConfig:
         base_url: The API root, ending in ``/v1`` (no trailing slash).
         timeout: The per-request timeout; never unlimited.
         max_retries: How many times a failed request may be retried (0 disables).
+        userinfo: ``user:password`` of a base URL that had them (sent as
+            ``Authorization: Basic``); ``base_url`` is then the URL without them, so
+            no repr, log line (ours or httpx's) or error shows them.
     """
 
     api_key: Secret
     base_url: str
     timeout: httpx.Timeout = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    userinfo: Secret | None = None
 
     @classmethod
     def resolve(
@@ -167,22 +184,35 @@ class ClientConfig:
             raise CakeworkError(
                 f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
             )
-        if not isinstance(key, str) or not key.isascii() or not key.isprintable():
-            # An HTTP header cannot carry it; say so now rather than fail inside httpx.
+        if (
+            not isinstance(key, str)
+            or not key.isascii()
+            or not key.isprintable()
+            or key != key.strip()
+        ):
+            # An HTTP header cannot carry it (nor leading or trailing spaces, which a
+            # header value loses); say so now rather than fail inside httpx.
             shown = "<hidden>" if isinstance(key, str) else f"<{type(key).__name__}>"
-            raise InvalidParameterError("api_key", shown, "a printable ASCII string")
+            raise InvalidParameterError(
+                "api_key", shown, "a printable ASCII string without surrounding spaces"
+            )
         url = base_url or env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError):
             parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-            raise InvalidParameterError("base_url", url, "an http(s) URL")
+            raise InvalidParameterError("base_url", _without_userinfo(url), "an http(s) URL")
+        userinfo = None
+        if parsed.userinfo:
+            userinfo = Secret(f"{parsed.username}:{parsed.password}")
+            url = str(parsed.copy_with(userinfo=None))
         return cls(
             api_key=Secret(key),
             base_url=url.rstrip("/"),
             timeout=resolve_timeout(timeout),
             max_retries=_check_max_retries(max_retries),
+            userinfo=userinfo,
         )
 
     def with_options(

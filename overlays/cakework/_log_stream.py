@@ -125,7 +125,7 @@ class LogStream:
         self._final = False  # the resource is finished: this is the last drain
         self._fresh_lines = False
         self._closed = False
-        self.finished = False
+        self.finished: bool = False
         """True once the stream has nothing more to give."""
 
     # -- pure part ------------------------------------------------------------------

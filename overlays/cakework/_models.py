@@ -121,8 +121,8 @@ class LogLine(NamedTuple):
     """One log line.
 
     A named tuple rather than an attrs class like the other models: a read brings
-    thousands of them, each made from its checked fields by C code alone
-    (``_pages.LogBatch``), where an ``__init__`` per line would cost more than decoding it.
+    thousands of them, each made from its checked fields by C code alone (a page's
+    columns zipped), where an ``__init__`` per line would cost more than decoding it.
     Immutable, compared and hashed by value, pickled, printed as
     ``LogLine(timestamp_ms=..., level=..., message=...)``.
 

@@ -23,6 +23,7 @@ them, so that ``import cakework`` does not load them.
 
 from __future__ import annotations
 
+import base64
 import enum
 import functools
 import importlib
@@ -39,7 +40,7 @@ from cakework_spec.operations import OperationSpec, response_model
 
 from . import _models as m
 from ._charset import DEFAULT_CHARSET, declared_charset, strict_text
-from ._config import ClientConfig, mask
+from ._config import ClientConfig, Secret, mask
 from ._pages import LogBatch
 from ._validate import encodable
 from ._version import __version__
@@ -179,6 +180,11 @@ def prepare(
             API_KEY_HEADER: config.api_key,
             "User-Agent": USER_AGENT,
         }
+    if config.userinfo is not None:
+        # Credentials of the base URL travel as a header, never inside the URL, which
+        # httpx logs and errors show (see ClientConfig.userinfo).
+        basic = base64.b64encode(config.userinfo.reveal().encode("utf-8")).decode("ascii")
+        request["headers"] = {**request["headers"], "Authorization": Secret(f"Basic {basic}")}
     request["timeout"] = config.timeout
     return request
 

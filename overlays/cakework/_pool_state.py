@@ -28,7 +28,6 @@ pool needs: running a whole request flow, waiting for a turn, and running side b
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 from collections import deque
@@ -38,7 +37,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar, ca
 import attrs
 
 from ._flow import Flow, Now
+from ._pending import PendingResource, may_be_created, name_left
+from ._pending import record as record_left
 from .errors import (
+    APIError,
     ConflictError,
     InvalidParameterError,
     NotFoundError,
@@ -407,6 +409,10 @@ class PoolState:
         self._check_drained()
         return Discard(destroy=destroy, replace=replace)
 
+    def creating(self) -> int:
+        """Creates reserved or in flight (their VMs are not known yet)."""
+        return self._creating
+
     def held_ids(self) -> tuple[str, ...]:
         """Ids of every VM the pool still holds (idle, in use or being retired)."""
         return tuple(self._records)
@@ -499,6 +505,11 @@ def open_flow(state: PoolState, ops: PoolOps) -> PoolFlow[None]:
     errors = [o.error for o in outcomes if o.error is not None]
     if errors:
         yield from close_flow(state, ops)
+        # Only one error can be raised: the others' lost creates are named on it.
+        lost = [
+            _lost_create(e, "its answer was lost during the pool's warm-up") for e in errors[1:]
+        ]
+        name_left(errors[0], [item for item in lost if item is not None])
         raise errors[0]
 
 
@@ -657,5 +668,18 @@ def _retire(state: PoolState, ops: PoolOps, vm_id: str, *, failed: bool) -> Pool
     if decision.replace:
         # A failed replacement is logged and counted by _create; the acquirer or releaser
         # that got here carries on, and the pool regrows on demand up to max_size.
-        with contextlib.suppress(Exception):
+        try:
             yield from _create(state, ops, replacement=True)
+        except Exception as exc:
+            # Nobody hears of this error (it was logged): a VM it may have made is
+            # recorded for cakework.pending().
+            item = _lost_create(exc, "the answer of a replacement's cacheVM was lost")
+            if item is not None:
+                record_left([item])
+
+
+def _lost_create(error: BaseException, cause: str) -> PendingResource | None:
+    """What a failed create may have left, if its error says its answer was lost."""
+    if isinstance(error, APIError) and error.maybe_created:
+        return may_be_created(error.operation, error.image_id, cause)
+    return None

@@ -12,12 +12,16 @@ drive it through the pumps in ``_flow``; tests drive it with
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import functools
 import json
 import logging
 import os
 import random
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -147,13 +151,17 @@ def _parse(call: ApiCall[T], response: httpx.Response) -> T:
         # spec does not allow.
         secrets = secrets_in(call.request) + call.secrets
         method, url = _method_url(call.request)
-        raise ResponseValidationError(
+        error = ResponseValidationError(
             operation=call.operation,
             body=redact(lenient_text(response), secrets),
             reason=redact(f"{type(exc).__name__}: {exc}", secrets),
             method=method,
             url=url,
-        ) from exc
+        )
+        if OPERATIONS[call.operation].retry is Retry.CREATING:
+            # A 2xx says the server did create it; only its id is unreadable.
+            _mark_created(call, error)
+        raise error from exc
 
 
 def _may_have_acted(outcome: httpx.Response | httpx.HTTPError) -> bool:
@@ -189,10 +197,15 @@ def _final_error(
         error.__cause__ = outcome
     error.attempts = attempts
     if OPERATIONS[call.operation].retry is Retry.CREATING and _may_have_acted(outcome):
-        body = call.request.get("json")
-        image_id = body.get("imageId") if isinstance(body, Mapping) else None
-        mark_maybe_created(error, image_id if isinstance(image_id, str) else None)
+        _mark_created(call, error)
     return error
+
+
+def _mark_created(call: ApiCall[Any], error: APIError) -> None:
+    """Flag ``error`` of a create as ``maybe_created``, naming the image it was for."""
+    body = call.request.get("json")
+    image_id = body.get("imageId") if isinstance(body, Mapping) else None
+    mark_maybe_created(error, image_id if isinstance(image_id, str) else None)
 
 
 def _method_url(request: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -221,24 +234,73 @@ SHORT_SECRET: Final = 8
 """Secrets shorter than this are only redacted where they stand alone (see :func:`redact`)."""
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``***`` (a server may echo a request back).
+@functools.lru_cache(maxsize=64)
+def secret_forms(value: str) -> tuple[str, ...]:
+    r"""Every way ``value`` can appear in text a server sends back or we write, longest first.
 
-    A short secret (a test key such as ``"k"``) is replaced only where it stands alone,
-    not inside a word: replacing it everywhere would turn "Name or service not known" into
-    "not ***nown". Real keys, tokens and registry passwords are long, and those are
-    replaced wherever they occur.
+    Raw; JSON-escaped (a body echoed back, ``"`` as ``\"``, a tab as ``\t``, non-ASCII as
+    ``\uXXXX`` or as is); as Python's ``repr`` shows it (a parser's own error message);
+    URL-encoded (a query string, a URL, a form); base64 (an ``Authorization: Basic``
+    header, which carries ``user:password`` of a base URL).
+    """
+    forms = {
+        value,
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        repr(value)[1:-1],
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote(value),
+        urllib.parse.quote_plus(value),
+        base64.b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii"),
+        base64.urlsafe_b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii"),
+    }
+    forms.discard("")
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret, in every form, replaced by ``***``.
+
+    A server may echo a request back (body, query, headers), so each secret is looked
+    for in each of :func:`secret_forms`. A short secret (a test key such as ``"k"``) is
+    replaced only where it stands alone, not inside a word: replacing it everywhere
+    would turn "Name or service not known" into "not ***nown". Real keys, tokens and
+    registry passwords are long, and those are replaced wherever they occur.
     """
     for secret in secrets:
         value = str.__str__(secret)  # the real text, also for a Secret
         if not value:
             continue
-        if len(value) >= SHORT_SECRET:
-            text = text.replace(value, "***")
-        else:
-            alone = rf"(?<![\w-]){re.escape(value)}(?![\w-])"
-            text = re.sub(alone, "***", text)
+        for form in secret_forms(value):
+            if form not in text:
+                continue
+            if len(form) >= SHORT_SECRET:
+                text = text.replace(form, "***")
+            else:
+                alone = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
+                text = re.sub(alone, "***", text)
     return text
+
+
+def redact_headers(headers: Mapping[str, str], secrets: Iterable[str]) -> dict[str, str]:
+    """Response headers with every secret masked (a ``WWW-Authenticate`` may echo the key)."""
+    secrets = tuple(secrets)
+    return {name: redact(value, secrets) for name, value in headers.items()}
+
+
+def config_secrets(config: ClientConfig) -> tuple[Secret, ...]:
+    """The secrets a client config holds: the key, and a base URL's ``user:password``.
+
+    The password alone too; ``user:password`` is what ``Authorization: Basic`` carries
+    (in base64, one of :func:`secret_forms`). A username alone is not secret.
+    """
+    if config.userinfo is None:
+        return (config.api_key,)
+    password = config.userinfo.reveal().partition(":")[2]
+    found = [config.api_key, config.userinfo]
+    if password:
+        found.append(Secret(password))
+    return tuple(found)
 
 
 def error_message(response: httpx.Response) -> str:
@@ -282,7 +344,7 @@ def status_error(
         # Decoded leniently: an error page in a charset it is not valid in (utf-16
         # without a BOM) must still become this error, not a UnicodeError.
         "body": redact(lenient_text(response), secrets),
-        "headers": response.headers,
+        "headers": redact_headers(response.headers, secrets),
         "method": method,
         "url": url,
     }
@@ -326,6 +388,10 @@ def _log(
 ) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
+    if "@" in url:
+        # A base URL may carry user:password; the record must not (nor its base64).
+        with contextlib.suppress(httpx.InvalidURL, TypeError):
+            url = str(httpx.URL(url).copy_with(userinfo=None))
     logger.debug(
         "%s %s -> %s (attempt %d, %s, delay %s)",
         method,
@@ -384,7 +450,7 @@ class Api:
         self._rng = rng
         self._wall_clock = wall_clock
         self._client_headers = client_headers
-        self._secrets = (config.api_key,)
+        self._secrets = config_secrets(config)
 
     def __repr__(self) -> str:
         return f"Api({self.config!r})"

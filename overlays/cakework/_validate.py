@@ -42,6 +42,9 @@ def _shown(value: object) -> object:
     """The value for an error message: long text is cut, so the message stays readable."""
     if isinstance(value, str) and len(value) > 80:
         return f"{value[:40]}...<{len(value)} characters>"
+    if isinstance(value, int) and value.bit_length() > 256:
+        # Past 4,300 digits repr() itself raises ValueError; long before, it is unreadable.
+        return _Shown(f"<an integer of {value.bit_length()} bits>")
     return value
 
 
@@ -242,6 +245,13 @@ def argument(operation_id: str, name: str, given: object) -> Any:
     raise KeyError(f"{operation_id} has no argument {name!r}")
 
 
+class _Shown(str):
+    """Text shown as is in an error message (its repr is the text itself)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def int_in_range(name: str, value: int | None, bounds: tuple[int, int]) -> int | None:
     """Check an optional integer lies within ``bounds`` (inclusive)."""
     if value is None:
@@ -368,13 +378,17 @@ def timeout(value: float | None, name: str = "timeout") -> float | None:
     """Check a wait's deadline: ``None`` (wait forever) or a number of seconds >= 0."""
     if value is None:
         return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or math.isnan(value)
-        or value < 0
-    ):
-        raise InvalidParameterError(name, _shown(value), "a number of seconds >= 0, or None")
+    allowed = "a number of seconds >= 0 (at most 1e308, or math.inf), or None"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidParameterError(name, _shown(value), allowed)
+    try:
+        # An int beyond a float's range (10**400) would raise OverflowError later, in
+        # the deadline arithmetic of the wait.
+        seconds = float(value)
+    except OverflowError:
+        raise InvalidParameterError(name, _shown(value), allowed) from None
+    if math.isnan(seconds) or seconds < 0:
+        raise InvalidParameterError(name, _shown(value), allowed)
     return value
 
 
@@ -451,6 +465,14 @@ def local_path(name: str, value: str | os.PathLike[str]) -> str:
     path = os.fspath(value)
     if not isinstance(path, str) or "\x00" in path:
         raise InvalidParameterError(name, _shown(path), "a path without NUL characters")
+    try:
+        # What the OS is handed: a lone surrogate ("\ud800") has no file-system bytes
+        # (undecodable bytes arrive as "\udc80"-"\udcff", which encode back).
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        raise InvalidParameterError(
+            name, _shown(path), "a path the file system can encode"
+        ) from None
     return path
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from ._models import VM, Build, LogLine
@@ -104,9 +104,9 @@ class APIError(CakeworkError):
         self.operation = operation
         self.method = method
         self.url = url
-        self.maybe_created = False
+        self.maybe_created: bool = False
         self.image_id: str | None = None
-        self.attempts = 1
+        self.attempts: int = 1
         super().__init__(message)
 
     def _mark_maybe_created(self, image_id: str | None) -> None:
@@ -116,21 +116,21 @@ class APIError(CakeworkError):
         note = MAYBE_CREATED_NOTES.get(self.operation, MAYBE_CREATED_NOTES[""])
         shown = repr(image_id) if image_id is not None else "..."
         note = note.format(operation=self.operation, image_id=shown)
-        self.args = (f"{self.args[0]}. {note}", *self.args[1:])
+        self.args: tuple[Any, ...] = (f"{self.args[0]}. {note}", *self.args[1:])
 
 
 MAYBE_CREATED_NOTES: Final[Mapping[str, str]] = {
     "startVM": (
-        "startVM may have created a VM from image {image_id} although its answer was lost;"
-        " find it with client.vms.list(image_id={image_id}, status='started')"
+        "startVM may have created a VM from image {image_id} although its answer was lost"
+        " or unreadable; find it with client.vms.list(image_id={image_id}, status='started')"
     ),
     "cacheVM": (
         "cacheVM may have created a cached VM from image {image_id} although its answer"
-        " was lost; find it with client.vms.list(image_id={image_id})"
+        " was lost or unreadable; find it with client.vms.list(image_id={image_id})"
     ),
     "": (
-        "{operation} may have been carried out although its answer was lost; the API"
-        " cannot list what it made, so repeat it if you need the id"
+        "{operation} may have been carried out although its answer was lost or unreadable;"
+        " the API cannot list what it made, so repeat it if you need the id"
     ),
 }
 """What a lost create answer may have left behind, and how to find it, per operation."""
@@ -196,7 +196,7 @@ class APIStatusError(APIError):
         self.status_code = status_code
         self.body = body
         self.message = message
-        self.headers = dict(headers or {})
+        self.headers: dict[str, str] = dict(headers or {})
         super().__init__(
             f"{operation}: {status_code} {message}{_where(method, url)}{self._hint()}",
             operation=operation,
@@ -347,7 +347,7 @@ class BuildFailedError(CakeworkError):
     def __init__(self, build: Build, log_tail: tuple[LogLine, ...] = ()) -> None:
         self.build = build
         self.log_tail = log_tail
-        self.failed_step = next(
+        self.failed_step: str | None = next(
             (
                 line.message.strip()
                 for line in reversed(log_tail)
@@ -395,7 +395,7 @@ class BuildContextError(CakeworkError, ValueError):
     """
 
     def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
-        self.paths = tuple(paths)
+        self.paths: tuple[str, ...] = tuple(paths)
         super().__init__(message)
 
 
@@ -411,8 +411,8 @@ class UnreachableStateError(CakeworkError):
 
     def __init__(self, vm: VM, wanted: str) -> None:
         self.vm = vm
-        self.resource_id = vm.id
-        self.state = vm.state
+        self.resource_id: str = vm.id
+        self.state: str = vm.state
         self.wanted = wanted
         super().__init__(f"VM {vm.id} is {vm.state} and can no longer become {wanted}")
 
@@ -424,8 +424,8 @@ class PoolClosedError(CakeworkError):
 class PoolTimeoutError(WaitTimeoutError):
     """``acquire`` found no free VM within its timeout and the pool could not grow.
 
-    A :class:`~cakework.errors.WaitTimeoutError` whose ``resource_id`` names the pool and
-    whose ``last_state`` says how busy it was.
+    A ``WaitTimeoutError`` whose ``WaitTimeoutError.resource_id`` names the pool and whose
+    ``WaitTimeoutError.last_state`` says how busy it was.
 
     Attributes:
         in_use: VMs handed out when the acquire gave up.

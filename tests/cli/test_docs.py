@@ -9,6 +9,7 @@ import click
 import pytest
 
 from cakework.cli._app import cli
+from cakework.testing.__main__ import build_parser
 
 from .conftest import ROOT
 
@@ -41,5 +42,7 @@ def test_readme_command_line_exists(line: str) -> None:
     assert not isinstance(group, click.Group) or group is cli, line
     options = {opt for param in group.params for opt in (*param.opts, *param.secondary_opts)}
     options |= {opt for param in cli.params for opt in param.opts}
+    if group.name == "emulator":  # python -m cakework.testing under another name
+        options |= set(build_parser("cakework emulator")._option_string_actions)
     for word in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", line.split(" -- ")[0]):
         assert word in options, (line, word)

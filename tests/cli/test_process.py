@@ -49,9 +49,15 @@ def emulator_env(exe: str) -> Iterator[dict[str, str]]:
     )
     try:
         assert process.stdout is not None
-        exports = [process.stdout.readline().strip() for _ in range(2)]
+        banner = [process.stdout.readline().strip()]
+        while banner[-1] != "Press Ctrl-C to stop.":
+            banner.append(process.stdout.readline().strip())
+            assert banner[-1], banner
+        # The banner of python -m cakework.testing: URL, keys, ..., the two exports, Ctrl-C.
+        assert banner[0].startswith("Cakework emulator listening on http://127.0.0.1:")
+        assert banner[1] == "API keys: proc-key"
         variables = {}
-        for line in exports:
+        for line in banner[-3:-1]:
             assert line.startswith("export "), line
             name, _, value = line.removeprefix("export ").partition("=")
             variables[name] = value
@@ -184,7 +190,7 @@ def test_ctrl_c_during_vms_run_stops_the_vm_and_exits_130(
         if process.poll() is None:
             process.kill()
         process.communicate()
-    assert "interrupted: VM " in rest
+    assert "… (Ctrl-C again to give up)\n" in rest
     assert " stopped\n" in rest
     assert rest.rstrip().splitlines()[-1] == "cakework vms run: interrupted"
     assert "Traceback" not in rest

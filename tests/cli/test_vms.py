@@ -82,7 +82,9 @@ def test_options_override_the_environment(cakework: Cli) -> None:
     env = {"CAKEWORK_API_KEY": "wrong", "CAKEWORK_BASE_URL": "http://127.0.0.1:9/v1"}
     args = ("--api-key", cakework.emulator.api_key, "--base-url", cakework.emulator.base_url)
     assert cakework(*args, "vms", "list", env=env).stdout.strip() == "[]"
-    refused = cakework("--api-key", "wrong", "vms", "list", code=1)
+    refused = cakework(
+        "--api-key", "wrong", "vms", "list", code=5
+    )  # authentication: its own exit status
     assert "401" in one_line(refused.stderr)
 
 
@@ -136,7 +138,7 @@ def test_cached_vm_lifecycle(cakework: Cli) -> None:
     text = cakework("cached-vms", "logs", cached_id, "-o", "table").stdout
     assert "Booting VM" in text
     cakework("cached-vms", "start", cached_id)
-    cakework("cached-vms", "destroy", cached_id)
+    cakework("cached-vms", "destroy", cached_id, "--yes")
     assert cakework.emulator.resources()["live_cached_vms"] == 0
     gone = cakework("cached-vms", "start", cached_id, code=1)
     assert "409" in one_line(gone.stderr)

@@ -6,6 +6,8 @@ import cakework
 from cakework import errors
 
 CLIENTS = {"Cakework", "AsyncCakework"}
+# The types of client.images, client.vms and client.cached_vms, for annotations.
+RESOURCES = {"Images", "VMs", "CachedVMs", "AsyncImages", "AsyncVMs", "AsyncCachedVMs"}
 MODELS = {"Image", "BuildFile", "Build", "VM", "CachedVM", "LogLine", "LogPage", "VMPage"}
 PARAMS = {"BuildFileParam"}  # TypedDicts of the API's JSON shapes, accepted as arguments
 HELPERS = {
@@ -17,13 +19,15 @@ HELPERS = {
     "CachedVMPool",
     "AsyncCachedVMPool",
     "PoolStats",
+    "PendingResource",  # what an interrupt or a lost answer may have left
+    "pending",
 }
 
 
 def test_exported_names_are_the_intended_set() -> None:
-    assert set(cakework.__all__) == CLIENTS | MODELS | PARAMS | HELPERS | set(errors.__all__) | {
-        "__version__"
-    }
+    assert set(cakework.__all__) == (
+        CLIENTS | RESOURCES | MODELS | PARAMS | HELPERS | set(errors.__all__) | {"__version__"}
+    )
     assert len(cakework.__all__) == len(set(cakework.__all__))
 
 
@@ -75,3 +79,18 @@ def test_version_is_the_user_agent_version() -> None:
     from cakework._operations import USER_AGENT
 
     assert f"cakework-python/{cakework.__version__}" == USER_AGENT
+
+
+def test_each_resource_is_the_type_of_the_clients_attribute() -> None:
+    client = cakework.Cakework(api_key="k" * 16, base_url="http://127.0.0.1:9/v1")
+    aclient = cakework.AsyncCakework(api_key="k" * 16, base_url="http://127.0.0.1:9/v1")
+    try:
+        for attribute, sync, async_ in (
+            ("images", cakework.Images, cakework.AsyncImages),
+            ("vms", cakework.VMs, cakework.AsyncVMs),
+            ("cached_vms", cakework.CachedVMs, cakework.AsyncCachedVMs),
+        ):
+            assert type(getattr(client, attribute)) is sync
+            assert type(getattr(aclient, attribute)) is async_
+    finally:
+        client.close()

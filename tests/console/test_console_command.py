@@ -33,15 +33,16 @@ def _start(state: Path) -> tuple[subprocess.Popen[str], str, str]:
         env=env,
     )
     assert process.stdout is not None
-    assert process.stderr is not None
-    base_url = process.stdout.readline().strip().partition("=")[2]
-    console = ""
-    while not console:
-        line = process.stderr.readline()
-        assert line, "the command ended before printing the console's URL"
-        if line.startswith("# console: "):
-            console = line.removeprefix("# console: ").strip()
-    return process, base_url, console
+    # The banner of python -m cakework.testing, which cakework emulator is.
+    banner: dict[str, str] = {}
+    while "Press Ctrl-C to stop." not in banner:
+        line = process.stdout.readline()
+        assert line, "the command ended before printing its banner"
+        name, _, value = line.strip().partition(": ")
+        if line.startswith("export "):
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+        banner[name] = value
+    return process, banner["CAKEWORK_BASE_URL"], banner["Console"]
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

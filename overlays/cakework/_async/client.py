@@ -36,13 +36,13 @@ class AsyncCakework:
             ``https://api.cakework.com/v1``.
         timeout: Seconds or an ``httpx.Timeout``; default 60 s with a 5 s connect timeout.
             Never unlimited.
-        max_retries: Retries of a failed request (0 disables); see ``_retry`` for which.
-        http_client: Your own httpx client (proxies, certificates, transports): an
-            ``httpx.Client`` for ``Cakework``, an ``httpx.AsyncClient`` for
-            ``AsyncCakework``. It is not closed by the client; URL, headers and timeout
-            are set per request.
+        max_retries: Retries of a failed request (0 disables); which requests are retried,
+            and when, is in the README's "Retries".
+        http_client: Your own ``httpx.AsyncClient`` (proxies, certificates, transports).
+            It is not closed by the client; URL, headers and timeout are set per request.
         clock: Monotonic clock in seconds (for tests); default ``time.monotonic``.
-        sleep: Sleep function (for tests); default ``time.sleep`` / ``asyncio.sleep``.
+        sleep: Sleep function in seconds (for tests); default: ``time.sleep`` in the
+            blocking client, ``asyncio.sleep`` in the asyncio one.
 
     Raises:
         CakeworkError: No API key was passed and ``CAKEWORK_API_KEY`` is not set.

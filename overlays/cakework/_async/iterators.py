@@ -59,7 +59,7 @@ class AsyncPager(Generic[T]):
 
 
 class AsyncLogIterator(AsyncPager[LogLine]):
-    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
+    """Iterator of :class:`cakework.LogLine` over pages fetched lazily.
 
     Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
     many lines flow through. ``close()`` ends it at any time (also a ``follow``);
@@ -73,6 +73,18 @@ class AsyncLogIterator(AsyncPager[LogLine]):
     def __init__(self, stream: LogStream, pump: AsyncRunner) -> None:
         super().__init__(stream, pump)
         self._stream = stream
+
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()
+
+    # unasync: async-only
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
+        await super().aclose()
+
+    # unasync: end
 
     @property
     def cursor(self) -> LogPosition | None:
@@ -89,3 +101,15 @@ class AsyncVMIterator(AsyncPager["VM"]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()
+
+    # unasync: async-only
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, for ``contextlib.aclosing`` and symmetry with generators."""
+        await super().aclose()
+
+    # unasync: end

@@ -23,6 +23,7 @@ from .. import _validate as check
 from .._concurrency import (
     all_done_async,
     finish_despite_cancel,
+    is_interrupt_async,
     new_signal_async,
     wait_signal_async,
 )
@@ -30,8 +31,10 @@ from .._flow import Flow, Now
 from .._lost import PoolAdopter
 from .._pages import VMListRequest
 from .._params import VMSpec
+from .._pending import may_be_created, may_be_running, name_left
 from .._pool_state import (
     Outcome,
+    Parallel,
     PoolEffect,
     PoolFlow,
     PoolState,
@@ -48,6 +51,7 @@ from .._pool_state import (
 from .._request import Api
 from .._states import CACHED_VM_DEAD_STATES
 from .._waits import wait_for_vm_state
+from ..errors import APIError
 from .pump import AsyncPump
 
 if TYPE_CHECKING:
@@ -122,6 +126,26 @@ class _Stepper:
         self._ok = True
         self._value: Any = None
         self._pending: BaseException | None = None  # interrupt held back by a create
+        self.interrupt: BaseException | None = None
+        """The first interrupt this flow met; a different one later gives up."""
+
+    def gives_up(self, error: BaseException) -> bool:
+        """Whether ``error`` (raised by an effect) ends this flow without its cleanup.
+
+        That is a second interrupt: one after an earlier interrupt of this flow (held
+        back while a request finished, or thrown into the flow to clean up), or any
+        interrupt while the pool closes because of one (``patient`` is off).
+        """
+        if not is_interrupt_async(error):
+            return False
+        if not self._driver.patient or (self.interrupt is not None and error is not self.interrupt):
+            return True
+        self.interrupt = error
+        return False
+
+    def held(self, interrupt: BaseException) -> None:
+        """An effect holds ``interrupt`` back until its requests finish."""
+        self.interrupt = interrupt
 
     def next_effect(self) -> PoolEffect:
         """Resume the flow and return its next effect.
@@ -149,21 +173,31 @@ class _Stepper:
     def failed(self, error: BaseException) -> None:
         """The effect raised ``error`` (KeyboardInterrupt and CancelledError too)."""
         if isinstance(error, _InterruptedCreate):
+            self.interrupt = error.interrupt
             self._ok, self._value, self._pending = True, error.result, error.interrupt
         else:
             self._ok, self._value = False, error
+
+    def abandon(self) -> None:
+        """Stop the flow where it is (its ``GeneratorExit`` handlers run, no effects)."""
+        self._driver.close_flow(self._flow)
 
 
 class _Driver:
     """Steps pool flows under the lock and performs their effects outside it."""
 
-    def __init__(self, state: PoolState, pump: AsyncPump) -> None:
+    def __init__(self, state: PoolState, pump: AsyncPump, image_id: str) -> None:
         self.state = state
         self.lock = threading.Lock()
         self.pump = pump
+        self.image_id = image_id
         self.patient = True
         """False while the pool closes because of a Ctrl-C or cancellation: the next
         one then gives up at once instead of waiting for the requests in flight."""
+        self.creates_unanswered = 0
+        """cacheVMs sent whose answer has not arrived (or was given up on)."""
+        self.creates_named = 0
+        """Of those, how many were named as possibly created (never named twice)."""
 
     def advance(self, flow: PoolFlow[Any], ok: bool, value: Any) -> PoolEffect:
         """One atomic step: resume ``flow`` with a result (or throw an error) under the lock.
@@ -174,6 +208,16 @@ class _Driver:
         with self.lock:
             try:
                 return flow.send(value) if ok else flow.throw(value)
+            finally:
+                for ticket in self.state.take_woken():
+                    if ticket.signal is not None:
+                        ticket.signal.set()
+
+    def close_flow(self, flow: PoolFlow[Any]) -> None:
+        """Abandon ``flow`` under the lock (its state updates wake waiters as a step does)."""
+        with self.lock:
+            try:
+                flow.close()
             finally:
                 for ticket in self.state.take_woken():
                     if ticket.signal is not None:
@@ -192,7 +236,11 @@ class _Driver:
             return cast(S, ticket.signal)
 
     async def run(self, flow: PoolFlow[T]) -> T:
-        """Drive ``flow`` to its end and return its value."""
+        """Drive ``flow`` to its end and return its value.
+
+        A second interrupt (see :meth:`_Stepper.gives_up`) ends it at once: what the
+        flow may leave on the server is named (``_pending``) and the interrupt goes on.
+        """
         step = _Stepper(self, flow)
         while True:
             try:
@@ -200,20 +248,79 @@ class _Driver:
             except StopIteration as stop:
                 return cast(T, stop.value)
             try:
-                step.performed(await self._perform(effect))
+                step.performed(await self._perform(effect, step))
             except BaseException as exc:  # KeyboardInterrupt, CancelledError: flow cleans up
+                if step.gives_up(exc):
+                    step.abandon()
+                    self._name_left(effect, exc)
+                    raise
                 step.failed(exc)
 
-    async def _perform(self, effect: PoolEffect) -> Any:
+    def _name_left(self, effect: PoolEffect, exc: BaseException) -> None:
+        """Name on ``exc``, and record, what giving up during ``effect`` may leave."""
+        cause = "a second interrupt gave up on the pool's requests in flight"
+        with self.lock:
+            unnamed = self.creates_unanswered - self.creates_named
+            if isinstance(effect, Parallel) or self.state.closed:
+                # Warm-up or closing: nothing of the pool will be cleaned up now. Late
+                # creates destroy their VM themselves once they see it closed.
+                self.state.close()
+                self.patient = False  # the pool is given up on as a whole
+                held, creating = self.state.held_ids(), unnamed
+            elif isinstance(effect, RunFlow) and effect.op == "create":
+                held, creating = (), min(unnamed, 1)
+            elif isinstance(effect, RunFlow) and effect.vm_id is not None:
+                held, creating = (effect.vm_id,), 0
+            else:
+                held, creating = (), 0
+            self.creates_named += creating
+        left = [
+            may_be_running("cached_vm", vm_id, "destroyCachedVM", cause, self.image_id)
+            for vm_id in held
+        ]
+        left += [may_be_created("cacheVM", self.image_id, cause)] * creating
+        if left:
+            name_left(exc, left)
+
+    def _name_lost(self, raised: BaseException, error: BaseException | None) -> None:
+        """An interrupt is raised instead of ``error``: name the VM a lost create may leave."""
+        if raised is error or not isinstance(error, APIError) or not error.maybe_created:
+            return
+        cause = "its cacheVM answer was lost while an interrupt was on its way"
+        name_left(raised, [may_be_created("cacheVM", self.image_id, cause)])
+
+    async def _perform(self, effect: PoolEffect, step: _Stepper) -> Any:
         if isinstance(effect, Now):
             return self.pump.clock()
         if isinstance(effect, RunFlow) and effect.op == "create":
             # Interrupted during cacheVM, the new VM's id would be lost: let the request
             # finish, record the VM, then let the interrupt go on.
             flow = effect.flow
-            created, interrupt = await finish_despite_cancel(
-                lambda: self.pump(flow), patient=self.patient
-            )
+            answered: list[BaseException | None] = []
+
+            async def create() -> Any:
+                try:
+                    value = await self.pump(flow)
+                except Exception as error:
+                    answered.append(error)
+                    raise
+                answered.append(None)
+                return value
+
+            with self.lock:
+                self.creates_unanswered += 1
+            try:
+                created, interrupt = await finish_despite_cancel(
+                    create, patient=self.patient, on_hold=step.held
+                )
+            except BaseException as exc:
+                if answered:
+                    with self.lock:
+                        self.creates_unanswered -= 1
+                    self._name_lost(exc, answered[0])
+                raise
+            with self.lock:
+                self.creates_unanswered -= 1
             if interrupt is not None:
                 raise _InterruptedCreate(created, interrupt)
             return created
@@ -225,7 +332,7 @@ class _Driver:
                 await wait_signal_async(signal, effect.timeout)
             return None
         jobs = [lambda flow=flow: self._outcome(flow) for flow in effect.flows]
-        return tuple(await all_done_async(jobs, patient=self.patient))
+        return tuple(await all_done_async(jobs, patient=self.patient, on_hold=step.held))
 
     async def _outcome(self, flow: PoolFlow[Any]) -> Outcome:
         try:
@@ -251,11 +358,12 @@ class AsyncCachedVMPool:
     existing cached VMs, stopped) are used like the pool's own but only destroyed on close
     if ``destroy_adopted``.
 
-    Example::
-
+    Example:
+        ```python
         with client.cached_vms.pool(image_id=image.image_id, size=3) as pool:
             with pool.acquire(timeout=60) as vm:  # started, and only yours
                 serve(vm.hostname)
+        ```
 
     Args:
         api: The operations as flows.
@@ -303,8 +411,8 @@ class AsyncCachedVMPool:
         # The body is built (and its encoding checked) now, in the caller's thread,
         # rather than later inside a warm-up thread.
         self._ops.create().close()
-        self.image_id = spec.image_id
-        self._driver = _Driver(self._state, pump)
+        self.image_id: str = spec.image_id
+        self._driver = _Driver(self._state, pump, spec.image_id)
 
     @property
     def size(self) -> int:
@@ -364,22 +472,10 @@ class AsyncCachedVMPool:
         if not isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
             await self.close()
             return
-        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and says
-        # which cached VMs may be left behind.
+        # Leaving on a Ctrl-C (or cancellation): a second one gives up at once and the
+        # driver names which cached VMs may be left behind.
         self._driver.patient = False
-        try:
-            await self.close()
-        except BaseException as second:
-            if second is not exc:
-                with self._driver.lock:
-                    left = self._state.held_ids()
-                if left:
-                    second.add_note(
-                        f"cakework: the pool's cached VMs {', '.join(left)} may be left"
-                        " (closing was cut short); destroy each with"
-                        " client.cached_vms.destroy(id)"
-                    )
-            raise
+        await self.close()
 
     @contextlib.asynccontextmanager
     async def acquire(

@@ -16,6 +16,7 @@ import httpx
 
 from .._concurrency import sleep_async
 from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, raise_if_closed
+from .._pending import name_interrupted_send
 from ..errors import CakeworkError
 
 T = TypeVar("T")
@@ -30,7 +31,9 @@ async def run_async(
     """Drive ``flow`` to completion with asyncio I/O and return its result.
 
     Cancellation propagates: the ``CancelledError`` raised at an ``await`` leaves this
-    function, and ``flow.close()`` runs the flow's ``finally`` blocks.
+    function, and ``flow.close()`` runs the flow's ``finally`` blocks. An interrupt
+    (Ctrl-C, cancellation) while a create is in flight, or its answer being read,
+    names what it may have made (``_pending``) unless a caller shields the request.
     """
     try:
         effect = next(flow)
@@ -43,6 +46,9 @@ async def run_async(
                     continue
                 except RuntimeError:
                     raise_if_closed(http)
+                    raise
+                except BaseException as exc:
+                    name_interrupted_send(effect.operation, effect.request, exc)
                     raise
                 effect = flow.send(response)
             elif isinstance(effect, Sleep):

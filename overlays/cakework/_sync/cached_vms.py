@@ -125,9 +125,10 @@ class CachedVMs(Resource, CachedVMsBase):
         """Iterate over a cached VM's log lines (arguments as ``vms.logs``).
 
         The API sends a cached VM's whole log at once, without paging or filters, so the
-        lines are selected and ordered here (see ``_cached_logs``); ``batch`` is checked
-        and otherwise unused, and so is a filter of ``vms.logs`` this reader does not
-        apply itself.
+        lines are selected and ordered in the client; ``batch`` is checked and otherwise
+        unused, and so is a filter of ``vms.logs`` this reader does not apply itself. With
+        ``follow=True`` it ends once the cached VM is stopped or destroyed and its last
+        lines are read.
 
         Args:
             id: The cached VM.
@@ -186,7 +187,7 @@ class CachedVMs(Resource, CachedVMsBase):
         """A pool of warm cached VMs; nothing is created until it is opened.
 
         ``**params`` are cacheVM's arguments, as ``create`` takes them (``image_id``,
-        ``cpu``, ...). See :class:`~cakework.CachedVMPool` for the other arguments and
+        ``cpu``, ...). See :class:`cakework.CachedVMPool` for the other arguments and
         the behaviour.
         """
         # The pool machinery is loaded when a pool is made, not with every client.

@@ -57,7 +57,7 @@ class Images(Resource, ImagesBase):
             dockerfile: The Dockerfile, as text.
             files: The build context: ``BuildFile(dir, name, content)`` objects, or dicts
                 in the API's JSON shape ``{"dir": ..., "name": ..., "content": ...}``
-                (:class:`~cakework.BuildFileParam`), with text content
+                (:class:`cakework.BuildFileParam`), with text content
                 (``build_from_directory`` makes them from a folder).
 
         Returns:

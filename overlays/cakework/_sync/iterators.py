@@ -55,7 +55,7 @@ class Pager(Generic[T]):
 
 
 class LogIterator(Pager[LogLine]):
-    """Iterator of :class:`~cakework.LogLine` over pages fetched lazily.
+    """Iterator of :class:`cakework.LogLine` over pages fetched lazily.
 
     Returned by ``images.build_logs`` and ``vms.logs``. Memory stays at one page however
     many lines flow through. ``close()`` ends it at any time (also a ``follow``);
@@ -69,6 +69,11 @@ class LogIterator(Pager[LogLine]):
     def __init__(self, stream: LogStream, pump: Runner) -> None:
         super().__init__(stream, pump)
         self._stream = stream
+
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()
 
     @property
     def cursor(self) -> LogPosition | None:
@@ -85,3 +90,8 @@ class VMIterator(Pager["VM"]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    # The base is private: defined here too, so the reference documents them.
+    def close(self) -> None:
+        """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
+        super().close()

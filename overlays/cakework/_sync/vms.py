@@ -42,6 +42,7 @@ from .._lost import create_or_adopt
 from .._models import LogPage
 from .._pages import LogBatch, LogPosition, LogRequest, VMListRequest
 from .._params import VMSpec, log_request, split_log_filters, vm_list_request
+from .._pending import may_be_created, may_be_running, name_left
 from .._states import VM_FINISHED_STATES
 from .._vm_list import VMListStream
 from .._waits import wait_for_vm_state
@@ -208,7 +209,7 @@ class VMs(Resource, VMsBase):
         Args:
             timeout: Seconds to wait for ``started``; ``None`` waits forever.
             adopt_lost: When startVM's answer is lost (``maybe_created``), find the VM it
-                made and use it (see ``_lost``: listVMs of the image before and after,
+                made and use it (listVMs of the image before and after the start; it is
                 adopted only if exactly one unknown VM appeared), instead of raising and
                 leaving it running. Costs one listVMs before the start.
             **params: startVM's arguments, as ``start`` takes them (``image_id``,
@@ -227,7 +228,7 @@ class VMs(Resource, VMsBase):
         )
 
 
-def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]:
+def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[bool]:
     """Stop the VM handed out by ``run``; 409 (already stopped) is success.
 
     Args:
@@ -235,6 +236,9 @@ def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]
         vm_id: The VM.
         raise_errors: Re-raise a failed stop (after logging it). False while another
             exception is already propagating, which must not be masked.
+
+    Returns:
+        Whether the VM is known to be stopped (``False``: the stop failed, and was logged).
     """
     try:
         yield from api.stop_vm(vm_id)
@@ -244,6 +248,13 @@ def stop_after_use(api: RunApi, vm_id: str, *, raise_errors: bool) -> Flow[None]
         logger.error("could not stop VM %s, it may still be running: %r", vm_id, exc)
         if raise_errors:
             raise
+        return False
+    return True
+
+
+def stopped_note(vm_id: str) -> str:
+    """The note ``run`` adds to an exception once the VM it leaves behind is stopped."""
+    return f"cakework: VM {vm_id} stopped"
 
 
 @contextlib.contextmanager
@@ -288,21 +299,61 @@ def run_vm(
             vm = pump(wait_for_vm_state(api, vm.id, "started", timeout=timeout, rng=rng))
         yield vm
     except BaseException as exc:
-        if started:
-            vm_id = started[0].id
-            stop = stop_after_use(api, vm_id, raise_errors=False)
-            # On the way out after a Ctrl-C (or cancellation), the next one is the
-            # second: it gives up at once and says what may be left running.
-            interrupted = is_interrupt_sync(exc)
-            try:
-                through_interrupt_sync(lambda: pump(stop), patient=not interrupted)
-            except BaseException as second:
-                if second is not exc:
-                    second.add_note(
-                        f"cakework: VM {vm_id} may still be running (its stopVM was cut"
-                        f" short); stop it with client.vms.stop({vm_id!r})"
-                    )
-                raise
+        if not started:
+            if is_interrupt_sync(exc):
+                # A second interrupt gave up on startVM's answer (the first one waits
+                # for it): the VM it may have made has no id we know.
+                cause = "an interrupt cut startVM short before its answer arrived"
+                name_left(exc, [may_be_created("startVM", spec.image_id, cause)])
+            raise
+        # On the way out after a Ctrl-C (or cancellation), the next one is the
+        # second: it gives up at once and says what may be left running.
+        _stop_or_name(pump, api, started[0].id, spec.image_id, after=exc)
         raise
-    stop = stop_after_use(api, vm.id, raise_errors=True)
-    through_interrupt_sync(lambda: pump(stop))
+    _stop_or_name(pump, api, vm.id, spec.image_id, after=None)
+
+
+def _stop_or_name(
+    pump: Callable[[Flow[Any]], Any],
+    api: RunApi,
+    vm_id: str,
+    image_id: str,
+    *,
+    after: BaseException | None,
+) -> None:
+    """Stop ``run``'s VM; if an interrupt gives up on the stop, name the VM it leaves.
+
+    Args:
+        pump: Runs a flow.
+        api: Provides ``stop_vm``.
+        vm_id: The VM.
+        image_id: Its image, for the note.
+        after: The exception already on its way out (a failed stop is then logged, not
+            raised, and after an interrupt the next one gives up at once); ``None``
+            after a clean exit from the block.
+    """
+    stop = stop_after_use(api, vm_id, raise_errors=after is None)
+    stopped: list[bool] = []
+
+    def stop_vm() -> None:
+        stopped.append(pump(stop))
+
+    # What became of the VM is told in notes on the exception that leaves ``run``, so a
+    # caller (the ``cakework`` command) can say "VM ... stopped" or "may still be running".
+    patient = after is None or not is_interrupt_sync(after)
+    try:
+        through_interrupt_sync(stop_vm, patient=patient)
+    except BaseException as exc:
+        if not stopped and exc is not after and is_interrupt_sync(exc):
+            cause = "an interrupt cut its stopVM short"
+            name_left(exc, [may_be_running("vm", vm_id, "stopVM", cause, image_id)])
+        elif stopped and stopped[0] and is_interrupt_sync(exc):
+            # A first Ctrl-C during the stop waited for its answer: the VM is stopped.
+            exc.add_note(stopped_note(vm_id))
+        raise
+    if after is not None:
+        if stopped[0]:
+            after.add_note(stopped_note(vm_id))
+        else:
+            cause = "its stopVM failed"
+            name_left(after, [may_be_running("vm", vm_id, "stopVM", cause, image_id)])

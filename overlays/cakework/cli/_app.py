@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
@@ -10,13 +11,14 @@ from types import FrameType
 import click
 
 from ._emulator import emulator
-from ._errors import ExitCode
+from ._errors import ExitCode, silence_stdout
 from ._images import images
-from ._root import cli
+from ._root import accept_global_options, cli
 from ._vms import cached_vms, vms
 
 for command in (images, vms, cached_vms, emulator):
     cli.add_command(command)
+accept_global_options(cli)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -47,6 +49,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         # Ctrl-C while Click itself was busy (parsing, a prompt).
         click.echo("cakework: interrupted", err=True)
         return ExitCode.INTERRUPTED
+    try:
+        # What is still buffered goes now, while a closed pipe can be told apart.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return ExitCode.PIPE_CLOSED
     return status if isinstance(status, int) else ExitCode.OK
 
 

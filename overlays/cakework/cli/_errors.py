@@ -7,12 +7,16 @@ adds its failing step and last log lines. ``--debug`` puts the traceback above t
 from __future__ import annotations
 
 import enum
+import os
+import signal
+import sys
 import traceback
 
 from rich.console import Console
 from rich.text import Text
 
 from cakework import (
+    AuthenticationError,
     BuildContextError,
     BuildFailedError,
     CakeworkError,
@@ -32,7 +36,9 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     BUILD_FAILED = 3
     WAIT_TIMEOUT = 4
+    AUTHENTICATION = 5
     INTERRUPTED = 130
+    PIPE_CLOSED = 128 + signal.SIGPIPE
 
 
 EXIT_CODES_HELP = """\b
@@ -41,8 +47,10 @@ Exit status:
   1    the API or the connection failed (the error names the operation)
   2    usage: a bad option or argument, no API key, a folder that cannot be built
   3    the build failed (its failing step and last log lines are printed)
-  4    a wait timed out (--wait-timeout)
+  4    a wait timed out (--wait-timeout); what it waited for goes on
+  5    authentication: the API refused the key (401); check CAKEWORK_API_KEY
   130  interrupted (Ctrl-C); what the command started is stopped first
+  141  stdout was closed early (e.g. `| head`), said by nothing, as git and coreutils do
   vms run -- COMMAND exits with COMMAND's status (127: it could not be started)
 """
 
@@ -54,6 +62,16 @@ class UsageFailure(CakeworkError):
     """The invocation cannot work (e.g. no API key); exit status 2."""
 
 
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so no later flush (at exit, too) fails on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file descriptor (an embedding caller's)
+        pass
+
+
 def exit_code(exc: BaseException) -> ExitCode:
     """The exit status for an exception that ended a command."""
     if isinstance(exc, KeyboardInterrupt):
@@ -62,6 +80,8 @@ def exit_code(exc: BaseException) -> ExitCode:
         return ExitCode.BUILD_FAILED
     if isinstance(exc, WaitTimeoutError):
         return ExitCode.WAIT_TIMEOUT
+    if isinstance(exc, AuthenticationError):
+        return ExitCode.AUTHENTICATION
     if isinstance(exc, InvalidParameterError | BuildContextError | UsageFailure):
         return ExitCode.USAGE
     return ExitCode.API_ERROR

@@ -10,8 +10,16 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from cakework import Build, LogLine
+from cakework import Build, Image, LogLine, WaitTimeoutError
 
+from ._errors import UsageFailure
+from ._input import (
+    MAX_DOCKERFILE_BYTES,
+    MAX_DOCKERIGNORE_BYTES,
+    MAX_PASSWORD_BYTES,
+    read_stdin_secret,
+    read_text_file,
+)
 from ._progress import BuildProgress, Progress
 from ._root import (
     App,
@@ -25,6 +33,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 BUILD_WAIT_TIMEOUT = 1800.0
+# Where `images build PATH` looks for the Dockerfile, in order: as `docker build` does.
+DOCKERFILE_NAMES = ("Dockerfile", "dockerfile")
 
 # ---- images ---------------------------------------------------------------------------------
 
@@ -37,7 +47,7 @@ def images() -> None:
 def _wait_for_build(app: App, build: Build, *, follow_logs: bool, wait_timeout: float) -> Build:
     """Wait for a build with live progress; the succeeded build."""
     client = app.client()
-    progress = Progress(app.err, live=app.live, text=f"build {build.build_id} {build.status}")
+    progress = Progress(app.chatter, live=app.live, text=f"build {build.build_id} {build.status}")
     tracker = BuildProgress(progress, build.build_id, show_logs=follow_logs)
     # Reading logs costs a request per poll: only for --follow-logs or the live step display.
     on_log = tracker.on_log if follow_logs or progress.live else None
@@ -49,8 +59,9 @@ def _wait_for_build(app: App, build: Build, *, follow_logs: bool, wait_timeout: 
                 on_status=tracker.on_status,
                 on_log=on_log,
             )
-    except KeyboardInterrupt:
-        app.output.note(
+    except (KeyboardInterrupt, WaitTimeoutError):
+        # Neither ends the build: say so, and how to pick the wait up again.
+        app.output.warn(
             f"build {build.build_id} keeps running (a build cannot be cancelled); "
             f"`cakework images get {build.build_id} --wait` waits for it again"
         )
@@ -92,7 +103,7 @@ def _wait_options(f: Callable[P, R]) -> Callable[P, R]:
     help="Dockerfile to use. [default: PATH/Dockerfile]",
 )
 @_wait_options
-@output_option
+@output_option(Build)
 @pass_app
 def images_build(
     app: App,
@@ -103,7 +114,12 @@ def images_build(
     wait_timeout: float,
 ) -> None:
     """Build an image from a local folder (honours .dockerignore)."""
-    text = dockerfile.read_text(encoding="utf-8") if dockerfile is not None else None
+    if dockerfile is None:
+        found = [path / name for name in DOCKERFILE_NAMES if (path / name).is_file()]
+        if not found:
+            raise UsageFailure(f"no Dockerfile in {path}: add one or pass --dockerfile FILE")
+        dockerfile = found[0]
+    text = read_text_file(dockerfile, option="--dockerfile", limit=MAX_DOCKERFILE_BYTES)
     build = app.client().images.build_from_directory(path, dockerfile=text)
     _finish_build(app, build, wait=wait, follow_logs=follow_logs, wait_timeout=wait_timeout)
 
@@ -126,11 +142,10 @@ def images_build(
     "--token",
     envvar="GITHUB_TOKEN",
     show_envvar=True,
-    required=True,
-    help="GitHub token that can read REPO (never printed).",
+    help="GitHub token that can read REPO (never printed). [required]",
 )
 @_wait_options
-@output_option
+@output_option(Build)
 @pass_app
 def images_build_github(
     app: App,
@@ -138,19 +153,25 @@ def images_build_github(
     branch: str,
     dockerfile: Path,
     dockerignore: Path | None,
-    token: str,
+    token: str | None,
     wait: bool,
     follow_logs: bool,
     wait_timeout: float,
 ) -> None:
     """Build an image from a GitHub repository (REPO: owner/name)."""
+    if not token:
+        raise click.UsageError(
+            "give a GitHub token that can read the repository: --token or GITHUB_TOKEN"
+        )
     build = app.client().images.build_from_github(
-        dockerfile=dockerfile.read_text(encoding="utf-8"),
+        dockerfile=read_text_file(dockerfile, option="--dockerfile", limit=MAX_DOCKERFILE_BYTES),
         repository=repository,
         branch=branch,
         token=token,
         dockerignore=(
-            dockerignore.read_text(encoding="utf-8") if dockerignore is not None else None
+            read_text_file(dockerignore, option="--dockerignore", limit=MAX_DOCKERIGNORE_BYTES)
+            if dockerignore is not None
+            else None
         ),
     )
     _finish_build(app, build, wait=wait, follow_logs=follow_logs, wait_timeout=wait_timeout)
@@ -165,7 +186,7 @@ def images_build_github(
     help="Registry password (never printed).",
 )
 @click.option("--password-stdin", is_flag=True, help="Read the registry password from stdin.")
-@output_option
+@output_option(Image)
 @pass_app
 def images_import(app: App, image_uri: str, password: str | None, password_stdin: bool) -> None:
     """Import an image from AWS ECR.
@@ -173,7 +194,9 @@ def images_import(app: App, image_uri: str, password: str | None, password_stdin
     URI: <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag]
     """
     if password_stdin:
-        password = sys.stdin.read().rstrip("\r\n")
+        password = read_stdin_secret(
+            sys.stdin.buffer, option="--password-stdin", limit=MAX_PASSWORD_BYTES
+        )
     if password is None:
         raise click.UsageError(
             "give the registry password: --password, --password-stdin or CAKEWORK_REGISTRY_PASSWORD"
@@ -184,7 +207,7 @@ def images_import(app: App, image_uri: str, password: str | None, password_stdin
 @images.command("get")
 @click.argument("build_id")
 @_wait_options
-@output_option
+@output_option(Build)
 @pass_app
 def images_get(app: App, build_id: str, wait: bool, follow_logs: bool, wait_timeout: float) -> None:
     """Show a build's status (and wait for it with --wait)."""
@@ -195,7 +218,7 @@ def images_get(app: App, build_id: str, wait: bool, follow_logs: bool, wait_time
 @images.command("logs")
 @click.argument("build_id")
 @log_options
-@output_option
+@output_option(LogLine)
 @pass_app
 def images_logs(
     app: App,

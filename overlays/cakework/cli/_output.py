@@ -9,6 +9,7 @@ while waiting or running, notes such as "VM ... stopped") goes to stderr. So
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Literal
@@ -51,9 +52,13 @@ FIELDS: Mapping[type, tuple[str, ...]] = {
         "created_at",
         "updated_at",
     ),
+    LogLine: ("timestamp", "timestamp_ms", "level", "message"),
 }
 # Columns of ``vms list`` (the timestamps and optional sizes make a table too wide).
 LIST_COLUMNS = ("id", "state", "image_id", "cpu", "memory", "created_at")
+
+# Spaces at the end of a line, before any closing colour codes.
+TRAILING_SPACE = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
 
 LEVEL_STYLES = {"warn": "yellow", "warning": "yellow", "error": "bold red", "fatal": "bold red"}
 
@@ -65,19 +70,18 @@ def json_value(value: object) -> object:
     return value
 
 
-def to_json(model: Model) -> dict[str, object]:
-    """A model as a JSON object with the fields of :data:`FIELDS`."""
-    return {name: json_value(getattr(model, name)) for name in FIELDS[type(model)]}
+def to_json(model: Model | LogLine, fields: tuple[str, ...] | None = None) -> dict[str, object]:
+    """A model as a JSON object with the fields of :data:`FIELDS` (or only ``fields``).
+
+    A log line has both the ISO time (``timestamp``) and the raw epoch milliseconds.
+    """
+    names = FIELDS[type(model)] if fields is None else fields
+    return {name: json_value(getattr(model, name)) for name in names}
 
 
-def log_to_json(line: LogLine) -> dict[str, object]:
+def log_to_json(line: LogLine, fields: tuple[str, ...] | None = None) -> dict[str, object]:
     """A log line as a JSON object (both the ISO time and the raw epoch milliseconds)."""
-    return {
-        "timestamp": line.timestamp.isoformat(),
-        "timestamp_ms": line.timestamp_ms,
-        "level": line.level,
-        "message": line.message,
-    }
+    return to_json(line, fields)
 
 
 def _cell(value: object) -> str:
@@ -110,27 +114,36 @@ class Output:
         self.format = output
         self.out = out
         self.err = err
+        self.quiet = False
+        self.fields: tuple[str, ...] | None = None  # --json FIELDS
 
     def item(self, model: Model) -> None:
         """Print one resource: a two-column table, or one JSON object."""
         if self.format == "json":
-            click.echo(json.dumps(to_json(model), indent=2))
+            click.echo(json.dumps(to_json(model, self.fields), indent=2))
             return
         table = Table(show_header=False, box=None, pad_edge=False)
         table.add_column(style="bold")
         table.add_column()
         for name in FIELDS[type(model)]:
             table.add_row(name, _cell(getattr(model, name)))
-        self.out.print(table)
+        self._print_table(table)
 
-    def items(self, models: Iterable[Model], columns: tuple[str, ...]) -> None:
-        """Print a list of resources: a table, or one JSON array (written as it goes)."""
+    def items(self, models: Iterable[Model], columns: tuple[str, ...], *, empty: str) -> None:
+        """Print a list of resources: a table, or one JSON array (written as it goes).
+
+        Args:
+            models: The resources.
+            columns: The table's columns.
+            empty: What a table says on stderr when there is nothing (``no VMs``).
+        """
         if self.format == "json":
             # Streamed item by item so a long listing starts at once and uses little memory.
             first = True
             for model in models:
                 prefix = "[\n" if first else ",\n"
-                click.echo(prefix + _indent(json.dumps(to_json(model), indent=2)), nl=False)
+                text = json.dumps(to_json(model, self.fields), indent=2)
+                click.echo(prefix + _indent(text), nl=False)
                 first = False
             click.echo("[]" if first else "\n]")
             return
@@ -140,12 +153,23 @@ class Output:
             table.add_column(name.upper(), overflow="fold")
         for model in models:
             table.add_row(*(_cell(getattr(model, name)) for name in columns))
-        self.out.print(table)
+        if not table.rows:
+            self.note(empty)  # a header over nothing reads like a failure
+            return
+        self._print_table(table)
+
+    def _print_table(self, table: Table) -> None:
+        """Print a table without the spaces Rich pads each line's last cell with."""
+        with self.out.capture() as captured:
+            self.out.print(table)
+        lines = captured.get().splitlines()
+        self.out.file.write("".join(TRAILING_SPACE.sub(r"\1", line) + "\n" for line in lines))
+        self.out.file.flush()
 
     def log_line(self, line: LogLine) -> None:
         """Print one log line of a ``logs`` command: text, or one JSON object per line."""
         if self.format == "json":
-            click.echo(json.dumps(log_to_json(line)))
+            click.echo(json.dumps(log_to_json(line, self.fields)))
         else:
             self.out.print(format_log_line(line), soft_wrap=True, markup=False, highlight=False)
 
@@ -159,7 +183,12 @@ class Output:
         self.err.print(format_log_line(line), soft_wrap=True, highlight=False)
 
     def note(self, message: str) -> None:
-        """A short message for the person at the terminal, on stderr."""
+        """A short message for the person at the terminal, on stderr (not with ``--quiet``)."""
+        if not self.quiet:
+            self.warn(message)
+
+    def warn(self, message: str) -> None:
+        """A message that must reach the person even with ``--quiet`` (what may be left)."""
         self.err.print(message, soft_wrap=True, markup=False, highlight=False)
 
 

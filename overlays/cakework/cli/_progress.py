@@ -62,6 +62,8 @@ class Progress:
         live: Animate (a terminal) or print plain lines (anything else).
         text: The first status text.
         clock: Monotonic clock in seconds (for tests).
+        since: When the wait began on ``clock`` (default: now); a status line that
+            follows another (a VM running after it started) keeps counting from there.
     """
 
     def __init__(
@@ -71,17 +73,18 @@ class Progress:
         live: bool,
         text: str,
         clock: Callable[[], float] = time.monotonic,
+        since: float | None = None,
     ) -> None:
         self.console = console
         self.live = live
         self.text = text
         self._clock = clock
-        self._started = clock()
+        self.started = clock() if since is None else since
         self._status: Status | None = None
 
     def elapsed(self) -> float:
         """Seconds since the progress began."""
-        return self._clock() - self._started
+        return self._clock() - self.started
 
     def __enter__(self) -> Self:
         if self.live:

@@ -7,6 +7,7 @@ fails through ``_errors.report``, called from one place: :meth:`CakeworkGroup.in
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
@@ -22,14 +23,34 @@ from cakework import Cakework, CakeworkError, __version__
 from cakework._validate import describe
 from cakework_spec.operations import OPERATIONS
 
-from ._errors import EXIT_CODES_HELP, UsageFailure, report
-from ._output import Output, OutputFormat
+from ._errors import EXIT_CODES_HELP, ExitCode, UsageFailure, report, silence_stdout
+from ._output import FIELDS, Output, OutputFormat
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 # The stdout console's width when stdout is not a terminal (see ``App``).
 UNLIMITED_WIDTH = 100_000
+
+
+class StdoutConsole(Console):
+    """stdout: a closed pipe raises ``BrokenPipeError``, which ends the command quietly.
+
+    Rich's own handling exits with status 1, which the exit codes reserve for the API.
+    """
+
+    def on_broken_pipe(self) -> None:
+        """Go quiet and raise (see :func:`~cakework.cli._errors.silence_stdout`)."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "stdout was closed")
+
+
+class StderrConsole(Console):
+    """stderr: once closed, progress and notes are dropped and the command goes on."""
+
+    def on_broken_pipe(self) -> None:
+        """Go quiet: nobody reads the notes any more, but the work (a stop) must finish."""
+        self.quiet = True
 
 
 class App:
@@ -41,6 +62,7 @@ class App:
         timeout: Per-request timeout in seconds.
         max_retries: Retries of a failed request.
         debug: Tracebacks and the client's debug log.
+        quiet: No progress and no notes on stderr; errors and warnings still show.
     """
 
     def __init__(
@@ -51,27 +73,44 @@ class App:
         timeout: float,
         max_retries: int,
         debug: bool,
+        quiet: bool = False,
     ) -> None:
         self.api_key = api_key
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
-        self.debug = debug
+        self.debug = False
         self.command = "cakework"
-        self.out = Console(highlight=False)
+        self.out: Console = StdoutConsole(highlight=False)
         if not self.out.is_terminal:
             # A pipe or file has no width: never cut an id short to fit 80 columns.
-            self.out = Console(highlight=False, width=UNLIMITED_WIDTH)
-        self.err = Console(stderr=True, highlight=False)
+            self.out = StdoutConsole(highlight=False, width=UNLIMITED_WIDTH)
+        self.err: Console = StderrConsole(stderr=True, highlight=False)
         self.output = Output("table", self.out, self.err)
         self._client: Cakework | None = None
         self._log_handler: logging.Handler | None = None
         self._log_level = logging.NOTSET
         if debug:
-            self._enable_debug_log()
+            self.enable_debug()
+        self.quiet = False
+        if quiet:
+            self.enable_quiet()
 
-    def _enable_debug_log(self) -> None:
-        """The client's DEBUG records (one per request attempt) on stderr, until close."""
+    def enable_quiet(self) -> None:
+        """``--quiet``: progress and notes go nowhere from now on."""
+        self.quiet = True
+        self.output.quiet = True
+
+    @property
+    def chatter(self) -> Console:
+        """Where progress is drawn: stderr, or nowhere with ``--quiet``."""
+        return Console(stderr=True, quiet=True) if self.quiet else self.err
+
+    def enable_debug(self) -> None:
+        """``--debug``: tracebacks, and the client's DEBUG records on stderr until close."""
+        if self.debug:
+            return
+        self.debug = True
         logger = logging.getLogger("cakework")
         self._log_level = logger.level
         self._log_handler = logging.StreamHandler(sys.stderr)
@@ -98,6 +137,13 @@ class App:
             UsageFailure: No API key, or a base URL, timeout or retry count it refuses.
         """
         if self._client is None:
+            key = self.api_key or os.environ.get("CAKEWORK_API_KEY")
+            if key and key != key.strip():
+                # Pasted with a space or a line break: the API would answer 401.
+                raise UsageFailure(
+                    "the API key (--api-key or CAKEWORK_API_KEY) has spaces or line breaks"
+                    " around it: remove them"
+                )
             try:
                 self._client = Cakework(
                     api_key=self.api_key,
@@ -173,6 +219,10 @@ class CakeworkGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError as exc:
+            # The reader of stdout went away (`| head`): end quietly, as git and coreutils do.
+            silence_stdout()
+            raise click.exceptions.Exit(ExitCode.PIPE_CLOSED) from exc
         except (Exception, KeyboardInterrupt) as exc:
             app = ctx.find_object(App) or _default_app(ctx)
             code = report(exc, command=app.command, console=app.err, debug=app.debug)
@@ -186,30 +236,66 @@ class CakeworkGroup(click.Group):
 # ---- shared options ------------------------------------------------------------------------
 
 
-def output_option(f: Callable[P, R]) -> Callable[P, R]:
-    """``-o/--output table|json`` (default: table on a terminal, JSON otherwise)."""
+def output_option(kind: type) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``-o/--output table|json`` and ``--json FIELDS`` for a command printing ``kind``.
 
-    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> OutputFormat:
+    Args:
+        kind: What the command prints (``VM``, ``Build``, ``LogLine``, ...): its fields
+            are the ones ``--json`` may select.
+    """
+    fields = FIELDS[kind]
+
+    def format_callback(
+        ctx: click.Context, param: click.Parameter, value: str | None
+    ) -> OutputFormat:
         chosen: OutputFormat
         if value is None:
             chosen = "table" if sys.stdout.isatty() else "json"
         else:
             chosen = "json" if value == "json" else "table"
         app = ctx.find_object(App) or _default_app(ctx)
-        app.output.format = chosen
+        if app.output.fields is None:  # --json FIELDS chose JSON already
+            app.output.format = chosen
         return chosen
 
-    return click.option(
-        "-o",
-        "--output",
-        type=click.Choice(["table", "json"]),
-        default=None,
-        envvar="CAKEWORK_OUTPUT",
-        show_envvar=True,
-        expose_value=False,
-        callback=callback,
-        help="Result format. [default: table on a terminal, json otherwise]",
-    )(f)
+    def fields_callback(
+        ctx: click.Context, param: click.Parameter, value: str | None
+    ) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        chosen = tuple(name.strip() for name in value.split(",") if name.strip())
+        unknown = [name for name in chosen if name not in fields]
+        if unknown or not chosen:
+            problem = f"unknown field {', '.join(map(repr, unknown))}" if unknown else "no field"
+            raise click.BadParameter(f"{problem}; the fields are: {','.join(fields)}", ctx, param)
+        app = ctx.find_object(App) or _default_app(ctx)
+        app.output.fields = chosen
+        app.output.format = "json"
+        return chosen
+
+    def decorate(f: Callable[P, R]) -> Callable[P, R]:
+        f = click.option(
+            "--json",
+            "json_fields",
+            metavar="FIELDS",
+            expose_value=False,
+            is_eager=True,  # before --output, which it overrides
+            callback=fields_callback,
+            help=f"JSON with only these comma-separated fields: {','.join(fields)}.",
+        )(f)
+        return click.option(
+            "-o",
+            "--output",
+            type=click.Choice(["table", "json"]),
+            default=None,
+            envvar="CAKEWORK_OUTPUT",
+            show_envvar=True,
+            expose_value=False,
+            callback=format_callback,
+            help="Result format. [default: table on a terminal, json otherwise]",
+        )(f)
+
+    return decorate
 
 
 def wait_timeout_option(default: float) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -362,6 +448,9 @@ def env_mapping(pairs: Iterable[tuple[str, str]]) -> dict[str, str] | None:
     help="Retries of a failed request.",
 )
 @click.option("--debug", is_flag=True, help="Tracebacks, and the client's debug log on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress or notes on stderr (errors still show)."
+)
 @click.version_option(__version__, "-V", "--version", prog_name="cakework")
 @click.pass_context
 def cli(
@@ -371,6 +460,7 @@ def cli(
     timeout: float,
     max_retries: int,
     debug: bool,
+    quiet: bool,
 ) -> None:
     """Cakework from a terminal: build images, run VMs, read logs, run a local emulator.
 
@@ -383,4 +473,66 @@ def cli(
         timeout=timeout,
         max_retries=max_retries,
         debug=debug,
+        quiet=quiet,
     )
+
+
+# ---- the root's options after a command's name ------------------------------------------
+
+GLOBAL_OPTIONS = ("api_key", "base_url", "timeout", "max_retries", "debug", "quiet")
+"""The root's options every command also takes after its name (``vms list --debug``)."""
+
+
+def _set_late(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """Apply a root option given after the command's name (the root's value is overridden)."""
+    if value is None or value is False:
+        return
+    app = ctx.find_object(App) or _default_app(ctx)
+    if param.name == "debug":
+        app.enable_debug()
+    elif param.name == "quiet":
+        app.enable_quiet()
+    else:
+        setattr(app, str(param.name), value)
+
+
+def accept_global_options(group: click.Group) -> None:
+    """Give every command of ``group`` (recursively) the root's options, unless it has its own.
+
+    Args:
+        group: The root group, with every command added.
+    """
+    root = {param.name: param for param in group.params if isinstance(param, click.Option)}
+    late = []
+    for name in GLOBAL_OPTIONS:
+        option = root[name]
+        late.append(
+            click.Option(
+                option.opts + option.secondary_opts,
+                type=None if option.is_flag else option.type,
+                is_flag=option.is_flag,
+                default=None,
+                expose_value=False,
+                callback=_set_late,
+                help=f"{option.help} (also before the command)",
+            )
+        )
+    ctx = click.Context(group)
+    for command in _leaves(ctx, group):
+        if command.context_settings.get("ignore_unknown_options"):
+            continue  # it passes its arguments on (``emulator``): they are not ours
+        taken = {opt for param in command.params for opt in param.opts}
+        for option in late:
+            if not taken & set(option.opts):
+                command.params.append(option)
+
+
+def _leaves(ctx: click.Context, group: click.Group) -> list[click.Command]:
+    leaves: list[click.Command] = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            leaves.extend(_leaves(ctx, command))
+        elif command is not None:
+            leaves.append(command)
+    return leaves

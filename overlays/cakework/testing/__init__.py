@@ -4,8 +4,8 @@ Start it as a context manager, with the pytest fixture ``cakework_emulator``, or
 shell: ``python -m cakework.testing --port 8080 [--speed 10 | --manual-clock] [--api-key K ...]``.
 Needs the ``emulator`` extra: ``pip install 'cakework-client[emulator] @ <wheel or repository>'``.
 
-Example::
-
+Example:
+    ```python
     from cakework import Cakework
     from cakework.testing import Emulator
 
@@ -17,6 +17,7 @@ Example::
         ...
         assert emu.request_count("startVM") == 1
         assert emu.resources()["running_vms"] == 0
+    ```
 
 Requests are validated against the packaged ``openapi.yaml`` (400 ``{"error": ...}``);
 every API key is a tenant of its own; builds, boots and log lines follow the emulator

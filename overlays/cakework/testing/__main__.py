@@ -1,8 +1,13 @@
-"""``python -m cakework.testing``: run the emulator in the foreground until Ctrl-C."""
+"""``python -m cakework.testing``: run the emulator in the foreground until Ctrl-C.
+
+``cakework emulator`` is this same entry point (same options, same banner): the banner
+names the URL and keys, then the two ``export`` lines a shell needs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
@@ -11,15 +16,14 @@ from types import FrameType
 
 try:
     from . import Emulator, StateFileError
-except ModuleNotFoundError as exc:  # the emulator extra is not installed
-    sys.exit(str(exc))
+except ModuleNotFoundError:  # the emulator extra is not installed
+    # Unnamed: a name bound here would be a module attribute of unknown type.
+    sys.exit(str(sys.exc_info()[1]))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, serve, and return the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m cakework.testing", description="Run a local Cakework API emulator."
-    )
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    """The emulator's options (``cakework emulator`` shows the same ones)."""
+    parser = argparse.ArgumentParser(prog=prog, description="Run a local Cakework API emulator.")
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any)")
     parser.add_argument(
@@ -55,6 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SECONDS",
         help="seconds between two saves of --state (default 5)",
     )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m cakework.testing") -> int:
+    """Parse arguments, serve, and return the exit status.
+
+    Args:
+        argv: The arguments (default ``sys.argv[1:]``).
+        prog: The command's name in its help and messages (``cakework emulator``).
+    """
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.manual_clock and args.speed != 1.0:
         parser.error("--speed has no effect with --manual-clock: give one of them")
@@ -72,14 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             **options,
         )
     except StateFileError as exc:  # the file is left as it is
-        print(f"cannot load the state: {exc}", file=sys.stderr)
+        print(f"{prog}: cannot load the state: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a value argparse could not check (speed, page size)
         parser.error(str(exc))
     try:
         emulator.start()
     except OSError as exc:  # typically the port is taken
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"{prog}: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 1
     stop = threading.Event()
 
@@ -99,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"State: {args.state} (saved every {args.save_interval:g} s and on exit)",
                 flush=True,
             )
+        print(f"export CAKEWORK_BASE_URL={shlex.quote(emulator.base_url)}", flush=True)
+        print(f"export CAKEWORK_API_KEY={shlex.quote(emulator.api_key)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         stop.wait()
         print("Stopping.", flush=True)

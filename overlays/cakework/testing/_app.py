@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from ._clock import Clock, ManualClock, ScaledClock
 from ._console import console_routes, faults_view
-from ._errors import EmulatorError
+from ._errors import TOO_DEEP, EmulatorError
 from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
 from ._journal import FAULT_KEY, Journal
 from ._routes import Call, Operation, SpecValidator, find_spec, handlers_for
@@ -99,15 +99,15 @@ class EmulatorApp:
 
     def __init__(self, backend: Backend, validator: SpecValidator, faults: FaultTable) -> None:
         self.backend = backend
-        self.clock = backend.clock
+        self.clock: Clock = backend.clock
         self.faults = faults
         self.counts: Counter[str] = Counter()
         # The server thread counts while a test thread may reset: one lock makes a reset
         # and the counting of a request happen one after the other, never interleaved.
         self._counts_lock = threading.Lock()
-        self.operations = validator.operations
-        self.closing = threading.Event()
-        self.journal = Journal()
+        self.operations: tuple[Operation, ...] = validator.operations
+        self.closing: threading.Event = threading.Event()
+        self.journal: Journal = Journal()
         # Bumped by every reset: a request that arrived before one is not run after it.
         self._generation = 0
         self._validator = validator
@@ -347,6 +347,8 @@ async def _control_body(request: Request) -> dict[str, Any]:
         body = json.loads(await request.body() or b"{}")
     except ValueError as exc:
         raise EmulatorError(400, "the body is not JSON") from exc
+    except RecursionError:
+        raise EmulatorError(400, TOO_DEEP) from None
     if not isinstance(body, dict):
         raise EmulatorError(400, "the body must be a JSON object")
     return body

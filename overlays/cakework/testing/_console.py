@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ._clock import ManualClock, ScaledClock
-from ._errors import EmulatorError
+from ._errors import TOO_DEEP, EmulatorError
 from ._faults import Fault, FaultTable
 from ._har import to_har
 from ._journal import Exchange, mask_key, masked_body, masked_headers
@@ -342,6 +342,8 @@ def console_routes(app: EmulatorApp) -> list[Route]:
             document = json.loads(await request.body())
         except ValueError as exc:
             raise EmulatorError(400, "the body is not JSON") from exc
+        except RecursionError:
+            raise EmulatorError(400, TOO_DEEP) from None
         try:
             import_state(backend, document)
         except StateFileError as exc:
@@ -365,6 +367,8 @@ async def _body(request: Request) -> dict[str, Any]:
         body = json.loads(await request.body() or b"{}")
     except ValueError as exc:
         raise EmulatorError(400, "the body is not JSON") from exc
+    except RecursionError:
+        raise EmulatorError(400, TOO_DEEP) from None
     if not isinstance(body, dict):
         raise EmulatorError(400, "the body must be a JSON object")
     return body

@@ -15,3 +15,7 @@ class EmulatorError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+TOO_DEEP = "the request body is nested too deeply to be read as JSON"
+"""The 400 message for a body whose nesting exceeds what the JSON parser recurses into."""

@@ -92,7 +92,7 @@ def masked_body(body: bytes) -> tuple[str, Any]:
     text = body.decode("utf-8", "replace")
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json reads
         return _SECRET_TEXT.sub(rf'\1"{MASK}"', text), None
     masked = _mask_json(value)
     return json.dumps(masked, ensure_ascii=False), masked

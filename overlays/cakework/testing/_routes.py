@@ -26,7 +26,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS31Validator
 from starlette.datastructures import QueryParams
 
-from ._errors import EmulatorError
+from ._errors import TOO_DEEP, EmulatorError
 from ._logs import DEFAULT_BATCH, LogRequest
 from ._state import JSON, Backend
 
@@ -139,6 +139,7 @@ class SpecValidator:
 
     def __init__(self, spec_path: Path) -> None:
         self._spec_path = spec_path.resolve()
+        self.operations: tuple[Operation, ...]
         self.operations, self._plans = _compile_spec(self._spec_path)
 
     def validate(
@@ -156,12 +157,17 @@ class SpecValidator:
         Raises:
             EmulatorError: 400 with what is wrong.
         """
-        plan = self._plans.get(op.operation_id)
-        if plan is not None:
-            accepted = plan.accept(path, query_string, content_type, body)
-            if accepted is not None:
-                return accepted
-        result = self.full_validation(op.method, path, query_string, content_type, body)
+        try:
+            plan = self._plans.get(op.operation_id)
+            if plan is not None:
+                accepted = plan.accept(path, query_string, content_type, body)
+                if accepted is not None:
+                    return accepted
+            result = self.full_validation(op.method, path, query_string, content_type, body)
+        except RecursionError:
+            # JSON nested deeper than Python's parsers (and validators) recurse: a
+            # malformed request, not a server fault.
+            raise EmulatorError(400, TOO_DEEP) from None
         if isinstance(result, str):
             raise EmulatorError(400, result)
         return result

@@ -26,13 +26,14 @@ _START_TIMEOUT = 10.0
 class Emulator:
     """A running Cakework emulator on 127.0.0.1.
 
-    Example::
-
+    Example:
+        ```python
         with Emulator(manual_clock=True) as emu:
             client = Cakework(api_key=emu.api_key, base_url=emu.base_url)
             ...
             emu.advance(30)          # builds finish, VMs boot
             assert emu.request_count("startVM") == 1
+        ```
 
     Args:
         api_keys: Accepted API keys; each is a separate tenant. The first is ``api_key``.

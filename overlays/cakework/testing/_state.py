@@ -354,11 +354,11 @@ class Backend:
                 raise ValueError("an API key cannot start or end with a blank")
         if not (isinstance(page_size, int) and page_size >= 1):
             raise ValueError(f"page_size must be an int >= 1, not {page_size!r}")
-        self.api_keys = tuple(api_keys)
-        self.clock = clock
+        self.api_keys: tuple[str, ...] = tuple(api_keys)
+        self.clock: Clock = clock
         self.page_size = page_size
         self.log_quirk = log_quirk
-        self.timings = timings or Timings()
+        self.timings: Timings = timings or Timings()
         self.retain_destroyed = retain_destroyed
         self._lock = threading.RLock()
         self._github: dict[tuple[str, str], GithubBranch] = {}

@@ -4,10 +4,12 @@ It provides the ``cakework_emulator`` fixture. Importing this module stays cheap
 needs none of the emulator's extra dependencies, because pytest imports every installed
 plugin at start-up.
 
-Configure the emulator per test with a marker::
+Configure the emulator per test with a marker:
 
-    @pytest.mark.cakework_emulator(manual_clock=True, api_keys=("a", "b"))
-    def test_something(cakework_emulator): ...
+```python
+@pytest.mark.cakework_emulator(manual_clock=True, api_keys=("a", "b"))
+def test_something(cakework_emulator): ...
+```
 
 When a test that used the fixture fails, the emulator's request log is saved as a HAR
 file (open it in a browser's developer tools or any HAR viewer), like Playwright's
