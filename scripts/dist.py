@@ -66,8 +66,17 @@ def build(outdir: Path) -> list[Path]:
     return sorted(p for p in outdir.iterdir())
 
 
-PYTHON_API: tuple[str, ...] = ("cakework", "cakework.testing")
-"""The packages the Python reference documents (each public name, with cross-links)."""
+PYTHON_API: tuple[str, ...] = (
+    "cakework",
+    "cakework.testing",
+    "cakework_spec",
+    "cakework._behaviour",
+)
+"""The packages the Python reference documents (each public name, with cross-links).
+
+``cakework_spec`` is the layer generated from openapi.yaml: the plain calls the resources
+inherit are documented there, and the resources' pages link to them; so are the
+properties the generated models inherit from ``cakework._behaviour``."""
 
 
 def python_reference(outdir: Path) -> None:
