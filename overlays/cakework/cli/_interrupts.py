@@ -30,7 +30,9 @@ import attrs
 
 GIVE_UP = "(Ctrl-C again to give up)"
 
-_ID = r"[A-Za-z0-9_-]+"
+# An id as the notes print it: the client checked it against the spec's ``Id`` already,
+# and an id never holds a blank, so a run of non-blanks is one.
+_ID = r"\S+"
 _STOPPED = re.compile(rf"^cakework: VM (?P<id>{_ID}) stopped$")
 # The notes are ``str(PendingResource)`` (``cakework.pending``) behind "cakework: ".
 _LEFT = re.compile(rf"^cakework: VM (?P<id>{_ID})(?: of image {_ID})? may still be running\b")
