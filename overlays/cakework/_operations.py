@@ -149,15 +149,15 @@ def prepare(
     """
     request = dict(kwargs)
     request["url"] = config.base_url + kwargs["url"]
-    if client_headers:
-        request["headers"] = kwargs.get("headers", {})
-    else:
+    if not client_headers:
         request["headers"] = {
             **kwargs.get("headers", {}),
             API_KEY_HEADER: config.api_key,
             "User-Agent": USER_AGENT,
         }
-    request["timeout"] = config.timeout
+    # The timeout as httpx's request extension: build_request then uses it as it is,
+    # where a ``timeout=`` argument is copied into a new Timeout and turned into this.
+    request["extensions"] = {"timeout": config.timeout.as_dict()}
     return request
 
 
