@@ -19,7 +19,7 @@ help:
 	@echo "make demo       run the whole workflow against the local emulator"
 	@echo "make test       drift check, lint, mypy --strict, pytest (what CI runs)"
 	@echo "make generate   regenerate generated/cakework_api, the sync edge (_sync) and the TypeScript types"
-	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff"
+	@echo "make lint       openapi-spec-validator, Redocly, Spectral, ruff, import-linter (layers)"
 	@echo "make typecheck  mypy --strict on overlays/, tests/, scripts/, bench/, examples/ and generated/"
 	@echo "make bench      benchmarks against their goals, one table (ratios measured side by side)"
 	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
@@ -60,6 +60,7 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	npx --no-install spectral lint emulator.yaml --fail-severity=hint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV_STAMP)
 	$(BIN)/mypy --strict overlays/cakework tests scripts bench $(wildcard examples)

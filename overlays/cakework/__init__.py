@@ -9,7 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, LogPage, VMPage
-from ._pagination import LogPosition
+from ._pages import LogPosition
 from ._param_types import BuildFileParam
 from ._sync.client import Cakework
 from ._sync.iterators import LogIterator, VMIterator

@@ -15,9 +15,6 @@ from typing import Protocol
 from ._flow import Flow
 from ._models import LogLine, LogPage, parse_timestamp
 
-CACHED_VM_FINISHED_STATES = frozenset({"stopped", "destroyed"})
-"""A followed cached-VM log ends once the VM is in one of these states."""
-
 
 class _Request(Protocol):
     """The fields of a ``LogRequest`` that select lines."""

@@ -18,15 +18,13 @@ from collections.abc import Callable, Collection
 
 from ._flow import Flow, Sleep
 from ._models import VM, CachedVM, VMPage
+from ._states import LIVE_STATES
 from .errors import APIError
 
 logger = logging.getLogger("cakework")
 
 ListPage = Callable[[str | None], Flow[VMPage]]
 """listVMs for one image: the flow fetching the page after a pagination token."""
-
-LIVE_STATES = frozenset({"created", "started", "stopped"})
-"""States a just-created VM (one-time or cached) can be in."""
 
 
 def list_all(list_page: ListPage) -> Flow[tuple[VM, ...]]:

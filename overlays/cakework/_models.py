@@ -11,18 +11,12 @@ older client (``api-ground-truth.md``: "unknown values must not crash").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import compress, repeat
-from typing import NamedTuple, TypeAlias
+from typing import NamedTuple
 
 import attrs
 
-BUILD_TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
-"""Build statuses after which nothing changes. Any other value means "still running"."""
-
-VM_STATES = ("created", "started", "stopped", "destroyed")
-"""The VM states the API documents, in lifecycle order."""
+from ._states import BUILD_TERMINAL_STATUSES
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -161,7 +155,7 @@ class LogLine(NamedTuple):
 
     A named tuple rather than an attrs class like the other models: a read brings
     thousands of them, each made from its checked fields by C code alone
-    (:class:`LogBatch`), where an ``__init__`` per line would cost more than decoding it.
+    (``_pages.LogBatch``), where an ``__init__`` per line would cost more than decoding it.
     Immutable, compared and hashed by value, pickled, printed as
     ``LogLine(timestamp_ms=..., level=..., message=...)``.
 
@@ -189,127 +183,6 @@ class LogPage:
     pagination: str | None = None
     from_: str | None = None
     to: str | None = None
-
-
-_new_tuple = tuple.__new__
-
-Row: TypeAlias = tuple[int, str, str]
-"""A log line's fields, ``(timestamp_ms, level, message)``, as a plain tuple."""
-
-
-class LogBatch:
-    """One page of log lines as a reader takes it in: checked columns, lines made on the way out.
-
-    Internal. A :class:`LogPage` holds its lines as :class:`LogLine` objects; a batch
-    holds the page's three fields as three tuples (columns) and makes each ``LogLine``
-    only as it is handed out. A page then costs three objects to hold, not a thousand:
-    every object the garbage collector tracks (a tuple per line) makes its collections
-    run sooner and walk more, while a column of strings or numbers is one object it
-    stops walking after one look. A line the caller drops is freed at once.
-
-    Args:
-        stamps: ``timestamp_ms`` of each line, checked.
-        levels: ``level`` of each line, in the same order.
-        messages: ``message`` of each line, in the same order.
-        pagination: Continuation token (``None`` on the last page).
-        from_: Continuation ``from`` value, sent back verbatim.
-        to: Continuation ``to`` value, sent back verbatim.
-    """
-
-    __slots__ = ("from_", "levels", "messages", "pagination", "stamps", "to")
-
-    def __init__(
-        self,
-        stamps: tuple[int, ...],
-        levels: tuple[str, ...],
-        messages: tuple[str, ...],
-        *,
-        pagination: str | None = None,
-        from_: str | None = None,
-        to: str | None = None,
-    ) -> None:
-        self.stamps = stamps
-        self.levels = levels
-        self.messages = messages
-        self.pagination = pagination
-        self.from_ = from_
-        self.to = to
-
-    @classmethod
-    def of_lines(
-        cls,
-        lines: Sequence[Row],
-        *,
-        pagination: str | None = None,
-        from_: str | None = None,
-        to: str | None = None,
-    ) -> LogBatch:
-        """The batch of lines (``LogLine`` objects or plain rows) already checked."""
-        stamps, levels, messages = zip(*lines, strict=True) if lines else ((), (), ())
-        return cls(stamps, levels, messages, pagination=pagination, from_=from_, to=to)
-
-    @classmethod
-    def of_page(cls, page: LogBatch | LogPage) -> LogBatch:
-        """The batch of a page whose lines are already ``LogLine`` objects (or ``page``)."""
-        if isinstance(page, LogBatch):
-            return page
-        return cls.of_lines(page.lines, pagination=page.pagination, from_=page.from_, to=page.to)
-
-    def __len__(self) -> int:
-        return len(self.stamps)
-
-    def line(self, index: int) -> LogLine:
-        """The line at ``index``, made now."""
-        return _new_tuple(LogLine, (self.stamps[index], self.levels[index], self.messages[index]))
-
-    def run(self, begin: int, end: int) -> tuple[Iterator[Row], Iterator[int]]:
-        """The rows ``begin`` to ``end``, and how far a reader of them got.
-
-        Returns:
-            An iterator over the rows, and the iterator over their timestamps that it
-            draws on first: ``operator.length_hint`` of that one tells how many rows are
-            left. (``zip`` hands out one tuple it reuses when nobody keeps it, so a row
-            costs no allocation of its own.)
-        """
-        left = iter(self.stamps[begin:end])
-        # Not strict: LogStream.close() ends a run by emptying ``left`` alone.
-        rows = zip(left, self.levels[begin:end], self.messages[begin:end], strict=False)
-        return rows, left
-
-    @staticmethod
-    def take(rows: Iterator[Row]) -> Iterator[LogLine]:
-        """The lines of ``rows`` (from :meth:`run`), each made as it is asked for.
-
-        C code only, and nothing is kept per line.
-        """
-        return map(_new_tuple, repeat(LogLine), rows)
-
-    @staticmethod
-    def make(row: Row) -> LogLine:
-        """The line of one row."""
-        return _new_tuple(LogLine, row)
-
-    def all_lines(self) -> tuple[LogLine, ...]:
-        """Every line, made now."""
-        return tuple(self.take(zip(self.stamps, self.levels, self.messages, strict=True)))
-
-    def page(self) -> LogPage:
-        """The public :class:`LogPage`: every line made, continuation values as sent."""
-        return LogPage(self.all_lines(), self.pagination, self.from_, self.to)
-
-    def newest(self, begin: int, end: int) -> int:
-        """The largest ``timestamp_ms`` among rows ``begin`` to ``end`` (not empty)."""
-        return max(self.stamps[begin:end])
-
-    def keys_since(self, start_ms: int, begin: int, end: int) -> Iterator[Row]:
-        """The rows ``begin`` to ``end`` from ``start_ms`` on.
-
-        A row is equal (and hashed alike) to the ``LogLine`` it would become, which is
-        what the follow window counts.
-        """
-        stamps = self.stamps[begin:end]
-        rows = zip(stamps, self.levels[begin:end], self.messages[begin:end], strict=True)
-        return compress(rows, map(start_ms.__le__, stamps))
 
 
 @attrs.frozen

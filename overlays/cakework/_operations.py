@@ -35,7 +35,7 @@ import httpx
 from . import _models as m
 from ._charset import strict_text
 from ._config import ClientConfig, Secret
-from ._pagination import LogRequest, VMListRequest
+from ._pages import LogBatch, LogRequest, VMListRequest
 from ._params import VMSpec
 from ._validate import encodable
 from ._version import __version__
@@ -406,7 +406,7 @@ def _log_columns(value: object) -> tuple[tuple[int, ...], tuple[str, ...], tuple
     return stamps, levels, messages
 
 
-def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBatch:
+def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> LogBatch:
     """The lines of a page (and the continuation values of ``data``) as a checked batch.
 
     A page the fast check refuses is gone through line by line, which locates and words
@@ -420,8 +420,8 @@ def _log_batch(value: object, data: Mapping[str, Any] | None = None) -> m.LogBat
     columns = _log_columns(value)
     if columns is None:
         lines = _log_lines_one_by_one(_list(value, "lines"))
-        return m.LogBatch.of_lines(lines, pagination=pagination, from_=from_, to=to)
-    return m.LogBatch(*columns, pagination=pagination, from_=from_, to=to)
+        return LogBatch.of_lines(lines, pagination=pagination, from_=from_, to=to)
+    return LogBatch(*columns, pagination=pagination, from_=from_, to=to)
 
 
 def _log_lines(value: object) -> tuple[m.LogLine, ...]:
@@ -443,7 +443,7 @@ def _log_lines_one_by_one(items: list[Any]) -> tuple[m.LogLine, ...]:
     return tuple(lines)
 
 
-def _log_page(data: Mapping[str, Any]) -> m.LogBatch:
+def _log_page(data: Mapping[str, Any]) -> LogBatch:
     return _log_batch(data["lines"], data)
 
 

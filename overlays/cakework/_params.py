@@ -3,7 +3,7 @@
 A resource method turns its keyword arguments into one of these values with a
 ``checked`` constructor (which raises ``InvalidParameterError`` before anything is sent);
 every layer below -- flows, the pool, the operation table -- takes the value and trusts it.
-The log-read parameters travel as :class:`~cakework._pagination.LogRequest`, checked by
+The log-read parameters travel as :class:`~cakework._pages.LogRequest`, checked by
 :func:`log_request`.
 """
 
@@ -15,7 +15,7 @@ from types import MappingProxyType
 import attrs
 
 from . import _validate as check
-from ._pagination import LogRequest, VMListRequest
+from ._pages import LogRequest, VMListRequest
 
 
 @attrs.frozen

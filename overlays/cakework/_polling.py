@@ -4,7 +4,7 @@ Rule of this module: it never sleeps and never reads a clock. :func:`poll_delays
 pure generator of delays (first 1 s, x1.5, each jittered ±20 % with an injected
 ``random.Random`` and never longer than the 15 s cap) and :class:`Deadline` decides,
 from times it is handed, how long the next sleep may be. The flows in ``_waits`` and
-``_pagination`` turn those decisions into ``Sleep``/``Now`` effects.
+``_log_stream`` turn those decisions into ``Sleep``/``Now`` effects.
 
 Why these numbers: the vendor's example polled every 2 s forever (300 getBuild calls
 for a 10-minute build). Growing to 15 s brings that under 50 while a short build is

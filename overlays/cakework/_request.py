@@ -29,11 +29,12 @@ import httpx
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
-from ._models import VM, Build, BuildFile, CachedVM, Image, LogBatch, LogLine, VMPage
+from ._models import VM, Build, BuildFile, CachedVM, Image, LogLine, VMPage
 from ._operations import OPERATIONS, Retry, prepare
-from ._pagination import LogRequest, VMListRequest
+from ._pages import LogBatch, LogRequest, VMListRequest
 from ._params import VMSpec
-from ._retry import parse_retry_after, retry_delay
+from ._retry import never_left, parse_retry_after, retry_delay
+from ._states import STARTED_BY_A_START
 from .errors import (
     APIConnectionError,
     APIError,
@@ -50,9 +51,6 @@ T = TypeVar("T")
 
 logger: Final = logging.getLogger("cakework")
 LOG_ENV: Final = "CAKEWORK_LOG"
-
-STARTED_BY_A_START: Final = frozenset({"created", "started"})
-"""States of a cached VM that a successful startCachedVM leads to (booting, then up)."""
 
 
 @attrs.frozen
@@ -186,15 +184,6 @@ def _parse(call: ApiCall[T], response: httpx.Response) -> T:
         ) from exc
 
 
-# httpx errors raised before the request left: the server cannot have acted on it.
-_NEVER_SENT: Final = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-)
-
-
 def _may_have_acted(outcome: httpx.Response | httpx.HTTPError) -> bool:
     """Whether the server may have carried out a request whose answer this is.
 
@@ -203,7 +192,7 @@ def _may_have_acted(outcome: httpx.Response | httpx.HTTPError) -> bool:
     """
     if isinstance(outcome, httpx.Response):
         return outcome.status_code >= 500
-    return not isinstance(outcome, _NEVER_SENT)
+    return not never_left(outcome)
 
 
 def _final_error(
@@ -427,15 +416,6 @@ class Api:
 
     def __repr__(self) -> str:
         return f"Api({self.config!r})"
-
-    def with_config(self, config: ClientConfig) -> Api:
-        """The same API with another config."""
-        return Api(
-            config,
-            rng=self._rng,
-            wall_clock=self._wall_clock,
-            client_headers=self._client_headers,
-        )
 
     def call(self, operation: str, *args: Any) -> Flow[Any]:
         """The flow of ``operation`` (an operationId in the table) with ``args``."""

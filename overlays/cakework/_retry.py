@@ -39,12 +39,6 @@ CREATING_OPERATIONS: Final = frozenset(
 )
 """Operations resent only if the request never reached the server, or on 429."""
 
-DONE_IF_CONFLICT_ON_RETRY: Final = frozenset(
-    op for op, row in OPERATIONS.items() if row.done_if_conflict_on_retry
-)
-"""A retried stop/destroy answering 409 ("already stopped/destroyed") means an earlier
-attempt worked."""
-
 
 def is_safe(operation: str) -> bool:
     """Whether ``operation`` may be resent after any retryable failure (table lookup)."""
@@ -52,13 +46,37 @@ def is_safe(operation: str) -> bool:
     return row is not None and row.retry is Retry.SAFE
 
 
-# httpx errors raised before a single byte of the request left: resending cannot duplicate.
-_NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# httpx errors worth another try for safe operations (not e.g. UnsupportedProtocol).
-_TRANSIENT_ERRORS: Final = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
-
 Outcome = httpx.Response | httpx.HTTPError
 """What an attempt produced: a response with a non-2xx status, or the httpx error."""
+
+# httpx errors raised before a single byte of the request left: the connection was never
+# made (refused, connect or pool timeout) or the URL cannot be sent at all (a scheme httpx
+# does not speak). Resending cannot duplicate anything, and no answer was lost.
+_NEVER_LEFT: Final = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+# httpx errors worth another try (not e.g. UnsupportedProtocol, which fails the same way).
+_TRANSIENT_ERRORS: Final = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+
+
+def never_left(outcome: Outcome) -> bool:
+    """Whether the request of this attempt certainly never reached the server.
+
+    The one definition of "the request never left": a creating operation is resent only
+    then (or on 429), and a failure is marked ``maybe_created`` only when it is false.
+
+    Args:
+        outcome: The response or the httpx error of one attempt.
+
+    Returns:
+        True for an httpx error raised before the request was sent; False for a
+        response (the server answered) and for any error raised once it may have gone
+        out (a read or write error or timeout, a broken answer).
+    """
+    return isinstance(outcome, _NEVER_LEFT)
 
 
 def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
@@ -100,9 +118,9 @@ def is_retryable(operation: str, outcome: Outcome) -> bool:
         if outcome.status_code not in RETRYABLE_STATUSES:
             return False
         return is_safe(operation) or outcome.status_code == 429
-    if isinstance(outcome, _NOT_SENT_ERRORS):
-        return True
-    return is_safe(operation) and isinstance(outcome, _TRANSIENT_ERRORS)
+    if not isinstance(outcome, _TRANSIENT_ERRORS):
+        return False
+    return is_safe(operation) or never_left(outcome)
 
 
 def retry_delay(

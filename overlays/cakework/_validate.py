@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-from ._models import VM_STATES, BuildFile
+from ._models import BuildFile
 from ._param_types import BuildFileParam
+from ._states import VM_STATES
 from .errors import InvalidParameterError
 
 CPU_RANGE: Final = (1, 8)

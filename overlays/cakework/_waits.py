@@ -6,11 +6,11 @@ wait is tested with no clock and no server, and async waits are cancelled at any
 ``await`` of the pump); delays come from ``_polling``'s schedule and a sleep never ends
 past the deadline.
 
-What counts as the end of a wait is data: :data:`VM_REACHED` and :data:`VM_DEAD_STATES`
-for VMs, ``BUILD_TERMINAL_STATUSES`` for builds. Transient failures (connection
-problems, timeouts, 429, 5xx) that the request's own retries could not absorb are
-retried on the poll schedule inside the deadline, never raised during a wait; any other
-error (404, 401, ...) ends the wait at once.
+What counts as the end of a wait is data (``_states``): ``VM_REACHED`` and
+``VM_DEAD_STATES`` for VMs, ``BUILD_TERMINAL_STATUSES`` for builds. Transient failures
+(connection problems, timeouts, 429, 5xx) that the request's own retries could not
+absorb are retried on the poll schedule inside the deadline, never raised during a wait;
+any other error (404, 401, ...) ends the wait at once.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from ._flow import Flow, Now, Sleep
-from ._models import VM, Build, LogBatch, LogLine, LogPage
-from ._pagination import LogRequest, LogStream
+from ._log_stream import LogStream
+from ._models import VM, Build, LogLine, LogPage
+from ._pages import LogBatch, LogRequest
 from ._polling import (
     DEFAULT_SCHEDULE,
     TRANSIENT_ERRORS,
@@ -32,6 +33,7 @@ from ._polling import (
     PollSchedule,
     bounded,
 )
+from ._states import VM_DEAD_STATES, VM_REACHED
 from .errors import BuildFailedError, UnreachableStateError, WaitTimeoutError
 
 logger = logging.getLogger("cakework")
@@ -44,30 +46,6 @@ LOG_TAIL_LINES = 50
 
 LOG_FEED_BATCH = 1000
 """Page size when reading build logs for ``on_log`` (the largest the API allows)."""
-
-VM_REACHED: Mapping[str, frozenset[str]] = {
-    "created": frozenset({"created"}),
-    "started": frozenset({"started"}),
-    # A one-time VM goes stopped -> destroyed right after stopVM; a poll can miss the
-    # short `stopped` phase, and `destroyed` is stopped for good.
-    "stopped": frozenset({"stopped", "destroyed"}),
-    "destroyed": frozenset({"destroyed"}),
-}
-"""Target state -> the observed states that satisfy it."""
-
-VM_DEAD_STATES: Mapping[str, frozenset[str]] = {
-    "created": frozenset({"started", "stopped", "destroyed"}),
-    "started": frozenset({"stopped", "destroyed"}),
-    "stopped": frozenset(),
-    "destroyed": frozenset(),
-}
-"""Target state -> observed states from which a one-time VM can no longer reach it.
-
-States only move forward for one-time VMs (created -> started -> stopped -> destroyed).
-Cached VMs go back from ``stopped`` to ``started``: use :data:`CACHED_VM_DEAD_STATES`."""
-
-CACHED_VM_DEAD_STATES: frozenset[str] = frozenset({"destroyed"})
-"""A cached VM goes stopped -> created -> started and back: only ``destroyed`` is final."""
 
 
 class BuildApi(Protocol):
@@ -111,7 +89,7 @@ def wait_for_vm_state(
             waiting forever must be asked for).
         rng: Jitter source of the poll schedule.
         dead_states: Observed states that end the wait at once; defaults to those from
-            which a one-time VM can no longer reach ``state`` (:data:`VM_DEAD_STATES`).
+            which a one-time VM can no longer reach ``state`` (``_states.VM_DEAD_STATES``).
         schedule: The poll schedule.
 
     Returns:

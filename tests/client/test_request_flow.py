@@ -105,6 +105,30 @@ def test_creating_post_dropped_connection_is_a_connection_error() -> None:
     assert info.value.__cause__ is dropped
 
 
+@pytest.mark.parametrize(
+    ("error", "maybe_created"),
+    [
+        (httpx.ConnectError("refused", request=REQ), False),
+        (httpx.ConnectTimeout("connect", request=REQ), False),
+        (httpx.PoolTimeout("pool", request=REQ), False),
+        (httpx.UnsupportedProtocol("ftp", request=REQ), False),
+        (httpx.ReadTimeout("read", request=REQ), True),
+        (httpx.WriteError("write", request=REQ), True),
+        (httpx.RemoteProtocolError("dropped", request=REQ), True),
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_a_lost_create_is_maybe_created_exactly_when_the_request_may_have_left(
+    error: httpx.HTTPError, maybe_created: bool
+) -> None:
+    # One definition of "the request never left" (``_retry.never_left``): an error that
+    # never left is not maybe_created, whatever the retry budget did with it.
+    with pytest.raises(APIConnectionError) as info:
+        drive(make_api(max_retries=0).start_vm(VMSpec(image_id="i")), [error])
+    assert info.value.__cause__ is error
+    assert info.value.maybe_created is maybe_created
+
+
 def test_connection_error_message_says_where_the_request_went() -> None:
     # "ConnectError: [Errno 111] Connection refused" alone does not reveal a wrong
     # base_url; the method and URL do (never credentials or the query string).

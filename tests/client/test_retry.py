@@ -14,6 +14,7 @@ from cakework._retry import (
     CREATING_OPERATIONS,
     SAFE_OPERATIONS,
     backoff_delay,
+    never_left,
     parse_retry_after,
     retry_delay,
 )
@@ -102,6 +103,41 @@ def test_creating_posts_never_retry_what_may_have_reached_the_server(
 def test_unsupported_protocol_is_not_transient() -> None:
     error = httpx.UnsupportedProtocol("ftp", request=REQ)
     assert retry_delay("getVM", 1, error, max_retries=2) is None
+
+
+NEVER_LEFT: list[httpx.HTTPError] = [
+    httpx.ConnectError("refused", request=REQ),
+    httpx.ConnectTimeout("connect", request=REQ),
+    httpx.PoolTimeout("pool", request=REQ),
+    httpx.UnsupportedProtocol("ftp", request=REQ),
+]
+MAY_HAVE_LEFT: list[httpx.HTTPError | int] = [*MAYBE_SENT, 200, 429]
+MAYBE_SENT_ERRORS: list[httpx.HTTPError] = [s for s in MAYBE_SENT if not isinstance(s, int)]
+
+
+@pytest.mark.parametrize("spec", NEVER_LEFT, ids=repr)
+def test_never_left_is_true_for_errors_raised_before_sending(spec: httpx.HTTPError) -> None:
+    assert never_left(spec) is True
+
+
+@pytest.mark.parametrize("spec", MAY_HAVE_LEFT, ids=repr)
+def test_never_left_is_false_once_the_request_may_have_gone_out(
+    spec: httpx.HTTPError | int,
+) -> None:
+    # A response of any status means the server saw the request.
+    assert never_left(outcome_of(spec)) is False
+
+
+@pytest.mark.parametrize("operation", sorted(CREATING_OPERATIONS))
+@pytest.mark.parametrize("spec", NEVER_LEFT + MAYBE_SENT_ERRORS, ids=repr)
+def test_a_creating_error_is_resent_only_if_it_never_left_and_may_pass_next_time(
+    operation: str, spec: httpx.HTTPError
+) -> None:
+    # The retry decision and the maybe_created mark (tests/client/test_request_flow.py)
+    # read the same definition; of the errors, only those that never left are resent,
+    # and of those only the transient ones (a scheme httpx cannot speak fails again).
+    resent = retry_delay(operation, 1, spec, max_retries=2, rng=lambda: 1.0) is not None
+    assert resent == (never_left(spec) and not isinstance(spec, httpx.UnsupportedProtocol))
 
 
 @pytest.mark.parametrize(

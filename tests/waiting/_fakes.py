@@ -17,7 +17,7 @@ import attrs
 
 from cakework._flow import Flow, Now, Sleep
 from cakework._models import VM, Build, LogLine, LogPage, VMPage
-from cakework._pagination import LogRequest, VMListRequest
+from cakework._pages import LogRequest, VMListRequest
 from cakework._params import VMSpec
 from cakework.errors import APIConnectionError, ConflictError, InternalServerError
 

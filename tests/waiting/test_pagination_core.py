@@ -10,18 +10,12 @@ from collections.abc import Callable
 import pytest
 
 from cakework import AsyncLogIterator, AsyncVMIterator, LogIterator, PaginationError, VMIterator
+from cakework._cursors import LogCursor, VMListCursor
 from cakework._flow import Flow
+from cakework._log_stream import LogStream
 from cakework._models import LogLine, LogPage, VMPage
-from cakework._pagination import (
-    LogCursor,
-    LogPosition,
-    LogRequest,
-    LogStream,
-    VMListCursor,
-    VMListRequest,
-    VMListStream,
-    format_log_time,
-)
+from cakework._pages import LogPosition, LogRequest, VMListRequest, format_log_time
+from cakework._vm_list import VMListStream
 
 from ._fakes import EPOCH_MS, FakeApi, FakeLogs, SimClock, adrive, drive, make_vm, value_flow
 

@@ -1,7 +1,7 @@
 """Per-page work in log reading gives exactly what per-line work gave.
 
 Lines that need no check go out with no bookkeeping per line (``LogStream.run``) and the
-follow window catches up a page at a time (``_Window.record_many``); a page is parsed
+follow window catches up a page at a time (``FollowWindow.record_many``); a page is parsed
 column by column in C (``_operations._log_lines``). Each is compared here with the
 one-line-at-a-time version it replaces, on inputs hypothesis picks.
 """
@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 
 from cakework import AsyncLogIterator, LogIterator
 from cakework._flow import Flow
-from cakework._models import LogBatch, LogLine, LogPage
+from cakework._log_stream import LogStream
+from cakework._log_window import FollowWindow
+from cakework._models import LogLine, LogPage
 from cakework._operations import _log_lines, _log_lines_one_by_one
-from cakework._pagination import LogRequest, LogStream, _Window
+from cakework._pages import LogBatch, LogRequest
 
 from ._fakes import EPOCH_MS, SimClock, adrive, drive, value_flow
 
@@ -38,7 +40,7 @@ _LINES = st.lists(
 )
 
 
-def _state(window: _Window) -> tuple[Any, ...]:
+def _state(window: FollowWindow) -> tuple[Any, ...]:
     # poll_counts is left out: record_many counts lines delivered outside a follow poll,
     # and every poll starts poll_counts afresh.
     return window.start, dict(window.counts)
@@ -51,7 +53,7 @@ def test_record_many_is_record_one_by_one(
 ) -> None:
     # Any order, also out of order, any part of a page: the window ends up the same.
     begin, end = (min(n, len(page)) for n in sorted(cut))
-    one, many = _Window(), _Window()
+    one, many = FollowWindow(), FollowWindow()
     for line in before:
         one.record(line)
         many.record(line)

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 
 from .. import _polling
 from .. import _validate as check
-from .._cached_logs import CACHED_VM_FINISHED_STATES, cached_page_flow
+from .._cached_logs import cached_page_flow
 from .._flow import Flow
+from .._log_stream import open_log_stream
 from .._models import VM, CachedVM, LogLine, LogPage
-from .._pagination import LogPosition, LogRequest, open_log_stream
+from .._pages import LogPosition, LogRequest
 from .._params import VMSpec
 from .._request import Api
-from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
+from .._states import CACHED_VM_DEAD_STATES, VM_FINISHED_STATES
+from .._waits import wait_for_vm_state
 from .iterators import AsyncLogIterator
 from .pump import AsyncPump
 
@@ -202,7 +204,7 @@ class AsyncCachedVMs:
 
         def is_finished() -> Flow[bool]:
             vm = yield from api.get_vm(id)
-            return vm.state in CACHED_VM_FINISHED_STATES
+            return vm.state in VM_FINISHED_STATES
 
         stream = open_log_stream(
             fetch,

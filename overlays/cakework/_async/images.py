@@ -18,8 +18,9 @@ from .. import _validate as check
 from .._concurrency import blocking_async
 from .._config import mask
 from .._flow import Flow
-from .._models import Build, BuildFile, Image, LogBatch, LogLine, LogPage
-from .._pagination import LogPosition, LogRequest, open_log_stream
+from .._log_stream import open_log_stream
+from .._models import Build, BuildFile, Image, LogLine, LogPage
+from .._pages import LogBatch, LogPosition, LogRequest
 from .._param_types import BuildFileParam
 from .._params import log_request
 from .._request import Api

@@ -1,7 +1,8 @@
 """The public iterators: pop what a source buffered, refill it through the client's pump.
 
-All paging, stop rules and follow logic live in the sources (``_pagination``); an
-iterator only drives one ``fill()`` flow when its buffer is empty.
+All paging, stop rules and follow logic live in the sources (``_log_stream``,
+``_vm_list``); an iterator only drives one ``fill()`` flow when its buffer is empty
+(``_drivers``).
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Generic, TypeVar
 
+from .._drivers import Source, items_async
 from .._flow import AsyncRunner
+from .._log_stream import LogStream
 from .._models import VM, LogLine
-from .._pagination import LogPosition, LogStream, Source, items_async
+from .._pages import LogPosition
 
 T = TypeVar("T")
 
 
 class AsyncPager(Generic[T]):
-    """Iterator over a :class:`~cakework._pagination.Source`, refilled through the pump."""
+    """Iterator over a :class:`~cakework._drivers.Source`, refilled through the pump."""
 
     def __init__(self, source: Source[T], pump: AsyncRunner) -> None:
         self._source = source

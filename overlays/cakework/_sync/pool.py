@@ -31,7 +31,7 @@ from .._concurrency import (
 from .._flow import Flow, Now
 from .._lost import PoolAdopter
 from .._models import VM, CachedVM, VMPage
-from .._pagination import VMListRequest
+from .._pages import VMListRequest
 from .._params import VMSpec
 from .._pool_state import (
     Outcome,
@@ -49,7 +49,8 @@ from .._pool_state import (
     release_flow,
 )
 from .._request import Api
-from .._waits import CACHED_VM_DEAD_STATES, wait_for_vm_state
+from .._states import CACHED_VM_DEAD_STATES
+from .._waits import wait_for_vm_state
 from .pump import SyncPump
 
 T = TypeVar("T")

@@ -35,26 +35,20 @@ from .. import _polling
 from .. import _validate as check
 from .._concurrency import is_interrupt_sync, through_interrupt_sync
 from .._flow import Flow
+from .._log_stream import open_log_stream
 from .._lost import create_or_adopt
-from .._models import VM, LogBatch, LogPage, VMPage
-from .._pagination import (
-    LogPosition,
-    LogRequest,
-    VMListRequest,
-    VMListStream,
-    open_log_stream,
-)
+from .._models import VM, LogPage, VMPage
+from .._pages import LogBatch, LogPosition, LogRequest, VMListRequest
 from .._params import VMSpec, log_request, vm_list_request
 from .._request import Api
+from .._states import VM_FINISHED_STATES
+from .._vm_list import VMListStream
 from .._waits import wait_for_vm_state
 from ..errors import ConflictError
 from .iterators import LogIterator, VMIterator
 from .pump import SyncPump
 
 logger = logging.getLogger("cakework")
-
-VM_FINISHED_STATES = frozenset({"stopped", "destroyed"})
-"""A followed VM log ends once the VM is in one of these states."""
 
 
 class RunApi(Protocol):

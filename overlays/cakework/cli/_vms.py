@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from cakework import CakeworkError
+from cakework._states import VM_STATES
 
 from ._output import LIST_COLUMNS
 from ._progress import Progress
@@ -29,7 +30,6 @@ from ._root import (
 )
 
 VM_WAIT_TIMEOUT = 300.0
-VM_STATES = ("created", "started", "stopped", "destroyed")
 # How long ``vms run`` lets the log reader print the VM's last lines once it is stopped; the
 # reader may be in a poll sleep of several seconds, and nobody waits for that at exit.
 LOG_DRAIN_SECONDS = 2.0

@@ -1,0 +1,93 @@
+"""The iterator drivers: how a ``for`` / ``async for`` loop runs a paged source.
+
+Rule of this module: the public iterators (``_async/iterators.py`` and its generated
+twin) are thin drivers over a :class:`Source`: they take buffered items and, when the
+buffer is empty, run one ``fill()`` flow through the client's pump. Every paging, stop
+and follow decision lives in the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from itertools import chain
+from typing import Generic, Protocol, TypeVar
+
+from ._flow import AsyncRunner, Flow, Runner
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Source(Protocol[T_co]):
+    """What the iterator drivers need: a buffer to pop from and a flow that refills it."""
+
+    def pop(self) -> T_co | None:
+        """Return the next buffered item, or ``None`` if the buffer is empty."""
+        ...
+
+    def run(self) -> Iterator[T_co]:
+        """Buffered items that can go out as they are (each counted as popped by then)."""
+        ...
+
+    def fill(self) -> Flow[bool]:
+        """Fetch until an item is buffered (``True``) or the source is finished (``False``)."""
+        ...
+
+    def close(self) -> None:
+        """Finish the source; ``pop`` and ``fill`` return nothing from now on."""
+        ...
+
+
+def items_sync(source: Source[T], pump: Runner) -> Iterator[T]:
+    """What a ``for`` loop over a pager runs: every item of ``source``, refilled by ``pump``.
+
+    A chain of the source's runs: an item that needs no check goes out in one C-level
+    step (``itertools.chain`` over the iterator :meth:`Source.run` gives), and Python
+    runs once per run, to pop an item that needs a check or to refill. The position lives
+    in the source, so breaking off and iterating again (or mixing with ``next``)
+    continues exactly after the last item handed out.
+    """
+    return chain.from_iterable(_runs_sync(source, pump))
+
+
+def _runs_sync(source: Source[T], pump: Runner) -> Iterator[Iterable[T]]:
+    while True:
+        yield source.run()
+        item = source.pop()
+        if item is not None:
+            yield (item,)
+        elif not pump(source.fill()):
+            return
+
+
+def items_async(source: Source[T], pump: AsyncRunner) -> AsyncIterator[T]:
+    """What an ``async for`` loop over a pager runs: :func:`items_sync` for asyncio."""
+    return _AsyncItems(source, pump)
+
+
+class _AsyncItems(Generic[T]):
+    # A class, not an async generator: an async generator hands each item over inside a
+    # StopIteration, and for a tuple (a LogLine is one) CPython makes that exception
+    # object per item, which costs more than the coroutine __anext__ makes.
+
+    __slots__ = ("_pump", "_run", "_source")
+
+    def __init__(self, source: Source[T], pump: AsyncRunner) -> None:
+        self._source = source
+        self._pump = pump
+        self._run: Iterator[T] = iter(())
+
+    def __aiter__(self) -> _AsyncItems[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        for item in self._run:
+            return item
+        source = self._source
+        while True:
+            popped = source.pop()
+            if popped is not None:
+                self._run = source.run()
+                return popped
+            if not await self._pump(source.fill()):
+                raise StopAsyncIteration
