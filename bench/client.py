@@ -555,8 +555,7 @@ def async_logs(rounds: int, lines: int, batch: int = 1000) -> list[Row]:
             informational(
                 f"{lines:,} log lines via `async for line in AsyncCakework.vms.logs(...)`",
                 by_line,
-                "an `await` per line, which raw looping over a decoded page never pays;"
-                f" {note}",
+                f"an `await` per line, which raw looping over a decoded page never pays; {note}",
             ),
         ]
 

@@ -32,7 +32,7 @@ _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def rss() -> int:
-    """This process's resident set size in bytes (Linux: now; elsewhere: its peak)."""
+    """The resident set size of this process in bytes (Linux: now; elsewhere: its peak)."""
     try:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * _PAGE_SIZE

@@ -150,10 +150,12 @@ def prepare(
     request = dict(kwargs)
     request["url"] = config.base_url + kwargs["url"]
     if not client_headers:
+        # In the order the client made from ``config`` carries them: the same bytes on
+        # the wire whichever httpx client sends the request.
         request["headers"] = {
             **kwargs.get("headers", {}),
-            API_KEY_HEADER: config.api_key,
             "User-Agent": USER_AGENT,
+            API_KEY_HEADER: config.api_key,
         }
     # The timeout as httpx's request extension: build_request then uses it as it is,
     # where a ``timeout=`` argument is copied into a new Timeout and turned into this.

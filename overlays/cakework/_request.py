@@ -100,19 +100,18 @@ def request_flow(
     # from the send straight to the parse. Anything else goes to the retry loop.
     outcome: httpx.Response | httpx.HTTPError
     try:
-        outcome = yield Send(call.operation, call.request)
+        response: httpx.Response = yield Send(call.operation, call.request)
     except httpx.HTTPError as exc:
         outcome = exc
     else:
-        if outcome.is_success:
+        if response.is_success:
             if logger.isEnabledFor(logging.DEBUG):
                 method, url = _method_and_url(call)
-                _log(method, url, outcome.status_code, 1, None, "ok")
-            return _parse(call, outcome)
+                _log(method, url, response.status_code, 1, None, "ok")
+            return _parse(call, response)
+        outcome = response
     return (
-        yield from _retrying(
-            call, outcome, max_retries=max_retries, rng=rng, wall_clock=wall_clock
-        )
+        yield from _retrying(call, outcome, max_retries=max_retries, rng=rng, wall_clock=wall_clock)
     )
 
 

@@ -191,9 +191,9 @@ async def test_pages_of_a_follow_and_of_a_vm_list(make_harness: MakeHarness) -> 
     async def on_page(page: tuple[LogLine, ...]) -> None:
         assert page
         got.extend(page)
-        if len(got) >= 40 and got[-1].message != "Received stop request, shutting down":
-            if (await h.call(h.c.vms.get(vm.id))).state == "started":
-                await h.call(h.c.vms.stop(vm.id))
+        running = got[-1].message != "Received stop request, shutting down"
+        if len(got) >= 40 and running and (await h.call(h.c.vms.get(vm.id))).state == "started":
+            await h.call(h.c.vms.stop(vm.id))
 
     if isinstance(h.client, AsyncCakework):
         async for page in reader:

@@ -15,7 +15,7 @@ import attrs
 import httpx
 
 from .._concurrency import sleep_async
-from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, raise_if_closed
+from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, raise_if_closed, unlinked
 from ..errors import CakeworkError
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ async def run_async(
                 except RuntimeError:
                     raise_if_closed(http)
                     raise
-                effect = flow.send(response)
+                effect = flow.send(unlinked(response))
             elif isinstance(effect, Sleep):
                 await sleep(effect.seconds)
                 effect = flow.send(None)

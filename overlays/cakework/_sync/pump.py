@@ -17,7 +17,7 @@ import attrs
 import httpx
 
 from .._concurrency import sleep_sync
-from .._flow import Clock, Flow, Send, Sleep, SyncSleep, raise_if_closed
+from .._flow import Clock, Flow, Send, Sleep, SyncSleep, raise_if_closed, unlinked
 from ..errors import CakeworkError
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ def run_sync(
                 except RuntimeError:
                     raise_if_closed(http)
                     raise
-                effect = flow.send(response)
+                effect = flow.send(unlinked(response))
             elif isinstance(effect, Sleep):
                 sleep(effect.seconds)
                 effect = flow.send(None)
