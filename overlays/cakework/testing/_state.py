@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import hashlib
 import math
 import re
@@ -112,6 +113,7 @@ _RUNNING = frozenset({"created", "started"})
 TimestampShape = Literal["space", "zulu", "offset"]
 
 
+@functools.lru_cache(maxsize=4096)  # a VM's few instants come back on every getVM
 def format_timestamp(t: float, shape: TimestampShape) -> str:
     """Format emulator time in one of the three shapes the real service sent.
 
