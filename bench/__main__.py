@@ -38,6 +38,7 @@ class Config:
     import_runs: int = 21
     emulator_seconds: float = 5.0
     vm_cycles: int = 10_000
+    list_vms: tuple[int, int] = (10_000, 100_000)
     memory_lines: int = 1_000_000
     memory_long_lines: int = 6_000_000
     memory_heap: int = 1_000_000
@@ -55,6 +56,7 @@ QUICK = Config(
     import_runs=1,
     emulator_seconds=0.3,
     vm_cycles=50,
+    list_vms=(200, 1_000),
     memory_lines=3_000,
     memory_long_lines=6_000,
     memory_heap=10_000,
@@ -78,7 +80,9 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
         ],
         "import": lambda: [process.import_cost(c.import_runs)],
         "emulator": lambda: [
-            *emulator.throughput(c.emulator_seconds),
+            emulator.sync_throughput(c.emulator_seconds),
+            emulator.throughput(c.emulator_seconds),
+            emulator.listing(c.list_vms),
             emulator.memory(c.vm_cycles),
         ],
         "polling": lambda: [polling.polls(c.poll_seeds), polling.detection_lag(c.lag_seeds)],
