@@ -26,6 +26,16 @@ ECR_URI = "123456789012.dkr.ecr.us-west-2.amazonaws.com/bench:latest"
 API_KEY = "test-key"
 
 
+def _thread_cpu_seconds(tid: int) -> float | None:
+    """CPU time (user + system) a thread of this process has used so far; Linux only."""
+    try:
+        with open(f"/proc/self/task/{tid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system) a process has used so far; Linux only, else None."""
     try:
@@ -216,14 +226,24 @@ def listing(sizes: tuple[int, int], page_size: int = 100) -> Row:
 
     The VMs are made through the state directly (quick); the listing goes over HTTP
     with one ``httpx.Client``. O(pages): a page costs the same at either size. The
-    figure is the CPU time of this process (client and server both run in it): on a
-    shared machine, wall time also counts the moments other processes hold the cores.
+    figure is the CPU time of the emulator's server thread (Linux; elsewhere of this
+    whole process, client included): on a shared machine, wall time also counts the
+    moments other processes hold the cores.
     """
     small, large = sizes
     per_page: dict[int, float] = {}
     seconds: dict[int, float] = {}
     wall: dict[int, float] = {}
+    both: dict[int, float] = {}
     with Emulator((API_KEY,), page_size=page_size, manual_clock=True) as emu:
+        thread = emu._thread
+        assert thread is not None
+        server = thread.native_id
+
+        def cpu() -> float:
+            seconds = None if server is None else _thread_cpu_seconds(server)
+            return time.process_time() if seconds is None else seconds
+
         backend = emu.app.backend
         image = backend.import_image(API_KEY, image_uri=ECR_URI, password="x")["imageId"]
         with httpx.Client(headers={"X-Api-Key": API_KEY}) as http:
@@ -233,7 +253,8 @@ def listing(sizes: tuple[int, int], page_size: int = 100) -> Row:
                     backend.start_vm(API_KEY, image_id=image)
                 made = size
                 listed, pages = 0, 0
-                started, cpu_started = time.perf_counter(), time.process_time()
+                started, cpu_started = time.perf_counter(), cpu()
+                both_started = time.process_time()
                 params: dict[str, str] = {}
                 while True:
                     body = http.get(emu.base_url + "/vms", params=params).json()
@@ -242,7 +263,8 @@ def listing(sizes: tuple[int, int], page_size: int = 100) -> Row:
                     if "pagination" not in body:
                         break
                     params = {"pagination": body["pagination"]}
-                seconds[size] = time.process_time() - cpu_started
+                seconds[size] = cpu() - cpu_started
+                both[size] = time.process_time() - both_started
                 wall[size] = time.perf_counter() - started
                 if listed != size:
                     raise SystemExit(f"listed {listed:,} of {size:,} VMs")
@@ -250,7 +272,7 @@ def listing(sizes: tuple[int, int], page_size: int = 100) -> Row:
     growth = per_page[large] / per_page[small]
     return Row(
         metric=f"emulator: list {large:,} VMs page by page, page size {page_size}",
-        ours=f"{seconds[large]:.2f} s CPU",
+        ours=f"{seconds[large]:.2f} s server CPU",
         baseline="",
         ratio=seconds[large],
         ratio_min=None,
@@ -258,8 +280,9 @@ def listing(sizes: tuple[int, int], page_size: int = 100) -> Row:
         goal="<= 2 s",
         met=seconds[large] <= 2.0,
         note=(
-            f"one httpx.Client, emulator in this process, CPU time of both ({wall[large]:.2f} s"
-            f" wall); a page at {large:,} VMs"
+            f"CPU time of the emulator's server thread; one httpx.Client in the same process"
+            f" (client and server {both[large]:.2f} s CPU, {wall[large]:.2f} s wall);"
+            f" a page at {large:,} VMs"
             f" takes {growth:.2f}x a page at {small:,} ({per_page[large] * 1e3:.2f} ms"
             f" against {per_page[small] * 1e3:.2f} ms): O(pages)"
         ),
