@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv node generate drift lint typecheck test pytest demo bench clean
 .PHONY: generate-py ts-node ts-generate ts-drift ts-test dist-ts
-.PHONY: compat release-check release-snapshot dist
+.PHONY: compat release release-check release-snapshot dist
 
 help:
 	@echo "make demo       run the whole workflow against the local emulator"
@@ -25,7 +25,8 @@ help:
 	@echo "make ts-test    TypeScript client: tsc --strict, node --test against the emulator"
 	@echo "make dist-ts    pack clients/typescript as an npm tarball into dist/"
 	@echo "make compat     classify spec changes since the latest release (BASE=file|ref|version)"
-	@echo "make release-check    version bump, changelog, snapshot and drift agree"
+	@echo "make release VERSION=x.y.z  bump every version, write and date the changelog, snapshot, check"
+	@echo "make release-check    versions, bump, changelog, snapshot and drift agree"
 	@echo "make release-snapshot copy openapi.yaml to releases/<version>/"
 	@echo "make dist       wheel, sdist, bundled spec, HTML and Python API references in dist/"
 
@@ -107,15 +108,22 @@ clean:
 	rm -rf $(TS_DIR)/node_modules $(TS_DIR)/build $(TS_DIR)/dist
 
 # Releasing: see README "Releasing". BASE is a release version, a file or a git ref.
+# compat and release compare the generated clients' public names, so they need both
+# generators: the venv's openapi-python-client and clients/typescript's openapi-typescript.
 BASE ?=
 ARGS ?=
-compat: $(VENV_STAMP)
+VERSION ?=
+compat: $(VENV_STAMP) $(TS_STAMP)
 	$(PY) scripts/compat.py --base "$(BASE)" $(ARGS)
 
-release-check: $(VENV_STAMP)
+release: $(VENV_STAMP) $(TS_STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z (make compat names it)"; exit 2; }
+	$(PY) scripts/release.py release "$(VERSION)"
+
+release-check: $(VENV_STAMP) $(TS_STAMP)
 	$(PY) scripts/release.py check
 
-release-snapshot: $(VENV_STAMP)
+release-snapshot: $(VENV_STAMP) $(TS_STAMP)
 	$(PY) scripts/release.py snapshot
 
 dist: $(VENV_STAMP) $(NODE_STAMP)

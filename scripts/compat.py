@@ -1,21 +1,30 @@
-"""Compare openapi.yaml with a baseline spec and classify every change for existing clients.
+"""Compare openapi.yaml with a baseline spec and classify every change for typed callers.
 
-    python scripts/compat.py                     # baseline: the latest snapshot in releases/
+    python scripts/compat.py                     # baseline: the latest published release
     python scripts/compat.py --base 0.1.0        # a release, a file, or a git ref
-    python scripts/compat.py --base main --changelog   # draft Keep-a-Changelog bullets
+    python scripts/compat.py --changelog         # write the changes into CHANGELOG.md [Unreleased]
 
-Exit status: 1 when any change is breaking, 0 otherwise, 2 on bad input.
+The output ends with the bump the changes require and the next version ("breaking: next
+version 0.2.0"). Exit status: 1 when any change is breaking, 0 otherwise (and always 0 with
+--changelog, which was asked to write, not to judge), 2 on bad input.
+
+Our users call the API through generated code: the Python package `cakework_api` and the
+TypeScript types of `@cakework/client`. So a change is judged twice, and the worse verdict
+counts: on the wire (the table below) and by the public names each generator makes
+(`scripts/public_names.py` runs the pinned openapi-python-client and openapi-typescript on
+both specs: a class, module, member or type name that disappears breaks whoever imports it,
+whatever the wire does). `Report`/`classify` is the one classification that compat, the
+changelog and release-check all use, so they count alike.
 
 Why our own rules rather than a diff tool: no maintained diff tool does the job offline
 from the registries this project uses. oasdiff is not published on PyPI or npm;
 `@pb33f/openapi-changes` downloads a binary at install time; `@useoptic/optic` 1.0.9
-crashes on a fresh install unless ajv is overridden, and then misses a renamed query
-parameter, a lowered `maximum` and a changed `format`, and skips its rules on a major
-`info.version` bump. The PyPI packages that advertise the same job are recent, little-used
-projects. The rules below are a short table, tested edit by edit in
-tests/release/test_compat.py.
+classifies 48 of 80 such edits right, misses a renamed query parameter, a lowered
+`maximum`, a changed `format` and every typed-caller break below, and skips its rules on a
+major `info.version` bump. The rules are a short table, tested edit by edit on a frozen
+fixture spec in tests/release/test_compat.py.
 
-The rule, for every schema position: a change is breaking when it lets the *sender*
+The wire rule, for every schema position: a change is breaking when it lets the *sender*
 send something the *receiver* did not have to handle before. On the request side the
 client sends, so narrowing what the server accepts breaks callers; on the response side
 the server sends, so widening what it may answer breaks callers. Concretely:
@@ -30,28 +39,51 @@ the server sends, so widening what it may answer breaks callers. Concretely:
 | field made required                            | breaking       | non-breaking        |
 | field made optional                            | non-breaking   | breaking            |
 | type changed (not a pure widening)             | breaking       | breaking            |
-| value made nullable                            | non-breaking   | breaking            |
-| format changed, added or removed               | breaking       | breaking            |
+| type widened (integer → number, a type added)  | non-breaking   | breaking            |
+| value made nullable (`[T, null]`, `nullable`,  | non-breaking   | breaking            |
+|   `oneOf: [$ref, {type: null}]` alike)         |                |                     |
+| string format changed, added or removed        | breaking       | breaking            |
+| number size format (int32, ...) removed        | non-breaking   | breaking            |
+| number size format added                       | breaking       | non-breaking        |
 | range/length/item-count narrowed               | breaking       | non-breaking        |
 | range/length/item-count widened                | non-breaking   | breaking            |
 | pattern added                                  | breaking       | non-breaking        |
 | pattern removed                                | non-breaking   | breaking            |
 | pattern changed                                | breaking       | breaking            |
-| enum value removed                             | breaking       | non-breaking        |
+| enum value removed                             | breaking       | non-breaking (wire) |
 | enum value added to a closed enum              | non-breaking   | breaking            |
 | enum value added to an open enum               | non-breaking   | non-breaking        |
 | default changed                                | breaking       | non-breaking        |
-| status code or response header removed         |                | breaking            |
+| readOnly added                                 | breaking       | non-breaking        |
+| writeOnly added                                | non-breaking   | breaking            |
+| readOnly/writeOnly removed                     | non-breaking   | non-breaking        |
+| status code, media type or header removed      | breaking       | breaking            |
+| response header made optional                  |                | breaking            |
+| response header made required                  |                | non-breaking        |
 | new status code or header                      |                | non-breaking        |
 | security requirements changed                  | breaking       |                     |
 | operationId changed (generated names change)   | breaking       |                     |
-| descriptions, summaries, examples, tags        | docs           | docs                |
+| descriptions, summaries, examples, `$comment`  | docs           | docs                |
+| `x-` extension a generator reads               | docs (+ names) | docs (+ names)      |
+| `x-` extension nothing reads                   | no change      | no change           |
 | any schema keyword no rule above covers        | breaking       | breaking            |
+
+And by name, for both generated clients:
+
+| what changed                                   | verdict                                   |
+|------------------------------------------------|-------------------------------------------|
+| a public name disappears (schema renamed,      | breaking                                  |
+|   `title` added, first tag renamed, enum       |                                           |
+|   dropped, enum member renamed or removed,     |                                           |
+|   component or path parameter renamed)         |                                           |
+| a public name appears                          | non-breaking                              |
 
 An enum is *open* when it sits in an `anyOf`/`oneOf` beside an unconstrained alternative
 of the same type (this spec's `VMState` and `BuildStatus`): clients must already accept
-values outside it. `$ref`s are resolved, so a change inside a shared component is
-found in every operation that uses it, and printed once, naming those operations.
+values outside it. `$ref`s are resolved with their siblings laid over the target
+(`description`, `readOnly`, `default` beside a `$ref` count), so a change inside a shared
+component is found in every operation that uses it, and printed once, naming those
+operations.
 """
 
 from __future__ import annotations
@@ -67,6 +99,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+# Run as `python scripts/compat.py`: the repository root makes `scripts.*` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts import public_names
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -87,8 +123,20 @@ HANDLED_KEYS = (
     | set(UPPER_BOUNDS)
     | {"$ref", "type", "nullable", "format", "multipleOf", "pattern", "enum", "default"}
     | {"properties", "required", "additionalProperties", "items", "anyOf", "oneOf", "allOf"}
-    | {"deprecated"}
+    | {"deprecated", "readOnly", "writeOnly", "$comment"}
 )
+# `x-` extensions one of the pinned generators reads (found in the sources of
+# openapi-python-client 0.29.1 and openapi-typescript 7.13.0): they shape generated names
+# or doc comments, so a change is reported (the name diff judges what it renames). Any
+# other `x-` extension is read by nothing we ship and is not a change at all.
+READ_EXTENSIONS = frozenset(
+    {"x-enum-varnames", "x-enum-descriptions", "x-enumDescriptions", "x-enumNames"}
+)
+# Keys that may sit beside a single non-null alternative without changing what it means.
+ANNOTATION_KEYS = DOC_KEYS | {"default", "deprecated", "readOnly", "writeOnly", "$comment"}
+# Formats that only say how big a number is: the generated types are the same (int, float,
+# number), so removing one widens the values and adding one narrows them.
+NUMBER_FORMATS = frozenset({"int32", "int64", "float", "double"})
 
 Spec = Mapping[str, Any]
 
@@ -144,7 +192,12 @@ def load_spec(text: str) -> dict[str, Any]:
     return data
 
 
-def release_versions(releases: Path = RELEASES) -> list[tuple[int, int, int]]:
+Version = tuple[int, int, int]
+# A release is published once its CHANGELOG.md section carries a date: `## [0.1.0] - 2026-12-02`.
+PUBLISHED_SECTION = re.compile(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
+
+
+def release_versions(releases: Path = RELEASES) -> list[Version]:
     """Versions that have a committed snapshot under releases/, oldest first."""
     found = []
     for spec in releases.glob("*/openapi.yaml"):
@@ -154,39 +207,88 @@ def release_versions(releases: Path = RELEASES) -> list[tuple[int, int, int]]:
     return sorted(found)
 
 
-def parse_version(text: str) -> tuple[int, int, int] | None:
+def published_versions(changelog: Path) -> dict[Version, str]:
+    """Versions whose CHANGELOG.md section is dated (published), with their dates."""
+    if not changelog.is_file():
+        return {}
+    found: dict[Version, str] = {}
+    for match in PUBLISHED_SECTION.finditer(changelog.read_text()):
+        version = parse_version(match[1])
+        if version is not None:
+            found[version] = match[2]
+    return found
+
+
+def published_snapshots(root: Path = ROOT) -> list[Version]:
+    """Published versions that have a snapshot, oldest first: the baselines of the gate."""
+    published = published_versions(root / "CHANGELOG.md")
+    return [v for v in release_versions(root / "releases") if v in published]
+
+
+def parse_version(text: str) -> Version | None:
     """`1.2.3` as a tuple; None for anything that is not a plain semantic version."""
     match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", text.strip())
     return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
-def format_version(version: tuple[int, int, int]) -> str:
+def format_version(version: Version) -> str:
     """A version tuple as text."""
     return ".".join(str(part) for part in version)
 
 
-def read_base(base: str, root: Path = ROOT) -> tuple[str, str]:
-    """The baseline spec text and a name for it, from a release, a file or a git ref."""
+def required_version(previous: Version, level: Level | None, code_changed: bool = False) -> Version:
+    """The lowest version allowed after `previous` for changes of this severity.
+
+    From 1.0 on, semantic versioning: breaking → next major, additive → next minor,
+    documentation (or code alone) → next patch. Below 1.0, the reading npm's caret and Cargo
+    apply to 0.x, so the version still tells a compatible update from an incompatible one:
+    breaking → 0.(x+1).0, anything else → 0.x.(y+1).
+    """
+    major, minor, patch = previous
+    if level is Level.BREAKING:
+        return (0, minor + 1, 0) if major == 0 else (major + 1, 0, 0)
+    if level is Level.NON_BREAKING and major > 0:
+        return (major, minor + 1, 0)
+    if level is not None or code_changed:
+        return (major, minor, patch + 1)
+    return previous
+
+
+def read_base(base: str, root: Path = ROOT) -> tuple[str, str, Version | None]:
+    """The baseline spec text, a name for it and its version, from a release, a file or a ref.
+
+    The default baseline is the latest *published* release: a snapshot whose CHANGELOG.md
+    section is not dated yet is a release in preparation, not something callers have.
+    """
     releases = root / "releases"
     if base == "":
-        versions = release_versions(releases)
+        versions = published_snapshots(root)
         if not versions:
-            raise LookupError("no release snapshot under releases/ to compare with")
+            raise LookupError(
+                "no published release (a snapshot under releases/ whose CHANGELOG.md "
+                "section is dated) to compare with"
+            )
         base = format_version(versions[-1])
     snapshot = releases / base / "openapi.yaml"
     if snapshot.is_file():
-        return snapshot.read_text(), f"release {base} ({snapshot.relative_to(root)})"
+        name = f"release {base} ({snapshot.relative_to(root)})"
+        return snapshot.read_text(), name, parse_version(base)
     path = Path(base)
     if not path.is_absolute():
         path = root / path
     if path.is_file():
-        return path.read_text(), str(base)
-    result = subprocess.run(
-        ["git", "show", f"{base}:openapi.yaml"], cwd=root, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise LookupError(f"{base!r} is neither a release, a file nor a git ref with openapi.yaml")
-    return result.stdout, f"git {base}"
+        text, name = path.read_text(), str(base)
+    else:
+        result = subprocess.run(
+            ["git", "show", f"{base}:openapi.yaml"], cwd=root, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise LookupError(
+                f"{base!r} is neither a release, a file nor a git ref with openapi.yaml"
+            )
+        text, name = result.stdout, f"git {base}"
+    version = str((load_spec(text).get("info") or {}).get("version", ""))
+    return text, name, parse_version(version)
 
 
 class Resolver:
@@ -196,17 +298,28 @@ class Resolver:
         self.spec = spec
 
     def resolve(self, node: Any) -> Any:
-        """The node a (chain of) `$ref` points to; other nodes unchanged."""
+        """The node a (chain of) `$ref` points to, with the `$ref`'s siblings laid over it.
+
+        OpenAPI 3.1 allows keywords beside a `$ref` (`description`, `readOnly`, `default`,
+        ...); they apply to this use of the target only, so they take precedence over the
+        target's own (the nearest `$ref` wins) and are compared like any other keyword.
+        """
         seen: set[str] = set()
+        siblings: dict[str, Any] = {}
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref in seen or not ref.startswith("#/"):
                 raise ValueError(f"cannot resolve $ref {ref!r}")
             seen.add(ref)
+            for key, value in node.items():
+                if key != "$ref":
+                    siblings.setdefault(key, value)
             target: Any = self.spec
             for part in ref[2:].split("/"):
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             node = target
+        if siblings and isinstance(node, Mapping):
+            return {**node, **siblings}
         return node
 
 
@@ -229,7 +342,42 @@ def _types(schema: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _null_variant(schema: Any) -> bool:
-    return isinstance(schema, Mapping) and _types(schema) == {"null"} and len(schema) == 1
+    if not isinstance(schema, Mapping) or _types(schema) != {"null"}:
+        return False
+    return not (set(schema) - ANNOTATION_KEYS - {"type", "nullable"})
+
+
+def _covers(types: frozenset[str], name: str) -> bool:
+    """Whether a value of JSON type `name` is one of `types` (every integer is a number)."""
+    return name in types or (name == "integer" and "number" in types)
+
+
+def unwrap_nullable(
+    schema: Mapping[str, Any], resolver: Resolver
+) -> tuple[Mapping[str, Any], bool]:
+    """The schema without its `null` alternative, and whether it had one.
+
+    `type: [T, "null"]`, `nullable: true` and `oneOf`/`anyOf: [X, {type: "null"}]` all say
+    the same thing: X or null. Reducing the three to (X, nullable) lets a change from one
+    spelling to another, or nullability added to a `$ref`, be judged as what it is.
+    """
+    for key in ("oneOf", "anyOf"):
+        variants = schema.get(key)
+        if not isinstance(variants, list) or set(schema) - ANNOTATION_KEYS - {key}:
+            continue
+        resolved = [resolver.resolve(v) for v in variants]
+        kept = [v for v in resolved if not _null_variant(v)]
+        if len(kept) == 1 and len(kept) < len(resolved) and isinstance(kept[0], Mapping):
+            outer = {k: v for k, v in schema.items() if k != key}
+            inner, _ = unwrap_nullable(kept[0], resolver)
+            return {**inner, **outer}, True
+    types = _types(schema)
+    if "null" in types and len(types) > 1:
+        rest = sorted(types - {"null"})
+        stripped = {k: v for k, v in schema.items() if k != "nullable"}
+        stripped["type"] = rest[0] if len(rest) == 1 else rest
+        return stripped, True
+    return schema, False
 
 
 def _variants(schema: Mapping[str, Any], resolver: Resolver) -> tuple[str, list[Any]] | None:
@@ -288,14 +436,18 @@ class SchemaDiff:
                 self.emit(where, "schema changed", Level.BREAKING)
             return
         request = direction is Direction.REQUEST
+        old, old_null = unwrap_nullable(old, self.old)
+        new, new_null = unwrap_nullable(new, self.new)
+        if new_null and not old_null:
+            self.emit(where, "is now nullable", Level.NON_BREAKING if request else Level.BREAKING)
+        elif old_null and not new_null:
+            self.emit(
+                where, "is no longer nullable", Level.BREAKING if request else Level.NON_BREAKING
+            )
         self._compare_types(old, new, where, request)
         self._compare_variants(old, new, where, direction, depth)
-        if old.get("format") != new.get("format"):
-            self.emit(
-                where,
-                f"format changed from {old.get('format')!r} to {new.get('format')!r}",
-                Level.BREAKING,
-            )
+        self._compare_format(old, new, where, request)
+        self._compare_access(old, new, where, request)
         self._compare_bounds(old, new, where, request)
         self._compare_pattern(old, new, where, request)
         self._compare_enum(old, new, where, request, open_enum)
@@ -312,16 +464,54 @@ class SchemaDiff:
             else:
                 self.emit(where, "array items schema added or removed", Level.BREAKING)
         self._compare_all_of(old, new, where, direction, depth)
-        for key in sorted(DOC_KEYS - {"tags"}):
+        for key in sorted((DOC_KEYS - {"tags"}) | {"$comment"}):
             if old.get(key) != new.get(key):
                 self.emit(where, f"{key} changed", Level.DOCS)
         if old.get("deprecated") != new.get("deprecated"):
             self.emit(where, "deprecation changed", Level.NON_BREAKING)
-        # A keyword no rule covers (const, not, readOnly, discriminator, ...) is taken as
-        # breaking until a rule says otherwise: nothing changes silently.
         for key in sorted((set(old) | set(new)) - HANDLED_KEYS):
-            if old.get(key) != new.get(key):
-                self.emit(where, f"`{key}` changed", Level.BREAKING)
+            if old.get(key) == new.get(key):
+                continue
+            if key.startswith("x-"):
+                if key in READ_EXTENSIONS:
+                    self.emit(where, f"extension `{key}` changed", Level.DOCS)
+                continue
+            # A keyword no rule covers (const, not, discriminator, ...) is taken as
+            # breaking until a rule says otherwise: nothing changes silently.
+            self.emit(where, f"`{key}` changed", Level.BREAKING)
+
+    def _compare_format(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], where: str, request: bool
+    ) -> None:
+        a, b = old.get("format"), new.get("format")
+        if a == b:
+            return
+        message = f"format changed from {a!r} to {b!r}"
+        # A string format changes the generated type (date-time is a datetime, binary a
+        # File): breaking either way. A number's size format only widens or narrows.
+        if {a, b} - {None} <= NUMBER_FORMATS and (a is None or b is None):
+            narrowed = a is None
+            breaking = narrowed if request else not narrowed
+            self.emit(where, message, Level.BREAKING if breaking else Level.NON_BREAKING)
+        else:
+            self.emit(where, message, Level.BREAKING)
+
+    def _compare_access(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], where: str, request: bool
+    ) -> None:
+        """readOnly: clients must not send it; writeOnly: the server does not return it."""
+        for key, side in (("readOnly", True), ("writeOnly", False)):
+            was, now = bool(old.get(key)), bool(new.get(key))
+            if was == now:
+                continue
+            # Gaining the flag takes the value away from the side it names (requests for
+            # readOnly, responses for writeOnly); the other side loses nothing.
+            breaking = now and request == side
+            self.emit(
+                where,
+                f"is now {key}" if now else f"is no longer {key}",
+                Level.BREAKING if breaking else Level.NON_BREAKING,
+            )
 
     def _compare_all_of(
         self,
@@ -352,12 +542,13 @@ class SchemaDiff:
         old_types, new_types = _types(old), _types(new)
         if old_types == new_types or not (old_types or new_types):
             return
-        if new_types - old_types == {"null"} and old_types <= new_types:
-            self.emit(where, "is now nullable", Level.NON_BREAKING if request else Level.BREAKING)
-            return
         # No `type` at all accepts any value: gaining one narrows, losing it widens.
-        widened = not new_types or (bool(old_types) and old_types < new_types)
-        narrowed = not old_types or (bool(new_types) and new_types < old_types)
+        widened = not new_types or (
+            bool(old_types) and all(_covers(new_types, t) for t in old_types)
+        )
+        narrowed = not old_types or (
+            bool(new_types) and all(_covers(old_types, t) for t in new_types)
+        )
         if (request and widened) or (not request and narrowed):
             level = Level.NON_BREAKING
         else:
@@ -800,6 +991,13 @@ def _compare_responses(
             else:
                 old_h = diff.old.resolve(old_headers[header])
                 new_h = diff.new.resolve(new_headers[header])
+                was, now = bool(old_h.get("required")), bool(new_h.get("required"))
+                if was != now:
+                    diff.emit(
+                        f"{where} header `{header}`",
+                        "is now required" if now else "is now optional",
+                        Level.NON_BREAKING if now else Level.BREAKING,
+                    )
                 diff.compare(
                     old_h.get("schema"),
                     new_h.get("schema"),
@@ -819,6 +1017,91 @@ def _compare_responses(
         for media in new_content:
             if media not in old_content:
                 diff.emit(where, f"media type {media} added", Level.NON_BREAKING, "Added")
+
+
+# ---------------------------------------------------------------------------------------
+# What a typed caller imports: the generated clients' public names
+
+
+CLIENTS = (("Python client", "python"), ("TypeScript client", "typescript"))
+
+
+def _outermost(names: set[str]) -> list[str]:
+    """The names not below another name of the set (a class, not each of its members)."""
+
+    def parents(name: str) -> Iterator[str]:
+        for index, char in enumerate(name):
+            if char in ".([" and index:
+                yield name[:index]
+
+    return sorted(n for n in names if not any(p in names for p in parents(n)))
+
+
+def name_changes(old_spec: Spec, new_spec: Spec) -> list[Change]:
+    """Names of either generated client that one spec has and the other has not.
+
+    A name that disappears breaks every caller that imports or writes it, whatever the wire
+    does (a schema renamed, a `title` added, an operation's first tag renamed, an enum
+    dropped); a name that appears is an addition.
+    """
+    old_names, new_names = public_names.public_names([old_spec, new_spec])
+    changes: list[Change] = []
+    for client, attr in CLIENTS:
+        before: frozenset[str] = getattr(old_names, attr)
+        after: frozenset[str] = getattr(new_names, attr)
+        for name in _outermost(set(before - after)):
+            changes.append(Change(client, f"`{name}` removed", Level.BREAKING, "Removed"))
+        for name in _outermost(set(after - before)):
+            changes.append(Change(client, f"`{name}` added", Level.NON_BREAKING, "Added"))
+    return changes
+
+
+# ---------------------------------------------------------------------------------------
+# One classification for compat, the changelog and release-check
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every change between two specs, grouped, and what they require of the version."""
+
+    changes: list[Change]
+
+    @property
+    def level(self) -> Level | None:
+        """The most severe level among the changes, None when there are none."""
+        return worst(self.changes)
+
+    def count(self, level: Level) -> int:
+        """How many (grouped) changes have this level."""
+        return sum(c.level is level for c in self.changes)
+
+    def summary(self) -> str:
+        """`2 breaking, 1 non-breaking, 0 documentation change(s)`."""
+        return (
+            f"{self.count(Level.BREAKING)} breaking, {self.count(Level.NON_BREAKING)} "
+            f"non-breaking, {self.count(Level.DOCS)} documentation change(s)"
+        )
+
+    def breaking(self) -> list[str]:
+        """The breaking changes as lines."""
+        return [c.line() for c in self.changes if c.level is Level.BREAKING]
+
+
+def classify(old_spec: Spec, new_spec: Spec) -> Report:
+    """The wire rules and the generated names, compared and grouped: the only verdict."""
+    return Report(grouped(diff_specs(old_spec, new_spec) + name_changes(old_spec, new_spec)))
+
+
+def verdict_line(report: Report, base: Version | None) -> str:
+    """The last line of `make compat`: the bump the changes require and the next version."""
+    level = report.level
+    word = level.label if level is not None else "no API change"
+    if base is None:
+        return f"{word}: the baseline has no MAJOR.MINOR.PATCH info.version to bump"
+    if level is None:
+        patch = format_version(required_version(base, None, code_changed=True))
+        return f"{word}: next version {patch} if the code changed, else none"
+    return f"{word}: next version {format_version(required_version(base, level))}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -843,26 +1126,86 @@ def grouped(changes: list[Change]) -> list[Change]:
     return sorted(merged, key=lambda c: (-c.level, c.operation, c.message))
 
 
-def changelog_bullets(changes: list[Change]) -> Iterator[str]:
-    """Draft Keep-a-Changelog sections; documentation edits are summed up in one bullet."""
-    api = grouped([c for c in changes if c.level is not Level.DOCS])
+# Keep a Changelog's section order.
+SECTIONS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
+# A bullet written by --changelog ends with its level; hand-written bullets never do.
+GENERATED_BULLET = re.compile(r"^- .*\((breaking|non-breaking|docs)\)$")
+
+
+def changelog_sections(changes: list[Change]) -> dict[str, list[str]]:
+    """Keep-a-Changelog bullets per section; documentation edits summed up in one bullet."""
+    api = [c for c in changes if c.level is not Level.DOCS]
     docs = [c for c in changes if c.level is Level.DOCS]
+    sections: dict[str, list[str]] = {}
     for section in ("Added", "Changed", "Removed"):
         bullets = sorted(c for c in api if c.section == section)
         if section == "Changed" and docs:
             names = sorted({c.operation for c in docs})
-            bullets.append(
-                Change(
-                    "Documentation",
-                    f"descriptions or examples edited in {', '.join(names)}",
-                    Level.DOCS,
-                )
-            )
+            text = f"descriptions or examples edited in {', '.join(names)}"
+            bullets.append(Change("Documentation", text, Level.DOCS))
         if bullets:
-            yield f"### {section}"
-            for change in bullets:
-                yield f"- {change.line()}"
-            yield ""
+            sections[section] = [f"- {change.line()}" for change in bullets]
+    return sections
+
+
+def changelog_bullets(changes: list[Change]) -> Iterator[str]:
+    """The sections of changelog_sections as Markdown lines."""
+    for section, bullets in changelog_sections(changes).items():
+        yield f"### {section}"
+        yield from bullets
+        yield ""
+
+
+def update_unreleased(text: str, generated: dict[str, list[str]]) -> str:
+    """CHANGELOG.md text whose [Unreleased] section lists `generated` as its API bullets.
+
+    Bullets an earlier run wrote (they end with their level) are replaced; hand-written
+    bullets and any text before the first subsection stay where they are.
+    """
+    lines = text.split("\n")
+    try:
+        start = next(i for i, line in enumerate(lines) if line.startswith("## [Unreleased]"))
+    except StopIteration:
+        first = next((i for i, line in enumerate(lines) if line.startswith("## [")), len(lines))
+        lines[first:first] = ["## [Unreleased]", ""]
+        start = first
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    body = lines[start + 1 : end]
+    preamble: list[str] = []
+    kept: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in body:
+        if line.startswith("### "):
+            current = line[4:].strip()
+            kept.setdefault(current, [])
+        elif current is None:
+            preamble.append(line)
+        elif GENERATED_BULLET.match(line):
+            continue
+        elif line.strip():
+            kept[current].append(line)
+    order = [s for s in SECTIONS if s in kept or s in generated]
+    order += [s for s in kept if s not in order]
+    kept_preamble = [line for line in preamble if line.strip()]
+    out = ["", *kept_preamble] if kept_preamble else []
+    for section in order:
+        bullets = generated.get(section, []) + kept.get(section, [])
+        if bullets:
+            out += ["", f"### {section}", *bullets]
+    return "\n".join([*lines[:start], "## [Unreleased]", *out, "", *lines[end:]])
+
+
+def unreleased_entries(changelog: Path) -> list[str]:
+    """The bullets of CHANGELOG.md's [Unreleased] section (hand-written and generated)."""
+    return unreleased_entries_text(changelog.read_text()) if changelog.is_file() else []
+
+
+def unreleased_entries_text(text: str) -> list[str]:
+    """The bullets of the [Unreleased] section of a changelog's text."""
+    match = re.search(r"^## \[Unreleased\][^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    if match is None:
+        return []
+    return [line for line in match[1].split("\n") if line.startswith("- ")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -871,36 +1214,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--base",
         default="",
-        help="release version, file or git ref to compare with (default: latest release)",
+        help="release version, file or git ref to compare with (default: latest published)",
     )
     parser.add_argument("--spec", default=str(SPEC), help="the new spec (default openapi.yaml)")
     parser.add_argument(
-        "--changelog", action="store_true", help="print draft Keep-a-Changelog bullets"
+        "--changelog",
+        action="store_true",
+        help="write the changes into the [Unreleased] section of CHANGELOG.md",
+    )
+    parser.add_argument(
+        "--changelog-file", default=str(ROOT / "CHANGELOG.md"), help="the file --changelog writes"
     )
     args = parser.parse_args(argv)
     try:
-        base_text, base_name = read_base(args.base)
+        base_text, base_name, base_version = read_base(args.base)
         old = load_spec(base_text)
         new = load_spec(Path(args.spec).read_text())
-    except (LookupError, ValueError, OSError, yaml.YAMLError) as exc:
+        report = classify(old, new)
+    except (LookupError, ValueError, OSError, RuntimeError, yaml.YAMLError) as exc:
         print(f"compat: {exc}", file=sys.stderr)
         return 2
-    changes = grouped(diff_specs(old, new))
     shown = Path(args.spec).resolve()
     shown_name = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
     print(f"Comparing {shown_name} with {base_name}")
     if args.changelog:
-        for line in changelog_bullets(changes):
+        changelog = Path(args.changelog_file)
+        sections = changelog_sections(report.changes)
+        changelog.write_text(update_unreleased(changelog.read_text(), sections))
+        for line in changelog_bullets(report.changes):
             print(line)
+        print(f"wrote the [Unreleased] section of {changelog.name}")
     else:
-        for change in changes:
+        for change in report.changes:
             print(f"  {change.level.label:>12}  {change.operation}: {change.message}")
-    counts = {level: sum(c.level is level for c in changes) for level in Level}
-    print(
-        f"{counts[Level.BREAKING]} breaking, {counts[Level.NON_BREAKING]} non-breaking, "
-        f"{counts[Level.DOCS]} documentation change(s)"
-    )
-    return 1 if counts[Level.BREAKING] else 0
+    print(report.summary())
+    print(verdict_line(report, base_version))
+    # The draft was asked for and written: that is a success whatever the changes are.
+    if args.changelog:
+        return 0
+    return 1 if report.level is Level.BREAKING else 0
 
 
 if __name__ == "__main__":
