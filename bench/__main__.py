@@ -39,6 +39,7 @@ class Config:
     emulator_seconds: float = 5.0
     vm_cycles: int = 10_000
     list_vms: tuple[int, int] = (10_000, 100_000)
+    state_vms: int = 10_000
     memory_lines: int = 1_000_000
     memory_long_lines: int = 6_000_000
     memory_heap: int = 1_000_000
@@ -57,6 +58,7 @@ QUICK = Config(
     emulator_seconds=0.3,
     vm_cycles=50,
     list_vms=(200, 1_000),
+    state_vms=50,
     memory_lines=3_000,
     memory_long_lines=6_000,
     memory_heap=10_000,
@@ -84,6 +86,7 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
             emulator.throughput(c.emulator_seconds),
             emulator.listing(c.list_vms),
             emulator.memory(c.vm_cycles),
+            emulator.state_file(c.state_vms),
         ],
         "polling": lambda: [polling.polls(c.poll_seeds), polling.detection_lag(c.lag_seeds)],
         "memory": lambda: memory.rows(c.memory_lines, c.memory_long_lines, c.memory_heap),

@@ -1,4 +1,4 @@
-"""The emulator as a server people load: getVM throughput, and memory after many VMs."""
+"""The emulator as a server people load: getVM throughput, memory after many VMs, state files."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import attrs
 import httpx
 
 from cakework.testing import Emulator
 from cakework.testing._clock import ManualClock
+from cakework.testing._persist import export_state, import_state, load_file, save_file
 from cakework.testing._state import RETAINED_DESTROYED_VMS, Backend
 
 from .harness import Row
@@ -287,6 +290,41 @@ def listing(sizes: tuple[int, int], page_size: int = 100) -> Row:
             f" takes {growth} a page at {small:,} ({per_page[large] * 1e3:.2f} ms"
             f" against {per_page[small] * 1e3:.2f} ms): O(pages)"
         ),
+    )
+
+
+def state_file(vms: int) -> Row:
+    """Seconds to save ``vms`` running VMs to a ``--state`` file, and to restore them.
+
+    Save: export the world and write the SQLite file (what the periodic save does).
+    Restore: read the file and replace the world (what ``--state`` does at start).
+    """
+    backend = Backend((API_KEY,), ManualClock())
+    image = backend.import_image(API_KEY, image_uri=ECR_URI, password="x")["imageId"]
+    for _ in range(vms):
+        backend.start_vm(API_KEY, image_id=image, env_vars={"MODE": "bench"})
+    restored_backend = Backend((API_KEY,), ManualClock())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "state.db"
+        started = time.perf_counter()
+        save_file(path, export_state(backend))
+        saved = time.perf_counter() - started
+        size = path.stat().st_size
+        started = time.perf_counter()
+        import_state(restored_backend, load_file(path))
+        restored = time.perf_counter() - started
+    if restored_backend.resources(API_KEY)["vms"] != vms:
+        raise SystemExit("the restored state lost VMs")
+    return Row(
+        metric=f"emulator state file, {vms:,} VMs saved / restored",
+        ours=f"{saved:.2f} s / {restored:.2f} s",
+        baseline="",
+        ratio=max(saved, restored),
+        ratio_min=None,
+        ratio_max=None,
+        goal="< 1 s each way",
+        met=saved < 1 and restored < 1,
+        note=f"SQLite, one row per VM; file {size / 2**20:.1f} MB",
     )
 
 

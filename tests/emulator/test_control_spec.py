@@ -107,7 +107,13 @@ class _Checked:
         self.seen: set[tuple[str, str, str]] = set()
 
     def __call__(
-        self, method: str, path: str, *, valid_request: bool = True, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        valid_request: bool = True,
+        template: str | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         response = self.http.request(method, path, **kwargs)
         request = _Request(
@@ -134,7 +140,7 @@ class _Checked:
                 data=response.content or None,
             ),
         )
-        self.seen.add((path, method.upper(), str(response.status_code)))
+        self.seen.add((template or path, method.upper(), str(response.status_code)))
         return response
 
 
@@ -158,6 +164,10 @@ def test_every_answer_conforms_and_every_documented_answer_happens(
     fault = {"operation": "getVM", "kind": "error", "status": 503, "retry_after": "2", "times": 2}
     assert call("POST", "/_emulator/faults", json=fault).status_code == 204
     assert call("POST", "/_emulator/faults").status_code == 204  # the body is optional
+    assert call("GET", "/_emulator/faults").json()["faults"] == [
+        {**fault, "body": "json"},
+        {"operation": "*", "kind": "error", "status": 503, "body": "json", "times": 1},
+    ]
     refused = call(
         "POST",
         "/_emulator/faults",
@@ -183,6 +193,60 @@ def test_every_answer_conforms_and_every_documented_answer_happens(
         valid_request=False,
     )
     assert refused.status_code == 400
+
+    # The console's routes, over a world with a build and two VMs.
+    image = client.post(
+        "/image/import",
+        json={"imageUri": "123456789012.dkr.ecr.us-west-2.amazonaws.com/a:1", "password": "pw"},
+    ).json()["imageId"]
+    build = client.post(
+        "/image/build/files", json={"dockerfile": "FROM alpine\n", "files": []}
+    ).json()["buildId"]
+    vm = client.post("/vm/start", json={"imageId": image, "port": 8080}).json()["id"]
+    cached = client.post("/vm/cache", json={"imageId": image}).json()["id"]
+    page = call("GET", "/_emulator/")
+    assert page.headers["content-type"].startswith("text/html")
+    overview = call("GET", "/_emulator/overview", params={"tenant": 0, "build": build}).json()
+    assert [b["buildId"] for b in overview["builds"]] == [build]
+    assert "lines" in overview["builds"][0]
+    assert [v["id"] for v in overview["vms"]] == [cached, vm]
+    assert call("GET", "/_emulator/overview", params={"tenant": 7}).status_code == 404
+    logged = call("GET", "/_emulator/requests", params={"tenant": 0, "resource": vm}).json()
+    assert [r["operation"] for r in logged["requests"]] == ["startVM"]
+    refused = call("GET", "/_emulator/requests", params={"limit": 0}, valid_request=False)
+    assert refused.status_code == 400
+    har = call("GET", "/_emulator/requests.har").json()
+    assert len(har["log"]["entries"]) == len(call("GET", "/_emulator/requests").json()["requests"])
+    stop = "/_emulator/tenants/{tenant}/vms/{vmId}/stop"
+    destroy = "/_emulator/tenants/{tenant}/vms/{vmId}/destroy"
+    assert call("POST", f"/_emulator/tenants/0/vms/{vm}/stop", template=stop).json()["state"] == (
+        "stopped"
+    )
+    again = call("POST", f"/_emulator/tenants/0/vms/{vm}/stop", template=stop)
+    assert again.status_code == 409
+    assert call("POST", "/_emulator/tenants/0/vms/nope/stop", template=stop).status_code == 404
+    gone = call("POST", f"/_emulator/tenants/0/vms/{cached}/destroy", template=destroy)
+    assert gone.json()["state"] == "destroyed"
+    assert call("POST", f"/_emulator/tenants/0/vms/{vm}/destroy", template=destroy).status_code == (
+        409
+    )
+    assert call("POST", "/_emulator/tenants/5/vms/x/destroy", template=destroy).status_code == 404
+    manual = call("POST", "/_emulator/clock/speed", json={"speed": 2})
+    assert manual.status_code == 409
+    assert call("GET", "/_emulator/faults").json() == {"faults": []}
+    state = call("GET", "/_emulator/state").json()
+    assert call("PUT", "/_emulator/state", json=state).status_code == 204
+    newer = {**state, "version": state["version"] + 1}
+    refused = call("PUT", "/_emulator/state", json=newer, valid_request=False)
+    assert refused.status_code == 400
+    assert "newer version" in refused.json()["error"]
+    with Emulator(speed=1.0) as scaled:
+        other = _Checked(scaled)
+        with other.http:
+            assert other("POST", "/_emulator/clock/speed", json={"speed": 4}).json()["speed"] == 4
+            slow = other("POST", "/_emulator/clock/speed", json={"speed": 0}, valid_request=False)
+            assert slow.status_code == 400
+        call.seen |= other.seen
 
     documented = {
         (path, method.upper(), str(status))

@@ -25,6 +25,7 @@ def test_public_names() -> None:
         "FaultKind",
         "ManualClock",
         "ScaledClock",
+        "StateFileError",
         "Timings",
         "create_app",
     }

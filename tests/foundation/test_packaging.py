@@ -39,6 +39,9 @@ def test_wheel_contains_both_typed_packages_and_the_spec(wheel: Path) -> None:
         "cakework_api/api/v_ms/start_vm.py",
         "cakework/testing/openapi.yaml",
         "cakework/testing/emulator.yaml",
+        "cakework/testing/static/console.html",
+        "cakework/testing/static/console.js",
+        "cakework/testing/static/console.css",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "generated/", "overlays/")) for n in names)
@@ -114,6 +117,14 @@ def test_emulator_runs_from_a_fresh_install_with_the_extra(wheel: Path, tmp_path
         assert base_url.startswith("http://127.0.0.1:")
         assert base_url.endswith("/v1")
         assert "k1" in server.stdout.readline()
+        console = server.stdout.readline().rsplit(" ", 1)[1].strip()
+        assert console == base_url.removesuffix("/v1") + "/_emulator/"
+        with urllib.request.urlopen(console, timeout=10) as response:
+            page = response.read().decode()
+        # Script, styles and the fault schema come inlined from the installed package.
+        assert "<title>Cakework emulator console</title>" in page
+        assert '"retry_after"' in page
+        assert "/*CONSOLE_JS*/" not in page
         request = urllib.request.Request(f"{base_url}/vms", headers={"X-Api-Key": "k1"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert json.load(response) == {"vms": []}

@@ -1,6 +1,6 @@
 /**
  * The TypeScript client against a real emulator: every operation of openapi.yaml, typed
- * errors, and the control routes of emulator.yaml (clock, faults, counters, resources).
+ * errors, and the control routes of emulator.yaml (clock, faults, counters, resources, state).
  *
  * One emulator for the file, with a manual clock: time moves only when a test advances it
  * through `/_emulator/clock/advance`, so builds and boots finish exactly when told.
@@ -169,6 +169,32 @@ describe("every operation of openapi.yaml", { concurrency: false }, () => {
     );
     assert.equal(resources.running_vms, 0);
     assert.equal(resources.live_cached_vms, 0);
+  });
+});
+
+describe("the state export of emulator.yaml", { concurrency: false }, () => {
+  it("takes a world out with GET /_emulator/state and puts it back with PUT", async () => {
+    unwrap(await emulator.control.POST("/_emulator/reset"));
+    const imageId = await importImage();
+    const started = unwrap(await cakework.POST("/vm/start", { body: { imageId, port: 8080 } }));
+    await advance(30);
+    const saved = unwrap(await emulator.control.GET("/_emulator/state"));
+    assert.equal(saved.format, "cakework-emulator-state");
+    assert.equal(saved.version, 1);
+    // Tenants are named by a hash of their key: the document never holds a key.
+    assert.ok(!JSON.stringify(saved).includes("ts-key-a"));
+
+    unwrap(await emulator.control.POST("/_emulator/reset"));
+    const lost = await refusal(async () =>
+      unwrap(await cakework.GET("/vm/{vmId}", { params: { path: { vmId: started.id } } })),
+    );
+    assert.equal(lost.status, 404);
+
+    unwrap(await emulator.control.PUT("/_emulator/state", { body: saved }));
+    const back = unwrap(await cakework.GET("/vm/{vmId}", { params: { path: { vmId: started.id } } }));
+    assert.equal(back.state, "started");
+    assert.equal(back.port, 8080);
+    assert.deepEqual(unwrap(await emulator.control.GET("/_emulator/state")), saved);
   });
 });
 

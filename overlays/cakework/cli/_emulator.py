@@ -39,15 +39,33 @@ from ._root import App, pass_app
     show_default=True,
     help="Emulator clock speed against real time.",
 )
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep the world in this SQLite file: loaded at start, saved every 5 s and on exit.",
+)
 @pass_app
-def emulator(app: App, host: str, port: int, api_keys: tuple[str, ...], speed: float) -> None:
-    """Run the local emulator; prints the two variables to export."""
+def emulator(
+    app: App,
+    host: str,
+    port: int,
+    api_keys: tuple[str, ...],
+    speed: float,
+    state_file: str | None,
+) -> None:
+    """Run the local emulator; prints the two variables to export and the console's URL."""
     try:
-        from cakework.testing import Emulator
+        from cakework.testing import Emulator, StateFileError
     except ModuleNotFoundError as exc:
         raise UsageFailure(str(exc)) from exc
     try:
-        server = Emulator(api_keys or ("test-key",), speed=speed, host=host, port=port)
+        server = Emulator(
+            api_keys or ("test-key",), speed=speed, host=host, port=port, state_file=state_file
+        )
+    except StateFileError as exc:  # the file is left as it is
+        raise CakeworkError(f"cannot load the state: {exc}") from exc
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     try:
@@ -71,6 +89,7 @@ def emulator(app: App, host: str, port: int, api_keys: tuple[str, ...], speed: f
             f"# Cakework emulator on {server.base_url} (clock x{speed:g}, "
             f"keys: {', '.join(server.api_keys)}); Ctrl-C stops it"
         )
+        app.output.note(f"# console: {server.console_url}")
         stop.wait()
         app.output.note("# emulator stopped")
     finally:

@@ -21,7 +21,9 @@ Example::
 Requests are validated against the packaged ``openapi.yaml`` (400 ``{"error": ...}``);
 every API key is a tenant of its own; builds, boots and log lines follow the emulator
 clock; control routes for other languages live under ``/_emulator/`` (``reset``,
-``clock``, ``clock/advance``, ``faults``, ``counters``, ``resources``, ``github``).
+``clock``, ``clock/advance``, ``faults``, ``counters``, ``resources``, ``github``,
+``state``, ``requests.har``), and the console, a page that shows it all live, at
+``/_emulator/`` (``Emulator.console_url``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from ._clock import ManualClock, ScaledClock
     from ._errors import EmulatorError
     from ._faults import Fault, FaultKind
+    from ._persist import StateFileError
     from ._server import Emulator
     from ._state import Timings
 
@@ -48,6 +51,7 @@ _HOMES = {
     "FaultKind": "._faults",
     "ManualClock": "._clock",
     "ScaledClock": "._clock",
+    "StateFileError": "._persist",
     "Timings": "._state",
     "create_app": "._app",
 }
@@ -65,6 +69,7 @@ __all__ = [
     "FaultKind",
     "ManualClock",
     "ScaledClock",
+    "StateFileError",
     "Timings",
     "create_app",
 ]

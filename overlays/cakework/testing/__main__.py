@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 try:
-    from . import Emulator
+    from . import Emulator, StateFileError
 except ModuleNotFoundError as exc:  # the emulator extra is not installed
     sys.exit(str(exc))
 
@@ -43,6 +43,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="return a log cursor on the last, empty page, like the real service did",
     )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the world in this SQLite file: loaded at start, saved periodically and on exit",
+    )
+    parser.add_argument(
+        "--save-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between two saves of --state (default 5)",
+    )
     args = parser.parse_args(argv)
     if args.manual_clock and args.speed != 1.0:
         parser.error("--speed has no effect with --manual-clock: give one of them")
@@ -55,8 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_quirk=args.log_quirk,
             host=args.host,
             port=args.port,
+            state_file=args.state,
+            save_interval=args.save_interval,
             **options,
         )
+    except StateFileError as exc:  # the file is left as it is
+        print(f"cannot load the state: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:  # a value argparse could not check (speed, page size)
         parser.error(str(exc))
     try:
@@ -76,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The keys are printed on purpose: they are local test keys the user chose.
         print(f"Cakework emulator listening on {emulator.base_url}", flush=True)
         print(f"API keys: {', '.join(emulator.api_keys)}", flush=True)
+        print(f"Console: {emulator.console_url}", flush=True)
+        if args.state:
+            print(
+                f"State: {args.state} (saved every {args.save_interval:g} s and on exit)",
+                flush=True,
+            )
         print("Press Ctrl-C to stop.", flush=True)
         stop.wait()
         print("Stopping.", flush=True)

@@ -24,8 +24,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ._clock import Clock, ManualClock, ScaledClock
+from ._console import console_routes, faults_view
 from ._errors import EmulatorError
 from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
+from ._journal import FAULT_KEY, Journal
 from ._routes import HANDLERS, Call, Operation, SpecValidator, find_spec
 from ._state import Backend, Timings
 
@@ -92,6 +94,7 @@ class EmulatorApp:
         operations: The operations of openapi.yaml.
         closing: Set while the server shuts down: requests held by a latency fault are
             dropped at once instead of holding the shutdown up.
+        journal: The request log (the console's requests, the HAR export).
     """
 
     def __init__(self, backend: Backend, validator: SpecValidator, faults: FaultTable) -> None:
@@ -104,6 +107,7 @@ class EmulatorApp:
         self._counts_lock = threading.Lock()
         self.operations = validator.operations
         self.closing = threading.Event()
+        self.journal = Journal()
         # Bumped by every reset: a request that arrived before one is not run after it.
         self._generation = 0
         self._validator = validator
@@ -112,7 +116,8 @@ class EmulatorApp:
             raise RuntimeError(f"openapi.yaml has operations the emulator lacks: {missing}")
         by_path: dict[str, dict[str, Endpoint]] = {}
         for op in self.operations:
-            by_path.setdefault(op.path, {})[op.method] = self._endpoint(op)
+            endpoint = self.journal.recorded(op.operation_id, self._endpoint(op), self.clock.now)
+            by_path.setdefault(op.path, {})[op.method] = endpoint
         # OpenAPI matches concrete paths before templated ones (``/vm/cache`` is never
         # getVM of a VM called "cache"), and a path answers 405 with ``Allow`` for methods
         # it does not have, instead of falling through to another template.
@@ -124,10 +129,11 @@ class EmulatorApp:
             Route("/_emulator/reset", self._reset, methods=["POST"]),
             Route("/_emulator/clock", self._clock, methods=["GET"]),
             Route("/_emulator/clock/advance", self._advance, methods=["POST"]),
-            Route("/_emulator/faults", self._faults, methods=["POST", "DELETE"]),
+            Route("/_emulator/faults", self._faults, methods=["GET", "POST", "DELETE"]),
             Route("/_emulator/counters", self._counters, methods=["GET"]),
             Route("/_emulator/resources", self._resources, methods=["GET"]),
             Route("/_emulator/github", self._github, methods=["POST"]),
+            *console_routes(self),
         ]
         starlette = Starlette(
             routes=routes,
@@ -166,7 +172,7 @@ class EmulatorApp:
             raise ValueError(f"unknown operationId {operation!r}; one of {', '.join(known)}")
 
     def reset(self) -> None:
-        """Forget all resources, faults and counters, and drop requests still in flight.
+        """Forget all resources, faults, counters and logged requests; drop those in flight.
 
         A request held by a latency fault (or still sending its body) when the reset
         happens is dropped, not run: ids restart after a reset, so a previous test's
@@ -175,6 +181,7 @@ class EmulatorApp:
         with self._counts_lock:
             self._generation += 1
             self.counts.clear()
+            self.journal.clear()
             self.backend.reset()
             self.faults.clear()
 
@@ -196,6 +203,7 @@ class EmulatorApp:
                 return _drop(request)  # it belongs to the state before a reset
             fault = self.faults.take(op.operation_id)
             if fault is not None:
+                request.scope[FAULT_KEY] = fault  # for the request log
                 if fault.kind == "error":
                     return _fault_response(fault)
                 if fault.kind == "latency":
@@ -269,6 +277,8 @@ class EmulatorApp:
         return _json({"now": self.clock.now()})
 
     async def _faults(self, request: Request) -> Response:
+        if request.method == "GET":
+            return _json(faults_view(self.faults))
         if request.method == "DELETE":
             self.faults.clear()
             return Response(status_code=204)

@@ -70,6 +70,11 @@ class ManualClock:
         with self._lock:
             self._now += seconds
 
+    def restore(self, now: float) -> None:
+        """Set the time a saved state was at (a reset still goes back to the start)."""
+        with self._lock:
+            self._now = now
+
 
 class ScaledClock:
     """Real time, running ``speed`` times faster, plus whatever :meth:`advance` added."""
@@ -110,3 +115,29 @@ class ScaledClock:
         _check_advance(seconds)
         with self._lock:
             self._offset += seconds
+
+    @property
+    def speed(self) -> float:
+        """How many times faster than real time the clock runs."""
+        return self._speed
+
+    def set_speed(self, speed: float) -> None:
+        """Run at another speed from now on; the time it reads now does not jump.
+
+        Raises:
+            ValueError: ``speed`` is not a positive finite number.
+        """
+        if not (isinstance(speed, int | float) and speed > 0 and math.isfinite(speed)):
+            raise ValueError(f"speed must be a positive finite number, not {speed!r}")
+        with self._lock:
+            mono = self._monotonic()
+            self._start += (mono - self._mono0) * self._speed
+            self._mono0 = mono
+            self._speed = speed
+
+    def restore(self, now: float) -> None:
+        """Go on from the time a saved state was at, at the same speed."""
+        with self._lock:
+            self._start = now
+            self._mono0 = self._monotonic()
+            self._offset = 0.0

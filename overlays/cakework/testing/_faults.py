@@ -171,6 +171,15 @@ class FaultTable:
         with self._lock:
             self._rules.clear()
 
+    def rules(self) -> list[tuple[str, Fault, int | None, float | None]]:
+        """The active rules, in the order they are tried.
+
+        Returns:
+            ``(operation, fault, remaining times or None, fraction or None)`` per rule.
+        """
+        with self._lock:
+            return [(r.operation, r.fault, r.remaining, r.fraction) for r in self._rules]
+
     def take(self, operation: str) -> Fault | None:
         """Decide the fault (if any) for one request of ``operation``."""
         with self._lock:

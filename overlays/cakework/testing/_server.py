@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -13,6 +16,8 @@ import uvicorn
 
 from ._app import DEFAULT_PAGE_SIZE, EmulatorApp, create_app
 from ._faults import ASGIApp, BadJson, ErrorBody, Fault, FaultKind, Message, Receive, Scope, Send
+from ._har import to_har
+from ._persist import DEFAULT_SAVE_INTERVAL, Saver, export_state, import_state, load_into
 from ._state import Timings
 
 _START_TIMEOUT = 10.0
@@ -96,6 +101,15 @@ class Emulator:
         timings: Durations of build steps, boots, ... on the emulator clock.
         host: Interface to listen on.
         port: Port to listen on; 0 picks a free one.
+        state_file: A SQLite file that keeps the world across restarts: loaded here if it
+            exists, saved every ``save_interval`` seconds while running and on
+            :meth:`stop`. A corrupt file, or one from a newer version, raises
+            :class:`cakework.testing.StateFileError` and is left as it is.
+        save_interval: Seconds between two saves of ``state_file``.
+
+    Raises:
+        StateFileError: ``state_file`` cannot be loaded.
+        ValueError: a bad argument.
     """
 
     def __init__(
@@ -109,6 +123,8 @@ class Emulator:
         timings: Timings | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        state_file: str | os.PathLike[str] | None = None,
+        save_interval: float = DEFAULT_SAVE_INTERVAL,
     ) -> None:
         if isinstance(api_keys, str):
             api_keys = (api_keys,)
@@ -122,6 +138,12 @@ class Emulator:
         )
         self._host = host
         self._port = port
+        self._saver: Saver | None = None
+        if state_file is not None:
+            path = Path(state_file)
+            saver = Saver(self.app.backend, path, save_interval)
+            load_into(self.app.backend, path)
+            self._saver = saver
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -168,6 +190,8 @@ class Emulator:
         )
         self._server, self._thread, self._socket = server, thread, sock
         thread.start()
+        if self._saver is not None:
+            self._saver.start()
         deadline = time.monotonic() + _START_TIMEOUT
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
@@ -187,6 +211,8 @@ class Emulator:
             thread.join()
         if sock is not None:
             sock.close()
+        if server is not None and self._saver is not None:
+            self._saver.stop()  # the last save, once no request can change anything
 
     def __enter__(self) -> Self:
         return self.start()
@@ -217,6 +243,11 @@ class Emulator:
     def base_url(self) -> str:
         """Base URL of the API, ending in ``/v1`` (pass it to ``Cakework(base_url=...)``)."""
         return self.url + "/v1"
+
+    @property
+    def console_url(self) -> str:
+        """URL of the console page (builds, VMs, requests, faults and the clock, live)."""
+        return self.url + "/_emulator/"
 
     @property
     def api_keys(self) -> tuple[str, ...]:
@@ -357,8 +388,36 @@ class Emulator:
         """
         self.app.backend.register_github_repo(repository, files, branch=branch, token=token)
 
+    def har(self) -> dict[str, Any]:
+        """The request log as a HAR 1.2 document (secrets masked), oldest request first."""
+        return to_har(self.app.journal.entries())
+
+    def save_har(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`har` to ``path`` (folders created); returns the path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.har(), indent=1), encoding="utf-8")
+        return target
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole world (every tenant's images, builds, VMs, the clock) as a document.
+
+        The document is what ``GET /_emulator/state`` answers; tenants are named by a hash
+        of their key. :meth:`import_state` (or ``PUT /_emulator/state``) restores it.
+        """
+        return export_state(self.app.backend)
+
+    def import_state(self, document: Mapping[str, Any]) -> None:
+        """Replace the world by one :meth:`export_state` made (faults and counters stay).
+
+        Raises:
+            StateFileError: not a state document, a newer version, or a tenant whose key
+                this emulator does not have; nothing was changed.
+        """
+        import_state(self.app.backend, document)
+
     def reset(self) -> None:
-        """Forget every resource, fault and counter; a manual clock goes back to its start.
+        """Forget every resource, fault, counter and logged request; a manual clock restarts.
 
         Requests still in flight (held by a latency fault, say) are dropped rather than
         run against the fresh state, where ids start over. Registered GitHub

@@ -167,6 +167,8 @@ class BuildRecord:
     outcome: Literal["succeeded", "failed"]
     image_id: str | None
     lines: tuple[tuple[float, str, str], ...]
+    dockerfile: str = ""
+    source: Literal["files", "github"] = "files"
 
     def status(self, now: float) -> str:
         """The build's status at ``now``."""
@@ -429,6 +431,7 @@ class Backend:
         early_error: str | None = None,
     ) -> JSON:
         now = self.clock.now()
+        source: Literal["files", "github"] = "github" if preamble else "files"
         n = self._next("build")
         build_id = str(uuid.UUID(bytes=_digest("build", str(n))[:16], version=4))
         step = self.timings.build_step
@@ -446,14 +449,18 @@ class Backend:
             # The failure shows up half-way through the failing step.
             failed_at = max(t - step / 2, now + step / 2)
             lines += [(failed_at, "error", error), (failed_at, "error", "Build failed")]
-            record = BuildRecord(build_id, now, failed_at, "failed", None, tuple(lines))
+            record = BuildRecord(
+                build_id, now, failed_at, "failed", None, tuple(lines), dockerfile, source
+            )
         else:
             image_id = self._new_image_id()
             lines += [
                 (t, "info", f"Successfully built {image_id}"),
                 (t, "info", f"Pushing image {image_id}: done"),
             ]
-            record = BuildRecord(build_id, now, t, "succeeded", image_id, tuple(lines))
+            record = BuildRecord(
+                build_id, now, t, "succeeded", image_id, tuple(lines), dockerfile, source
+            )
             tenant.images[image_id] = ImageRecord(image_id, ready_at=t, source="build")
         tenant.builds[build_id] = record
         return record.to_json(now)

@@ -4,6 +4,169 @@
  */
 
 export interface paths {
+    "/_emulator/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The console page
+         * @description One HTML page, its scripts and styles inside (nothing is fetched from elsewhere),
+         *     that shows builds, VMs, requests, faults and the clock of the emulator live, and
+         *     stops VMs, injects faults and moves the clock. Open it in a browser.
+         */
+        get: operations["getConsole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What one tenant holds, with the clock and the faults
+         * @description The newest builds and VMs of a tenant (200 of each at most), read at one instant of
+         *     the emulator clock: each build's status, current step, Dockerfile and (for the
+         *     build named by `build`) its log so far; each VM's state, sizing, hostname, port and
+         *     timeline of state changes (those still to come marked `pending`).
+         */
+        get: operations["getOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request log, newest first
+         * @description Every API request the emulator answered since the start or the last reset (the
+         *     newest 2000 are kept), newest first, with the API key, passwords, tokens and
+         *     environment values masked. Requests with no known key (401s) show for every tenant.
+         */
+        get: operations["listRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/requests.har": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request log as HAR 1.2
+         * @description The request log, oldest first, as an HTTP Archive 1.2 document that browsers'
+         *     developer tools and HAR viewers open; secrets masked. Custom members: `_operation`
+         *     (the operationId), `_fault` (the injected fault, if any), `_emulatorTime`. A
+         *     connection dropped on purpose has status 0.
+         */
+        get: operations["exportHar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/tenants/{tenant}/vms/{vmId}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a VM (the console's Stop button)
+         * @description Stops a one-time VM as `stopVM` does, or a cached VM as `stopCachedVM` does: the
+         *     same code, the same refusals. Not counted as an API request.
+         */
+        post: operations["consoleStopVM"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/tenants/{tenant}/vms/{vmId}/destroy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Destroy a cached VM (the console's Destroy button)
+         * @description Destroys a cached VM as `destroyCachedVM` does (a one-time VM is destroyed by
+         *     stopping it: 409).
+         */
+        post: operations["consoleDestroyCachedVM"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the whole world
+         * @description Every tenant's images, builds (with their log lines), VMs and cached VMs (with the
+         *     state changes their logs follow from), the id counters, the registered GitHub
+         *     repositories and the clock, as one versioned document. Tenants are named by the
+         *     SHA-256 of their key. `PUT` it back to this or another emulator started with the
+         *     same keys; `--state FILE` keeps the same data in a SQLite file across restarts.
+         */
+        get: operations["exportState"];
+        /**
+         * Restore the whole world
+         * @description Replaces every tenant's resources, the counters, the GitHub repositories and the
+         *     clock by a document `GET` gave; faults and request counters stay. A document that
+         *     is not a state, comes from a newer version, or names a tenant whose key this
+         *     emulator was not started with is refused with 400, and nothing changes.
+         */
+        put: operations["importState"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_emulator/reset": {
         parameters: {
             query?: never;
@@ -16,7 +179,8 @@ export interface paths {
         /**
          * Forget all resources, faults and counters
          * @description Forgets every tenant's builds, images and VMs (ids start over), removes every
-         *     injected fault, clears the request counters and sets the clock back: a manual clock
+         *     injected fault, clears the request counters and the request log (`/_emulator/requests`)
+         *     and sets the clock back: a manual clock
          *     to its fixed start, a scaled clock by whatever `/_emulator/clock/advance` added.
          *     Requests still in flight (held by a latency fault) are dropped, not run against the
          *     fresh state. Registered GitHub repositories stay. A request body is ignored.
@@ -70,7 +234,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/_emulator/faults": {
+    "/_emulator/clock/speed": {
         parameters: {
             query?: never;
             header?: never;
@@ -78,6 +242,31 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        put?: never;
+        /**
+         * Change how fast the clock runs
+         * @description From now on the emulator clock runs `speed` times faster than real time; the time
+         *     it reads does not jump. A manual clock has no speed (409).
+         */
+        post: operations["setClockSpeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The active fault rules
+         * @description The rules not yet used up, in the order they are tried, with the times each has left.
+         */
+        get: operations["listFaults"];
         put?: never;
         /**
          * Inject a fault into the next requests of an operation
@@ -313,8 +502,243 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /**
+         * @description A VM's state.
+         * @enum {string}
+         */
+        VMState: "created" | "started" | "stopped" | "destroyed";
+        /** @description A VM or cached VM as the console shows it. */
+        ConsoleVM: {
+            /** @description The VM id. */
+            id: string;
+            /** @description A cached VM (else one-time). */
+            cached: boolean;
+            state: components["schemas"]["VMState"];
+            /** @description The image it runs. */
+            imageId: string;
+            /** @description CPUs. */
+            cpu: number;
+            /** @description Memory in MB. */
+            memory: number;
+            /** @description Disk (cached) or volume (one-time) size in GB, if asked for. */
+            diskGb?: number | null;
+            /** @description The VM's hostname. */
+            hostname: string;
+            /** @description The port its application listens on, if one was asked for. */
+            port?: number | null;
+            /** @description Emulator time it was created (Unix epoch seconds). */
+            createdAt: number;
+            /** @description Its state changes, oldest first, including those still to come. */
+            timeline: {
+                /** @description Emulator time of the change (Unix epoch seconds). */
+                at: number;
+                state: components["schemas"]["VMState"];
+                /** @description The change is scheduled and has not happened yet. */
+                pending: boolean;
+            }[];
+        };
+        /** @description A build as the console shows it. */
+        ConsoleBuild: {
+            /** @description The build id. */
+            buildId: string;
+            /**
+             * @description The build's status now.
+             * @enum {string}
+             */
+            status: "created" | "succeeded" | "failed";
+            /**
+             * @description What it was built from.
+             * @enum {string}
+             */
+            source: "files" | "github";
+            /** @description Emulator time it started (Unix epoch seconds). */
+            createdAt: number;
+            /** @description Emulator time it finished; null while it runs. */
+            doneAt: number | null;
+            /** @description The image it made, once it succeeded. */
+            imageId: string | null;
+            /** @description The Dockerfile step (or the clone) it is at or ended on. */
+            step: string | null;
+            /** @description The Dockerfile it builds. */
+            dockerfile: string;
+            /** @description Log lines written so far. */
+            lineCount: number;
+            /** @description The log so far (only for the build named by `build`). */
+            lines?: {
+                /** @description Emulator time it was written. */
+                at: number;
+                /** @description `info`, `warn` or `error`. */
+                level: string;
+                /** @description The text. */
+                message: string;
+            }[];
+        };
+        /** @description What one tenant holds, at one instant of the emulator clock. */
+        Overview: {
+            /** @description Emulator time (Unix epoch seconds). */
+            now: number;
+            /** @description The clock only moves when advanced. */
+            manual: boolean;
+            /** @description Emulator seconds per real second; null for a manual clock. */
+            speed: number | null;
+            /** @description Every tenant, its key masked. */
+            tenants: {
+                /** @description Its number. */
+                tenant: number;
+                /** @description Its API key, masked (`••••` and the last four characters). */
+                apiKey: string;
+            }[];
+            /** @description The tenant shown. */
+            tenant: number;
+            /** @description Its newest builds, newest first. */
+            builds: components["schemas"]["ConsoleBuild"][];
+            /** @description Its newest VMs and cached VMs, newest first. */
+            vms: components["schemas"]["ConsoleVM"][];
+            /** @description Images it holds. */
+            images: number;
+            /** @description Active fault rules. */
+            faults: components["schemas"]["Fault"][];
+            /** @description Requests in the log (every tenant). */
+            requests: number;
+            /** @description Every operationId, for the request filter. */
+            operations: components["schemas"]["OperationId"][];
+        };
+        /** @description A header as `[name, value]`, a secret one masked. */
+        Header: string[];
+        /** @description One API request and its answer, secrets masked. */
+        LoggedRequest: {
+            /** @description Its position in the log. */
+            seq: number;
+            /** @description Wall-clock time it arrived (Unix epoch seconds). */
+            startedAt: number;
+            /** @description Emulator time it arrived. */
+            emulatorTime: number;
+            /** @description Milliseconds until the answer. */
+            durationMs: number;
+            operation: components["schemas"]["OperationId"];
+            /** @description HTTP method. */
+            method: string;
+            /** @description Path and query. */
+            path: string;
+            /** @description The answer's status; 0 when the connection was dropped. */
+            status: number;
+            /** @description The injected fault (`error 503`, `latency 1.5s`, `drop_after`, ...), if any. */
+            fault: string | null;
+            /** @description The tenant of its key; null for no or an unknown key. */
+            tenant: number | null;
+            /** @description The key it sent, masked. */
+            apiKey: string;
+            /** @description Build, image and VM ids it is about. */
+            ids: string[];
+            /** @description Request headers. */
+            requestHeaders: components["schemas"]["Header"][];
+            /** @description Request body (JSON re-serialised with secrets masked). */
+            requestBody: string;
+            /** @description Response headers. */
+            responseHeaders: components["schemas"]["Header"][];
+            /** @description Response body. */
+            responseBody: string;
+        };
+        /** @description Logged requests. */
+        RequestLog: {
+            /** @description Newest first. */
+            requests: components["schemas"]["LoggedRequest"][];
+        };
+        /** @description An HTTP Archive 1.2 document (see the HAR 1.2 specification for its members). */
+        Har: {
+            /** @description The archive. */
+            log: {
+                /**
+                 * @description HAR version.
+                 * @constant
+                 */
+                version: "1.2";
+                /** @description `cakework.testing` and its version. */
+                creator: Record<string, never>;
+                /** @description One entry per request, oldest first. */
+                entries: Record<string, never>[];
+            };
+        };
+        /**
+         * @description The whole world of an emulator. `version` grows when the shape changes; an
+         *     emulator refuses a version newer than its own.
+         */
+        State: {
+            /**
+             * @description Marks a state document.
+             * @constant
+             */
+            format: "cakework-emulator-state";
+            /** @description The document version (1). */
+            version: number;
+            /** @description Emulator time at the export. */
+            clock: number;
+            /** @description Id counters (`build`, `image`, `vm`). */
+            counters: {
+                [key: string]: number;
+            };
+            /** @description Registered GitHub repository branches. */
+            github: components["schemas"]["GithubRepo"][];
+            /** @description Each tenant's resources. */
+            tenants: {
+                /** @description SHA-256 of the tenant's API key. */
+                tenant: string;
+                /** @description Destroyed one-time VMs no longer kept. */
+                forgottenVms?: number;
+                /** @description Destroyed cached VMs no longer kept. */
+                forgottenCachedVms?: number;
+                /** @description Images. */
+                images: Record<string, never>[];
+                /** @description Builds, with their log lines as `[time, level, text]`. */
+                builds: Record<string, never>[];
+                /** @description VMs and cached VMs, with their state changes as `[time, state]`. */
+                vms: Record<string, never>[];
+            }[];
+        };
     };
     responses: {
+        /** @description There is no tenant of that number. */
+        NoSuchTenant: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "tenant 3: tenants are numbered 0 to 1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description No tenant of that number, or no VM of that id in it. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "VM 1c75af65488fe7 does not exist"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The VM or the clock is not in a state that allows it. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "VM 1c75af65488fe7 is stopped; cannot stop it"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description The body is not a JSON object, or a value is missing or out of range. */
         BadRequest: {
             headers: {
@@ -330,13 +754,217 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The tenant, numbered from 0 in the order of the emulator's API keys. */
+        TenantQuery: number;
+        /** @description Only this tenant's requests (numbered from 0); every tenant's without it. */
+        TenantQueryOptional: number;
+        /** @description The tenant, numbered from 0 in the order of the emulator's API keys. */
+        TenantPath: number;
+        /** @description The id of a VM or cached VM of the tenant. */
+        VMPath: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getOverview: {
+        parameters: {
+            query?: {
+                /** @description The tenant, numbered from 0 in the order of the emulator's API keys. */
+                tenant?: components["parameters"]["TenantQuery"];
+                /** @description A build id whose log lines the answer includes. */
+                build?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            404: components["responses"]["NoSuchTenant"];
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's requests (numbered from 0); every tenant's without it. */
+                tenant?: components["parameters"]["TenantQueryOptional"];
+                /** @description Only requests of this operation. */
+                operation?: components["schemas"]["OperationId"];
+                /** @description Only requests answered with this status (`404`), class (`4xx`), or `0` for dropped connections. */
+                status?: string;
+                /** @description Only requests about this build, image or VM id (in the path or the answer). */
+                resource?: string;
+                /** @description At most this many requests (the newest). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    exportHar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The HAR document (as a download). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Har"];
+                };
+            };
+        };
+    };
+    consoleStopVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant, numbered from 0 in the order of the emulator's API keys. */
+                tenant: components["parameters"]["TenantPath"];
+                /** @description The id of a VM or cached VM of the tenant. */
+                vmId: components["parameters"]["VMPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VM after the stop. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleVM"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    consoleDestroyCachedVM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant, numbered from 0 in the order of the emulator's API keys. */
+                tenant: components["parameters"]["TenantPath"];
+                /** @description The id of a VM or cached VM of the tenant. */
+                vmId: components["parameters"]["VMPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VM after the destroy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleVM"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    exportState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["State"];
+                };
+            };
+        };
+    };
+    importState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["State"];
+            };
+        };
+        responses: {
+            /** @description The world is the document's. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
     reset: {
         parameters: {
             query?: never;
@@ -414,6 +1042,90 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    setClockSpeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "speed": 10
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Emulator seconds per real second.
+                     * @example 10
+                     */
+                    speed: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The clock at its new speed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "now": 1678168800,
+                     *       "speed": 10
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Emulator time in Unix epoch seconds (fractional). */
+                        now: number;
+                        /** @description Emulator seconds per real second. */
+                        speed: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listFaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "faults": [
+                     *         {
+                     *           "operation": "getVM",
+                     *           "kind": "error",
+                     *           "status": 503,
+                     *           "body": "json",
+                     *           "times": 2
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Rules in the order they are tried. */
+                        faults: components["schemas"]["Fault"][];
+                    };
+                };
+            };
         };
     };
     injectFault: {
