@@ -99,6 +99,17 @@ class AsyncLogIterator(AsyncPager[LogLine]):
 
     # unasync: end
 
+    def pages(self) -> AsyncIterator[tuple[LogLine, ...]]:
+        """The same lines a page at a time: one non-empty tuple per response, in order.
+
+        Shares the position with the iterator itself, so lines and pages may be mixed.
+
+        Returns:
+            An iterator of tuples of lines; getting the next tuple raises the errors of
+            the page request it makes.
+        """
+        return super().pages()
+
     @property
     def cursor(self) -> LogPosition | None:
         """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
@@ -114,6 +125,17 @@ class AsyncVMIterator(AsyncPager[VM]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    def pages(self) -> AsyncIterator[tuple[VM, ...]]:
+        """The same VMs a page at a time: one non-empty tuple per listVMs response.
+
+        Shares the position with the iterator itself, so VMs and pages may be mixed.
+
+        Returns:
+            An iterator of tuples of VMs; getting the next tuple raises the errors of
+            the page request it makes.
+        """
+        return super().pages()
 
     # The base is private: defined here too, so the reference documents them.
     def close(self) -> None:
