@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from . import client, emulator, polling, process
+from . import client, emulator, memory, polling, process
 from .harness import Row, table, to_json
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -38,8 +38,11 @@ class Config:
     import_runs: int = 21
     emulator_seconds: float = 5.0
     vm_cycles: int = 10_000
+    list_vms: tuple[int, int] = (10_000, 100_000)
     state_vms: int = 10_000
-    memory_lines: tuple[int, int] = (10_000, 100_000)
+    memory_lines: int = 1_000_000
+    memory_long_lines: int = 6_000_000
+    memory_heap: int = 1_000_000
     poll_seeds: int = 20
     lag_seeds: int = 200
 
@@ -54,8 +57,11 @@ QUICK = Config(
     import_runs=1,
     emulator_seconds=0.3,
     vm_cycles=50,
+    list_vms=(200, 1_000),
     state_vms=50,
-    memory_lines=(1_000, 3_000),
+    memory_lines=3_000,
+    memory_long_lines=6_000,
+    memory_heap=10_000,
     poll_seeds=1,
     lag_seeds=2,
 )
@@ -65,7 +71,7 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
     """Every benchmark by name, each giving its rows."""
     c = config
     return {
-        "get": lambda: [client.sync_get(c.rounds, c.calls), client.async_get(c.rounds, c.calls)],
+        "get": lambda: [*client.sync_get(c.rounds, c.calls), *client.async_get(c.rounds, c.calls)],
         "logs": lambda: [
             *client.sync_logs(c.log_rounds, c.log_lines, c.log_batch),
             *client.async_logs(c.log_rounds, c.log_lines, c.log_batch),
@@ -76,12 +82,14 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
         ],
         "import": lambda: [process.import_cost(c.import_runs)],
         "emulator": lambda: [
-            *emulator.throughput(c.emulator_seconds),
+            emulator.sync_throughput(c.emulator_seconds),
+            emulator.throughput(c.emulator_seconds),
+            emulator.listing(c.list_vms),
             emulator.memory(c.vm_cycles),
             emulator.state_file(c.state_vms),
         ],
         "polling": lambda: [polling.polls(c.poll_seeds), polling.detection_lag(c.lag_seeds)],
-        "memory": lambda: [client.log_memory(*c.memory_lines, batch=c.log_batch)],
+        "memory": lambda: memory.rows(c.memory_lines, c.memory_long_lines, c.memory_heap),
     }
 
 

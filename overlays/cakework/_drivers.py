@@ -60,6 +60,68 @@ def _runs_sync(source: Source[T], pump: Runner) -> Iterator[Iterable[T]]:
             return
 
 
+def _buffered(source: Source[T]) -> tuple[T, ...]:
+    """Everything ``source`` holds now, each item counted as handed out.
+
+    The run goes into the tuple in C; Python runs again only for an item that needs a
+    check (a follow poll's), as in :func:`items_sync`.
+    """
+    items = tuple(source.run())
+    item = source.pop()
+    if item is None:
+        return items
+    rest = [*items]
+    while item is not None:
+        rest.append(item)
+        rest.extend(source.run())
+        item = source.pop()
+    return tuple(rest)
+
+
+def pages_sync(source: Source[T], pump: Runner) -> Iterator[tuple[T, ...]]:
+    """What ``pages()`` of a reader runs: the items of ``source`` a buffer at a time.
+
+    Each tuple is what one fill brought in (one page, less what ``max_items``, a resumed
+    position or a follow poll's repeats leave out); never an empty one. Breaking off and
+    iterating again continues after the last page handed out, like :func:`items_sync`.
+    """
+    while True:
+        items = _buffered(source)
+        if items:
+            yield items
+        elif not pump(source.fill()):
+            return
+
+
+def pages_async(source: Source[T], pump: AsyncRunner) -> AsyncIterator[tuple[T, ...]]:
+    """:func:`pages_sync` for asyncio: one ``await`` per page, none per item."""
+    return _AsyncPages(source, pump)
+
+
+class _AsyncPages(Generic[T]):
+    # A class, not an async generator: one dropped half-way needs no finalizing by the
+    # event loop, and anext(it, default) works on it (on CPython 3.11 it fails with a
+    # SystemError for an async generator that is finished).
+
+    __slots__ = ("_pump", "_source")
+
+    def __init__(self, source: Source[T], pump: AsyncRunner) -> None:
+        self._source = source
+        self._pump = pump
+
+    def __aiter__(self) -> _AsyncPages[T]:
+        return self
+
+    async def __anext__(self) -> tuple[T, ...]:
+        source = self._source
+        while True:
+            items = _buffered(source)
+            if items:
+                return items
+            if not await self._pump(source.fill()):
+                raise StopAsyncIteration
+
+
 def items_async(source: Source[T], pump: AsyncRunner) -> AsyncIterator[T]:
     """What an ``async for`` loop over a pager runs: :func:`items_sync` for asyncio."""
     return _AsyncItems(source, pump)

@@ -20,7 +20,7 @@ pool is handed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 import httpx
@@ -80,3 +80,21 @@ def raise_if_closed(http: httpx.Client | httpx.AsyncClient) -> None:
     """
     if http.is_closed:
         raise CakeworkError("the client was closed while this call was running") from None
+
+
+_READ: Final = httpx.ByteStream(b"")
+
+
+def unlinked(response: httpx.Response) -> httpx.Response:
+    """``response`` (body read) without the reference cycle httpx gives it.
+
+    httpx wraps the body stream in an object that points back at the response, so a
+    response is freed only by a run of the garbage collector, not when the last
+    reference to it goes. Beside a big application heap, full collections are rare, and
+    the responses of a long log read (each with its body) piled up until the next one.
+    The body is read already (the pumps never stream), so the stream is never used
+    again; an empty one in its place breaks the cycle, and the response goes as soon as
+    the flow is done with it: before the lines of its page are handed out.
+    """
+    response.stream = _READ
+    return response

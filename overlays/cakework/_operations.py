@@ -172,20 +172,25 @@ def prepare(
     """
     request = dict(kwargs)
     request["url"] = config.base_url + kwargs["url"]
-    if client_headers:
-        request["headers"] = kwargs.get("headers", {})
-    else:
+    if not client_headers:
+        # In the order the client made from ``config`` carries them: the same bytes on
+        # the wire whichever httpx client sends the request.
         request["headers"] = {
             **kwargs.get("headers", {}),
-            API_KEY_HEADER: config.api_key,
             "User-Agent": USER_AGENT,
+            API_KEY_HEADER: config.api_key,
         }
     if config.userinfo is not None:
         # Credentials of the base URL travel as a header, never inside the URL, which
         # httpx logs and errors show (see ClientConfig.userinfo).
         basic = base64.b64encode(config.userinfo.reveal().encode("utf-8")).decode("ascii")
-        request["headers"] = {**request["headers"], "Authorization": Secret(f"Basic {basic}")}
-    request["timeout"] = config.timeout
+        request["headers"] = {
+            **request.get("headers", {}),
+            "Authorization": Secret(f"Basic {basic}"),
+        }
+    # The timeout as httpx's request extension: build_request then uses it as it is,
+    # where a ``timeout=`` argument is copied into a new Timeout and turned into this.
+    request["extensions"] = {"timeout": config.timeout.as_dict()}
     return request
 
 

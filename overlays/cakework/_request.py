@@ -103,16 +103,41 @@ def request_flow(
         APIConnectionError: No response (``APITimeoutError`` for a timeout).
         ResponseValidationError: A 2xx answer whose body the spec does not allow.
     """
-    method = str(call.request.get("method", "")).upper()
-    url = str(call.request.get("url", ""))
-    attempt = 0
+    # The first attempt carries no retry bookkeeping: a 2xx (nearly every call) goes
+    # from the send straight to the parse. Anything else goes to the retry loop.
+    outcome: httpx.Response | httpx.HTTPError
+    try:
+        response: httpx.Response = yield Send(call.operation, call.request)
+    except httpx.HTTPError as exc:
+        outcome = exc
+    else:
+        if response.is_success:
+            if logger.isEnabledFor(logging.DEBUG):
+                method, url = _method_and_url(call)
+                _log(method, url, response.status_code, 1, None, "ok")
+            return _parse(call, response)
+        outcome = response
+    return (
+        yield from _retrying(call, outcome, max_retries=max_retries, rng=rng, wall_clock=wall_clock)
+    )
+
+
+def _method_and_url(call: ApiCall[Any]) -> tuple[str, str]:
+    return str(call.request.get("method", "")).upper(), str(call.request.get("url", ""))
+
+
+def _retrying(
+    call: ApiCall[T],
+    outcome: httpx.Response | httpx.HTTPError,
+    *,
+    max_retries: int,
+    rng: Callable[[], float],
+    wall_clock: Callable[[], float],
+) -> Flow[T]:
+    """The rest of :func:`request_flow` once the first attempt did not succeed."""
+    method, url = _method_and_url(call)
+    attempt = 1
     while True:
-        attempt += 1
-        outcome: httpx.Response | httpx.HTTPError
-        try:
-            outcome = yield Send(call.operation, call.request)
-        except httpx.HTTPError as exc:
-            outcome = exc
         status: int | str = (
             outcome.status_code if isinstance(outcome, httpx.Response) else type(outcome).__name__
         )
@@ -141,6 +166,11 @@ def request_flow(
         if delay is None:
             raise _final_error(call, outcome, attempt)
         yield Sleep(delay)
+        attempt += 1
+        try:
+            outcome = yield Send(call.operation, call.request)
+        except httpx.HTTPError as exc:
+            outcome = exc
 
 
 def _parse(call: ApiCall[T], response: httpx.Response) -> T:

@@ -41,7 +41,7 @@ def test_first_effect_is_the_generated_request_completed() -> None:
     assert req["json"] == {"imageId": "img-1", "cpu": 2, "envVars": {"A": "b"}}
     assert req["headers"]["X-Api-Key"] == API_KEY
     assert req["headers"]["User-Agent"].startswith("cakework-python/")
-    assert req["timeout"] == httpx.Timeout(60.0, connect=5.0)
+    assert req["extensions"] == {"timeout": httpx.Timeout(60.0, connect=5.0).as_dict()}
     flow.close()
 
 

@@ -17,7 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cakework.testing._routes import Operation, SpecValidator, _plain_schema, find_spec
+from cakework.testing._routes import (
+    Operation,
+    SpecValidator,
+    _checker,
+    _plain_schema,
+    _scalar_checker,
+    find_spec,
+)
 
 VALIDATOR = SpecValidator(find_spec())
 OPERATIONS = {op.operation_id: op for op in VALIDATOR.operations}
@@ -227,3 +234,41 @@ def test_only_plain_schemas_get_a_plan(schema: dict[str, Any], plain: bool) -> N
         }
     }
     assert (_plain_schema(document, schema) is not None) is plain
+
+
+_SCALAR_SCHEMAS = st.one_of(
+    st.fixed_dictionaries(
+        {"type": st.just("string")},
+        optional={
+            "minLength": st.integers(0, 4),
+            "maxLength": st.integers(0, 6),
+            "pattern": st.sampled_from(["^[A-Za-z0-9_-]+$", "b", "^a", "[0-9]$"]),
+            "enum": st.lists(st.sampled_from(["a", "ab", "1", "é"]), min_size=1, max_size=3),
+            "minimum": st.integers(-2, 2),  # ignored for strings
+        },
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("integer")},
+        optional={
+            "minimum": st.integers(-3, 3),
+            "maximum": st.integers(-3, 3),
+            "exclusiveMinimum": st.integers(-3, 3),
+            "exclusiveMaximum": st.integers(-3, 3),
+            "enum": st.lists(st.integers(-2, 2) | st.just("1"), min_size=1, max_size=3),
+            "pattern": st.just("^x"),  # ignored for integers
+        },
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    schema=_SCALAR_SCHEMAS,
+    value=st.integers(-4, 4) | st.booleans() | st.text("ab1é-_ x", max_size=7),
+)
+def test_parameter_checks_agree_with_the_schema_validator(
+    schema: dict[str, Any], value: Any
+) -> None:
+    # Path and query values are checked by plain comparisons; they mean what the JSON
+    # Schema validator means, for every value a parameter can hold.
+    assert _scalar_checker(schema)(value) == _checker(schema)(value)

@@ -161,3 +161,50 @@ async def test_cached_vm_logs(make_harness: MakeHarness) -> None:
     lines = await h.collect(h.c.cached_vms.logs(cached.id))
     assert lines == await h.collect(h.c.vms.logs(cached.id))
     assert any(line.message.startswith("[app]") for line in lines)
+
+
+async def test_pages_hand_out_the_same_lines_a_response_at_a_time(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness(timings=DENSE)
+    vm_id, truth = await dense_vm(h)
+    before = h.emu.request_count("getVMLogs")
+    pages = await h.collect(h.c.vms.logs(vm_id, batch=1000).pages())
+    assert [line for page in pages for line in page] == truth
+    assert [len(page) for page in pages[:-1]] == [1000] * (len(pages) - 1)
+    assert h.emu.request_count("getVMLogs") - before == len(pages)
+    assert all(isinstance(page, tuple) and page for page in pages)
+
+    # max_items cuts the last page short; the cursor continues after it.
+    reader = h.c.vms.logs(vm_id, batch=1000, max_items=2_500)
+    assert [len(page) for page in await h.collect(reader.pages())] == [1000, 1000, 500]
+    rest = await h.collect(h.c.vms.logs(vm_id, cursor=reader.cursor).pages())
+    assert [line for page in rest for line in page] == truth[2_500:]
+
+
+async def test_pages_of_a_follow_and_of_a_vm_list(make_harness: MakeHarness) -> None:
+    h = make_harness(timings=Timings(boot=3.0, log_interval=0.5), page_size=5)
+    vm = await h.call(h.c.vms.start(image_id=await h.image()))
+    got: list[LogLine] = []
+    reader = h.c.vms.logs(vm.id, follow=True).pages()
+
+    async def on_page(page: tuple[LogLine, ...]) -> None:
+        assert page
+        got.extend(page)
+        running = got[-1].message != "Received stop request, shutting down"
+        if len(got) >= 40 and running and (await h.call(h.c.vms.get(vm.id))).state == "started":
+            await h.call(h.c.vms.stop(vm.id))
+
+    if isinstance(h.client, AsyncCakework):
+        async for page in reader:
+            await on_page(page)
+    else:
+        for page in reader:
+            await on_page(page)
+    assert got == await h.collect(h.c.vms.logs(vm.id))  # every line once, in order
+
+    image_id = await h.image()
+    ids = {(await h.call(h.c.vms.start(image_id=image_id))).id for _ in range(7)}
+    pages = await h.collect(h.c.vms.list(image_id=image_id).pages())
+    assert [len(page) for page in pages] == [5, 2]
+    assert {listed.id for page in pages for listed in page} == ids

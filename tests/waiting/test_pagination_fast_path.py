@@ -269,3 +269,49 @@ def test_close_in_a_loop_ends_it_after_that_line(count: int, at: int, kind: str)
 
         asyncio.run(read())
     assert got == lines[: min(at, count)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    count=st.integers(0, 160),
+    steps=st.lists(st.sampled_from(["page", "line"]), max_size=8),
+    max_items=st.none() | st.integers(0, 170),
+    kind=st.sampled_from(["sync", "async"]),
+)
+def test_pages_and_lines_mixed_hand_out_each_line_once(
+    count: int, steps: list[str], max_items: int | None, kind: str
+) -> None:
+    # pages() shares the position with the iterator: pages and single lines in any
+    # order, then the rest by pages, give every line once, in order, in non-empty pages
+    # no longer than the server's.
+    lines = [LogLine(EPOCH_MS + i // 3, "info", f"line {i}") for i in range(count)]
+    clock = SimClock()
+    stream = _stream(_pages(lines, 50), max_items=max_items)
+    chunks: list[tuple[LogLine, ...]] = []
+    if kind == "sync":
+        it = LogIterator(stream, lambda flow: drive(flow, clock))
+        for step in steps:
+            chunk = next(it.pages(), ()) if step == "page" else tuple(itertools.islice(it, 1))
+            chunks.append(chunk)
+        chunks += list(it.pages())
+    else:
+        ait = AsyncLogIterator(stream, lambda flow: adrive(flow, clock))
+
+        async def read() -> None:
+            for step in steps:
+                if step == "page":
+                    # Not anext(..., ()): CPython 3.11's anext with a default raises
+                    # SystemError for an __anext__ that ends without suspending.
+                    try:
+                        chunks.append(await ait.pages().__anext__())
+                    except StopAsyncIteration:
+                        chunks.append(())
+                else:
+                    line = await anext(ait, None)
+                    chunks.append(() if line is None else (line,))
+            chunks.extend([page async for page in ait.pages()])
+
+        asyncio.run(read())
+    limit = len(lines) if max_items is None else min(max_items, len(lines))
+    assert [line for chunk in chunks for line in chunk] == lines[:limit]
+    assert all(0 < len(page) <= 50 for page in chunks[len(steps) :])

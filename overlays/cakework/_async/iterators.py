@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from .._drivers import Source, items_async
+from .._drivers import Source, items_async, pages_async
 from .._flow import AsyncRunner
 from .._log_stream import LogStream
 from .._models import LogLine
@@ -40,6 +40,22 @@ class AsyncPager(Generic[T]):
                 return item
             if not await self._pump(self._source.fill()):
                 raise StopAsyncIteration
+
+    def pages(self) -> AsyncIterator[tuple[T, ...]]:
+        """The same items a page at a time: one tuple per response, in order.
+
+        For loops that work on whole pages: the items of a page are handed over at
+        once, with no step per item. Each tuple holds what one response brought that
+        this iterator had not handed out yet (a page, less what ``max_items``, a
+        resumed ``cursor`` or a follow poll's repeats leave out); none is empty. It
+        shares the position with the iterator itself, so items and pages may be
+        mixed, and breaking off continues where it stopped.
+
+        Returns:
+            An iterator of tuples of items. Getting the next tuple raises the errors of
+            the page request it makes, as iterating item by item does.
+        """
+        return pages_async(self._source, self._pump)
 
     def close(self) -> None:
         """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
@@ -86,6 +102,17 @@ class AsyncLogIterator(AsyncPager[LogLine]):
 
     # unasync: end
 
+    def pages(self) -> AsyncIterator[tuple[LogLine, ...]]:
+        """The same lines a page at a time: one non-empty tuple per response, in order.
+
+        Shares the position with the iterator itself, so lines and pages may be mixed.
+
+        Returns:
+            An iterator of tuples of lines; getting the next tuple raises the errors of
+            the page request it makes.
+        """
+        return super().pages()
+
     @property
     def cursor(self) -> LogPosition | None:
         """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
@@ -101,6 +128,17 @@ class AsyncVMIterator(AsyncPager["VM"]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    def pages(self) -> AsyncIterator[tuple[VM, ...]]:
+        """The same VMs a page at a time: one non-empty tuple per listVMs response.
+
+        Shares the position with the iterator itself, so VMs and pages may be mixed.
+
+        Returns:
+            An iterator of tuples of VMs; getting the next tuple raises the errors of
+            the page request it makes.
+        """
+        return super().pages()
 
     # The base is private: defined here too, so the reference documents them.
     def close(self) -> None:

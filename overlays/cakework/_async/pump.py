@@ -15,7 +15,7 @@ import attrs
 import httpx
 
 from .._concurrency import sleep_async
-from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, raise_if_closed
+from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, raise_if_closed, unlinked
 from .._pending import name_interrupted_send
 from ..errors import CakeworkError
 
@@ -50,7 +50,7 @@ async def run_async(
                 except BaseException as exc:
                     name_interrupted_send(effect.operation, effect.request, exc)
                     raise
-                effect = flow.send(response)
+                effect = flow.send(unlinked(response))
             elif isinstance(effect, Sleep):
                 await sleep(effect.seconds)
                 effect = flow.send(None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from .._drivers import Source, items_sync
+from .._drivers import Source, items_sync, pages_sync
 from .._flow import Runner
 from .._log_stream import LogStream
 from .._models import LogLine
@@ -42,6 +42,22 @@ class Pager(Generic[T]):
                 return item
             if not self._pump(self._source.fill()):
                 raise StopIteration
+
+    def pages(self) -> Iterator[tuple[T, ...]]:
+        """The same items a page at a time: one tuple per response, in order.
+
+        For loops that work on whole pages: the items of a page are handed over at
+        once, with no step per item. Each tuple holds what one response brought that
+        this iterator had not handed out yet (a page, less what ``max_items``, a
+        resumed ``cursor`` or a follow poll's repeats leave out); none is empty. It
+        shares the position with the iterator itself, so items and pages may be
+        mixed, and breaking off continues where it stopped.
+
+        Returns:
+            An iterator of tuples of items. Getting the next tuple raises the errors of
+            the page request it makes, as iterating item by item does.
+        """
+        return pages_sync(self._source, self._pump)
 
     def close(self) -> None:
         """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
@@ -75,6 +91,17 @@ class LogIterator(Pager[LogLine]):
         """Stop iterating (e.g. end a follow); later calls for the next item end at once."""
         super().close()
 
+    def pages(self) -> Iterator[tuple[LogLine, ...]]:
+        """The same lines a page at a time: one non-empty tuple per response, in order.
+
+        Shares the position with the iterator itself, so lines and pages may be mixed.
+
+        Returns:
+            An iterator of tuples of lines; getting the next tuple raises the errors of
+            the page request it makes.
+        """
+        return super().pages()
+
     @property
     def cursor(self) -> LogPosition | None:
         """Resume point: pass it as ``cursor=`` to continue from the next undelivered line."""
@@ -90,6 +117,17 @@ class VMIterator(Pager["VM"]):
     Getting the next VM raises the errors of the page request it makes (``APIError``
     subclasses); iterating again re-sends that same request.
     """
+
+    def pages(self) -> Iterator[tuple[VM, ...]]:
+        """The same VMs a page at a time: one non-empty tuple per listVMs response.
+
+        Shares the position with the iterator itself, so VMs and pages may be mixed.
+
+        Returns:
+            An iterator of tuples of VMs; getting the next tuple raises the errors of
+            the page request it makes.
+        """
+        return super().pages()
 
     # The base is private: defined here too, so the reference documents them.
     def close(self) -> None:

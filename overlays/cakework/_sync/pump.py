@@ -17,7 +17,7 @@ import attrs
 import httpx
 
 from .._concurrency import sleep_sync
-from .._flow import Clock, Flow, Send, Sleep, SyncSleep, raise_if_closed
+from .._flow import Clock, Flow, Send, Sleep, SyncSleep, raise_if_closed, unlinked
 from .._pending import name_interrupted_send
 from ..errors import CakeworkError
 
@@ -52,7 +52,7 @@ def run_sync(
                 except BaseException as exc:
                     name_interrupted_send(effect.operation, effect.request, exc)
                     raise
-                effect = flow.send(response)
+                effect = flow.send(unlinked(response))
             elif isinstance(effect, Sleep):
                 sleep(effect.seconds)
                 effect = flow.send(None)

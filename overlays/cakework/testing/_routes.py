@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -337,7 +338,7 @@ def _compile_operation(document: Mapping[str, Any], op: Operation) -> _Plan | No
         if schema is None or schema.get("type") not in {"string", "integer"}:
             return None
         default = schema.pop("default", _NO_DEFAULT)
-        check = _checker(schema)
+        check = _scalar_checker(schema)
         if place == "path":
             if schema["type"] != "string" or default is not _NO_DEFAULT:
                 return None
@@ -371,6 +372,69 @@ _PLAIN_PARAMETER_KEYS = frozenset(
 def _checker(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
     validator = OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER)
     check: Callable[[Any], bool] = validator.is_valid
+    return check
+
+
+# Keywords of a parameter schema that _scalar_checker turns into plain comparisons.
+_SCALAR_KEYWORDS = frozenset(
+    {"type", "minLength", "maxLength", "pattern", "enum", "minimum", "maximum"}
+    | {"exclusiveMinimum", "exclusiveMaximum", "description", "example", "examples", "title"}
+)
+
+
+_BOUNDS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "minimum": operator.ge,
+    "maximum": operator.le,
+    "exclusiveMinimum": operator.gt,
+    "exclusiveMaximum": operator.lt,
+}
+
+
+def _against(holds: Callable[[Any, Any], bool], bound: Any) -> Callable[[Any], bool]:
+    def test(value: Any) -> bool:
+        return holds(value, bound)
+
+    return test
+
+
+def _scalar_checker(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """The check of a path or query parameter's value (a ``str``, or an ``int`` from one).
+
+    Every request carries path parameters, and a JSON Schema validator's round costs
+    more than the rest of serving a getVM. A schema of the keywords above becomes the
+    same comparisons as Python code, with the validator's meaning of each: ``pattern``
+    is searched (``re.search``), lengths count code points, an integer is an ``int``
+    that is not a ``bool``. Anything else keeps the validator.
+    """
+    kind = schema.get("type")
+    enum = schema.get("enum", ())
+    if (
+        not set(schema) <= _SCALAR_KEYWORDS
+        or kind not in {"string", "integer"}
+        or not all(type(value) in {str, int} for value in enum)
+    ):
+        return _checker(schema)
+    tests: list[Callable[[Any], bool]] = []
+    if kind == "string":
+        tests.append(lambda v: isinstance(v, str))
+        if "minLength" in schema:
+            tests.append(_against(lambda v, n: len(v) >= n, schema["minLength"]))
+        if "maxLength" in schema:
+            tests.append(_against(lambda v, n: len(v) <= n, schema["maxLength"]))
+        if "pattern" in schema:
+            search = re.compile(schema["pattern"]).search
+            tests.append(lambda v: search(v) is not None)
+    else:
+        tests.append(lambda v: isinstance(v, int) and not isinstance(v, bool))
+        for keyword, holds in _BOUNDS.items():
+            if keyword in schema:
+                tests.append(_against(holds, schema[keyword]))
+    if "enum" in schema:
+        tests.append(lambda v: any(type(v) is type(a) and v == a for a in enum))
+
+    def check(value: Any) -> bool:
+        return all(test(value) for test in tests)
+
     return check
 
 

@@ -15,12 +15,70 @@ from typing import Any, Self
 import uvicorn
 
 from ._app import DEFAULT_PAGE_SIZE, EmulatorApp, create_app
-from ._faults import BadJson, ErrorBody, Fault, FaultKind
+from ._faults import ASGIApp, BadJson, ErrorBody, Fault, FaultKind, Message, Receive, Scope, Send
 from ._har import to_har
 from ._persist import DEFAULT_SAVE_INTERVAL, Saver, export_state, import_state, load_into
 from ._state import Timings
 
 _START_TIMEOUT = 10.0
+_CORK: int | None = getattr(socket, "TCP_CORK", None)  # Linux
+
+
+class WholeResponses:
+    """ASGI wrapper for uvicorn: each response leaves in one TCP segment where it can.
+
+    uvicorn writes a response's head and body with a send each, and with TCP_NODELAY
+    (which the emulator needs, see :meth:`Emulator.start`) each goes out as a segment of
+    its own: the client wakes up twice per answer and the server pays two sends on
+    loopback. TCP_CORK on the connection while a response is written joins them. Where
+    the socket cannot be reached or corked, responses go out as uvicorn writes them.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app with a ``send`` that corks the socket from head to last body part."""
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        sock = None if transport is None else transport.get_extra_info("socket")
+        if scope["type"] != "http" or sock is None or _CORK is None:
+            await self.app(scope, receive, send)
+            return
+        corked = _Corked(send, transport, sock, _CORK)
+        try:
+            await self.app(scope, receive, corked.send)
+        finally:
+            corked.uncork()
+
+
+class _Corked:
+    # ``send`` stays a bound method of an object with ``transport``: the fault layer
+    # finds uvicorn's transport that way to drop a connection (``_faults``).
+
+    def __init__(self, send: Send, transport: Any, sock: socket.socket, cork: int) -> None:
+        self._send = send
+        self.transport = transport
+        self._sock = sock
+        self._cork = cork
+        self._corked = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self._set(True)
+        await self._send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.uncork()
+
+    def uncork(self) -> None:
+        if self._corked:
+            self._set(False)
+
+    def _set(self, on: bool) -> None:
+        try:
+            self._sock.setsockopt(socket.IPPROTO_TCP, self._cork, int(on))
+        except OSError:  # the connection is gone (a dropped request)
+            return
+        self._corked = on
 
 
 class Emulator:
@@ -116,10 +174,13 @@ class Emulator:
             sock.close()
             raise
         config = uvicorn.Config(
-            self.app,
+            WholeResponses(self.app),
             log_config=None,  # never reconfigure the host application's logging
             log_level="warning",
             access_log=False,
+            # Nothing sits in front of it on 127.0.0.1: no X-Forwarded-* to read, one
+            # middleware less on every request.
+            proxy_headers=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
         )

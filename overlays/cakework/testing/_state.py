@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import functools
 import hashlib
 import math
 import re
@@ -118,6 +120,7 @@ _RUNNING = frozenset({"created", "started"})
 TimestampShape = Literal["space", "zulu", "offset"]
 
 
+@functools.lru_cache(maxsize=4096)  # a VM's few instants come back on every getVM
 def format_timestamp(t: float, shape: TimestampShape) -> str:
     """Format emulator time in one of the three shapes the real service sent.
 
@@ -320,6 +323,15 @@ class Tenant:
     forgotten_vms: int = 0
     forgotten_cached_vms: int = 0
     sweep_at: int = 0
+    vm_order: list[VMRecord] | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    """``vms`` oldest first, the index listVMs pages through; ``None`` until built (or
+    after a sweep forgot VMs), then built once from ``vms``."""
+
+    def vms_oldest_first(self) -> list[VMRecord]:
+        """``vms`` in creation order (``seq``), from the index, built if missing."""
+        if self.vm_order is None:
+            self.vm_order = sorted(self.vms.values(), key=_seq)
+        return self.vm_order
 
 
 @attrs.frozen
@@ -590,6 +602,8 @@ class Backend:
         vm.schedule(now, "cache" if cached else "boot", self.timings)
         self._forget_destroyed(tenant, now)
         tenant.vms[vm.vm_id] = vm
+        if tenant.vm_order is not None:
+            tenant.vm_order.append(vm)  # the newest: the index stays in order
         return vm
 
     def _forget_destroyed(self, tenant: Tenant, now: float) -> None:
@@ -609,6 +623,7 @@ class Backend:
         destroyed.sort(key=lambda entry: entry[:2])
         for _, _, vm in destroyed[: max(len(destroyed) - self.retain_destroyed, 0)]:
             del tenant.vms[vm.vm_id]
+            tenant.vm_order = None  # rebuilt by the next listing
             if vm.cached:
                 tenant.forgotten_cached_vms += 1
             else:
@@ -663,22 +678,32 @@ class Backend:
         status: str | None = None,
         pagination: str | None = None,
     ) -> JSON:
-        """ListVMs: newest first, filtered, ``page_size`` per page with an opaque cursor."""
+        """ListVMs: newest first, filtered, ``page_size`` per page with an opaque cursor.
+
+        A page costs what it holds, not what the tenant has: the walk starts at the
+        cursor's place in the creation-ordered index (a binary search) and stops one VM
+        after the page is full (that one only tells whether a cursor is due).
+        """
         with self._lock:
             tenant = self.tenant(api_key)
             now = self.clock.now()
             fingerprint = hashlib.sha256(f"{image_id}\0{status}".encode()).hexdigest()[:12]
             after = _decode_list_cursor(pagination, fingerprint) if pagination else None
-            matching = [
-                vm
-                for vm in sorted(tenant.vms.values(), key=lambda v: v.seq, reverse=True)
-                if (after is None or vm.seq < after)
-                and (image_id is None or vm.image_id == image_id)
-                and (status is None or vm.state(now) == status)
-            ]
-            page = matching[: self.page_size]
+            order = tenant.vms_oldest_first()
+            end = len(order) if after is None else bisect.bisect_left(order, after, key=_seq)
+            page: list[VMRecord] = []
+            more = False
+            for index in range(end - 1, -1, -1):
+                vm = order[index]
+                if (image_id is None or vm.image_id == image_id) and (
+                    status is None or vm.state(now) == status
+                ):
+                    if len(page) == self.page_size:
+                        more = True
+                        break
+                    page.append(vm)
             body: JSON = {"vms": [vm.to_json(now) for vm in page]}
-            if len(matching) > self.page_size:
+            if more:
                 raw = f"{page[-1].seq}.{fingerprint}".encode()
                 body["pagination"] = base64.urlsafe_b64encode(raw).decode().rstrip("=")
             return body
@@ -799,6 +824,10 @@ class Backend:
                 "running_vms": sum(1 for _, state in states if state in _RUNNING),
                 "live_cached_vms": sum(1 for c, s in states if c and s != "destroyed"),
             }
+
+
+def _seq(vm: VMRecord) -> int:
+    return vm.seq
 
 
 def _line_json(line: Line) -> JSON:
