@@ -17,7 +17,7 @@ from .._models import LogLine
 from .._pages import LogPosition
 
 if TYPE_CHECKING:
-    from .._models import VM  # noqa: F401 - the item type of AsyncPager["VM"] below
+    from .._models import VM
 
 T = TypeVar("T")
 
