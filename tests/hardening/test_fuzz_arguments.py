@@ -27,7 +27,7 @@ from cakework import (
     CakeworkError,
     InvalidParameterError,
 )
-from cakework_spec.operations import OPERATIONS, Rule
+from cakework_spec.operations import OPERATIONS, SCHEMAS, Rule
 
 from ._wire import BASE_URL, FakeApi, FakeClock
 from .conftest import FUZZ_COUNTS, FUZZ_SETTINGS
@@ -93,6 +93,23 @@ def opt_int(low: int, high: int) -> S:
     return st.none() | st.integers(low, high)
 
 
+def in_range(rule: Rule) -> S:
+    """``None`` or an integer the spec's rule allows (never a copy of its bounds)."""
+    assert rule.minimum is not None
+    assert rule.maximum is not None
+    return opt_int(int(rule.minimum), int(rule.maximum))
+
+
+def batch_rule() -> Rule:
+    """The ``batch`` rule of getVMLogs, as the spec states it."""
+    [param] = [p for p in OPERATIONS["getVMLogs"].query if p.wire == "batch"]
+    return param.rule
+
+
+LOG_ORDERS = list(SCHEMAS["LogOrder"].enum or ())
+DISK = in_range(SCHEMAS["DiskGB"])
+
+
 ENV: S = st.none() | st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)
 FILE: S = st.builds(BuildFile, dir=st.sampled_from([".", "src"]), name=ID, content=st.text())
 FILE_DICT: S = st.fixed_dictionaries(
@@ -102,23 +119,23 @@ FILES: S = st.lists(FILE | FILE_DICT, max_size=3)
 
 VM_SETTINGS: dict[str, S] = {
     "image_id": ID,
-    "cpu": opt_int(1, 8),
-    "memory": opt_int(256, 16384),
-    "port": opt_int(1, 65535),
+    "cpu": in_range(SCHEMAS["Cpu"]),
+    "memory": in_range(SCHEMAS["Memory"]),
+    "port": in_range(SCHEMAS["Port"]),
     "env_vars": ENV,
 }
 LOG_READ: dict[str, S] = {
     "query": OPT_TEXT,
-    "batch": opt_int(50, 1000),
-    "order": st.none() | st.sampled_from(["oldest_first", "newest_first"]),
+    "batch": in_range(batch_rule()),
+    "order": st.none() | st.sampled_from(LOG_ORDERS),
     "pagination": OPT_TEXT,
     "from_": WINDOW,
     "to": WINDOW,
 }
 LOG_ITERATE: dict[str, S] = {
     "query": OPT_TEXT,
-    "order": st.just("oldest_first") | st.just("newest_first"),
-    "batch": opt_int(50, 1000),
+    "order": st.sampled_from(LOG_ORDERS),
+    "batch": in_range(batch_rule()),
     "since": MOMENT,
     "until": MOMENT,
     "max_items": st.none() | st.integers(0, 5),
@@ -176,7 +193,7 @@ METHODS = [
         on_log=CALLBACK,
     ),
     _method("images", "build_logs", "iterate", "build_id", build_id=ID, **LOG_ITERATE),
-    _method("vms", "start", "call", "image_id", volume_gb=opt_int(1, 500), **VM_SETTINGS),
+    _method("vms", "start", "call", "image_id", volume_gb=DISK, **VM_SETTINGS),
     _method("vms", "get", "call", "vm_id", vm_id=ID),
     _method("vms", "stop", "call", "vm_id", vm_id=ID),
     _method(
@@ -196,11 +213,11 @@ METHODS = [
         "run",
         "context",
         "image_id",
-        volume_gb=opt_int(1, 500),
+        volume_gb=DISK,
         timeout=SECONDS,
         **VM_SETTINGS,
     ),
-    _method("cached_vms", "create", "call", "image_id", disk_size=opt_int(1, 500), **VM_SETTINGS),
+    _method("cached_vms", "create", "call", "image_id", disk_size=DISK, **VM_SETTINGS),
     _method("cached_vms", "start", "call", "id", id=ID),
     _method("cached_vms", "stop", "call", "id", id=ID),
     _method("cached_vms", "destroy", "call", "id", id=ID),
@@ -213,7 +230,7 @@ METHODS = [
         "pool",
         "image_id size",
         size=st.integers(0, 3),
-        disk_size=opt_int(1, 500),
+        disk_size=DISK,
         max_size=st.none() | st.integers(1, 4),
         adopt=st.none() | st.lists(ID, max_size=2),
         destroy_adopted=st.booleans(),
