@@ -69,7 +69,9 @@ GARBAGE: S = st.one_of(
     st.just(object()),
 )
 
-ID: S = st.from_regex(r"[A-Za-z0-9_-]{1,24}", fullmatch=True)
+ID: S = st.from_regex(SCHEMAS["Id"].pattern or "", fullmatch=True).filter(
+    lambda value: len(value) <= (SCHEMAS["Id"].max_length or len(value))
+)
 WINDOW_BOUNDS = ["2023-03-07 06:12:56 UTC", "2022-07-19T13:32:56+0000", "2023-03-07T06:12:56.5Z"]
 WINDOW: S = st.none() | st.sampled_from(WINDOW_BOUNDS)
 ECR_URI: S = st.sampled_from(
