@@ -445,7 +445,22 @@ from __future__ import annotations
 from typing import Any
 
 
-class Rule:
+class _Slotted:
+    """Plain slotted value: shown and compared by its fields (no dataclass at import)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
+
+
+class Rule(_Slotted):
     """What openapi.yaml allows for one value.
 
     Attributes:
@@ -507,17 +522,8 @@ class Rule:
         self.schema = schema
         self.title = title
 
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Rule({fields})"
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and all(
-            getattr(self, name) == getattr(other, name) for name in self.__slots__
-        )
-
-
-class Param:
+class Param(_Slotted):
     """One parameter or body property.
 
     Attributes:
@@ -545,17 +551,8 @@ class Param:
         self.rule = rule
         self.secret = secret
 
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Param({fields})"
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and all(
-            getattr(self, name) == getattr(other, name) for name in self.__slots__
-        )
-
-
-class OperationSpec:
+class OperationSpec(_Slotted):
     """One operation.
 
     Attributes:
@@ -624,15 +621,6 @@ class OperationSpec:
         self.continuation = continuation
         self.status = status
         self.response = response
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"OperationSpec({fields})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and all(
-            getattr(self, name) == getattr(other, name) for name in self.__slots__
-        )
 
 
 '''
