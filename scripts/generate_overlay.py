@@ -445,8 +445,8 @@ from __future__ import annotations
 from typing import Any
 
 
-class _Slotted:
-    """Plain slotted value: shown and compared by its fields (no dataclass at import)."""
+class SpecValue:
+    """A value of the spec data: shown and compared by its fields (no dataclass at import)."""
 
     __slots__: tuple[str, ...] = ()
 
@@ -460,7 +460,7 @@ class _Slotted:
         )
 
 
-class Rule(_Slotted):
+class Rule(SpecValue):
     """What openapi.yaml allows for one value.
 
     Attributes:
@@ -523,7 +523,7 @@ class Rule(_Slotted):
         self.title = title
 
 
-class Param(_Slotted):
+class Param(SpecValue):
     """One parameter or body property.
 
     Attributes:
@@ -552,7 +552,7 @@ class Param(_Slotted):
         self.secret = secret
 
 
-class OperationSpec(_Slotted):
+class OperationSpec(SpecValue):
     """One operation.
 
     Attributes:
