@@ -64,22 +64,21 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-typecheck: $(VENV_STAMP) $(NODE_STAMP)
+typecheck: $(VENV_STAMP) $(NODE_STAMP) verifytypes
 	$(BIN)/mypy --strict overlays/cakework tests scripts bench $(wildcard examples)
 	$(BIN)/mypy --strict generated/cakework_api
 	$(BIN)/mypy --strict generated/cakework_spec
 
 # The public API's type completeness as users' type checkers see it: pyright (pinned in
-# package.json) must find every exported symbol fully typed (types of httpx and pytest are
-# theirs: --ignoreexternal). PYTHONPATH points pyright at the sources, which the editable
-# install maps through a .pth file it does not read.
-# Not part of `make typecheck` for now: run from the sources, pyright's --verifytypes
-# reports every class whose base comes from another package as unknown (even
-# `class A(httpx.Client)`), which is each generated msgspec model; mypy --strict on a
-# typed caller (tests/client/typed_usage.py) still runs.
+# package.json) must find every exported symbol fully typed, or it exits 1 (types of httpx,
+# msgspec and pytest are theirs: --ignoreexternal). --verifytypes takes no --pythonpath,
+# --venvpath or config file (its import resolver starts from empty options) and resolves
+# imports through the first `python3` on PATH, so the venv's bin goes first: without it
+# msgspec.Struct, httpx.Client and every base class from the venv read as unknown.
+# PYTHONPATH checks this checkout's sources whatever the venv's editable .pth names.
 verifytypes: $(VENV_STAMP) $(NODE_STAMP)
-	PYTHONPATH=overlays:generated npx --no-install pyright --pythonpath $(PY) \
-		--verifytypes cakework --ignoreexternal
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONPATH=overlays:generated \
+		npx --no-install pyright --verifytypes cakework --ignoreexternal
 
 pytest: $(VENV_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
