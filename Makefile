@@ -81,8 +81,12 @@ verifytypes: $(VENV_STAMP) $(NODE_STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" PYTHONPATH=overlays:generated \
 		npx --no-install pyright --verifytypes cakework --ignoreexternal
 
+# One worker per core, at most 4 (each starts its own emulators and subprocesses);
+# worksteal evens out the few long tests (builds, installs, the browser). Override with
+# `make pytest PYTEST_WORKERS=0` for a single process.
+PYTEST_WORKERS ?= auto
 pytest: $(VENV_STAMP) $(NODE_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal
 
 test: drift lint typecheck pytest ts-test
 

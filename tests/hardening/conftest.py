@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -33,10 +34,30 @@ FUZZ_SETTINGS = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"
 change every other property test of the session)."""
 
 FUZZ_COUNTS: Counter[str] = Counter()
-"""Examples run, by outcome; printed after the session (see ``pytest_terminal_summary``)."""
+"""Examples run, by outcome, in this process (a test's share travels on its report)."""
+
+_REPORTED: Counter[str] = Counter()
+"""Every test's share, summed from the reports: under ``pytest -n`` each worker counts its
+own tests, and only the reports reach the process that prints the summary."""
+
+
+@pytest.fixture(autouse=True)
+def _fuzz_share(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = Counter(FUZZ_COUNTS)
+    yield
+    share = FUZZ_COUNTS - before
+    if share:
+        request.node.user_properties.append(("cakework_fuzz", dict(share)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        for name, share in report.user_properties:
+            if name == "cakework_fuzz" and isinstance(share, dict):
+                _REPORTED.update(share)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FUZZ_COUNTS:
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(FUZZ_COUNTS.items()))
+    if _REPORTED:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(_REPORTED.items()))
         terminalreporter.write_line(f"cakework fuzz: {shown}")
