@@ -34,11 +34,8 @@ FUZZ_SETTINGS = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"
 change every other property test of the session)."""
 
 FUZZ_COUNTS: Counter[str] = Counter()
-"""Examples run, by outcome, in this process (a test's share travels on its report)."""
-
-_REPORTED: Counter[str] = Counter()
-"""Every test's share, summed from the reports: under ``pytest -n`` each worker counts its
-own tests, and only the reports reach the process that prints the summary."""
+"""Examples run, by outcome, in this process. Each test's share travels on its report
+(``user_properties``) to the summary printed by ``tests/conftest.py``."""
 
 
 @pytest.fixture(autouse=True)
@@ -48,16 +45,3 @@ def _fuzz_share(request: pytest.FixtureRequest) -> Iterator[None]:
     share = FUZZ_COUNTS - before
     if share:
         request.node.user_properties.append(("cakework_fuzz", dict(share)))
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "teardown":
-        for name, share in report.user_properties:
-            if name == "cakework_fuzz" and isinstance(share, dict):
-                _REPORTED.update(share)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _REPORTED:
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(_REPORTED.items()))
-        terminalreporter.write_line(f"cakework fuzz: {shown}")
