@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final, Literal, TypeVar
 
 import attrs
@@ -161,6 +162,12 @@ class ClientConfig:
     timeout: httpx.Timeout = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     userinfo: Secret | None = None
+    timeouts: Mapping[str, float | None] = attrs.field(init=False, repr=False, eq=False)
+    """``timeout`` as httpx's ``timeout`` request extension, made once (read-only: every
+    request of the client carries this one mapping)."""
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "timeouts", MappingProxyType(self.timeout.as_dict()))
 
     @classmethod
     def resolve(

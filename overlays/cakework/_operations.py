@@ -190,7 +190,7 @@ def prepare(
         }
     # The timeout as httpx's request extension: build_request then uses it as it is,
     # where a ``timeout=`` argument is copied into a new Timeout and turned into this.
-    request["extensions"] = {"timeout": config.timeout.as_dict()}
+    request["extensions"] = {"timeout": config.timeouts}
     return request
 
 

@@ -104,22 +104,30 @@ def request_flow(
         ResponseValidationError: A 2xx answer whose body the spec does not allow.
     """
     # The first attempt carries no retry bookkeeping: a 2xx (nearly every call) goes
-    # from the send straight to the parse. Anything else goes to the retry loop.
+    # from the send straight to the parse. Anything else goes to the retry loop. The
+    # pumps' ``call`` takes the same two steps without a generator (``AsyncPump.call``).
     outcome: httpx.Response | httpx.HTTPError
     try:
-        response: httpx.Response = yield Send(call.operation, call.request)
+        outcome = yield Send(call.operation, call.request)
     except httpx.HTTPError as exc:
         outcome = exc
-    else:
-        if response.is_success:
-            if logger.isEnabledFor(logging.DEBUG):
-                method, url = _method_and_url(call)
-                _log(method, url, response.status_code, 1, None, "ok")
-            return _parse(call, response)
-        outcome = response
+    if isinstance(outcome, httpx.Response) and outcome.is_success:
+        return succeeded(call, outcome)
     return (
         yield from _retrying(call, outcome, max_retries=max_retries, rng=rng, wall_clock=wall_clock)
     )
+
+
+def succeeded(call: ApiCall[T], response: httpx.Response) -> T:
+    """The result of a first attempt answered by a 2xx: its body, parsed.
+
+    Raises:
+        ResponseValidationError: The spec does not allow the body.
+    """
+    if logger.isEnabledFor(logging.DEBUG):
+        method, url = _method_and_url(call)
+        _log(method, url, response.status_code, 1, None, "ok")
+    return _parse(call, response)
 
 
 def _method_and_url(call: ApiCall[Any]) -> tuple[str, str]:
@@ -485,10 +493,10 @@ class Api:
     def __repr__(self) -> str:
         return f"Api({self.config!r})"
 
-    def call(
+    def request(
         self, operation: str, path: Sequence[str] = (), params: Mapping[str, Any] | None = None
-    ) -> Flow[Any]:
-        """The flow of ``operation`` (an operationId in the table).
+    ) -> ApiCall[Any]:
+        """The call of ``operation`` (an operationId in the table) with checked arguments.
 
         Args:
             operation: The operationId.
@@ -497,8 +505,32 @@ class Api:
         """
         row = OPERATIONS[operation]
         request = prepare(self.config, row.build(path, params), client_headers=self._client_headers)
+        return ApiCall(operation, request, row.parse, self._secrets)
+
+    def call(
+        self, operation: str, path: Sequence[str] = (), params: Mapping[str, Any] | None = None
+    ) -> Flow[Any]:
+        """The flow of ``operation``: :meth:`request`, sent by :meth:`flow`."""
+        return self.flow(self.request(operation, path, params))
+
+    def flow(self, call: ApiCall[T]) -> Flow[T]:
+        """``call`` sent until it succeeds or fails for good (:func:`request_flow`)."""
         return request_flow(
-            ApiCall(operation, request, row.parse, self._secrets),
+            call,
+            max_retries=self.config.max_retries,
+            rng=self._rng,
+            wall_clock=self._wall_clock,
+        )
+
+    def retrying(self, call: ApiCall[T], outcome: httpx.Response | httpx.HTTPError) -> Flow[T]:
+        """The rest of ``call``'s flow after a first attempt that did not succeed.
+
+        What :func:`request_flow` goes on with; a pump's ``call`` sends the first
+        attempt itself and hands anything but a 2xx to this.
+        """
+        return _retrying(
+            call,
+            outcome,
             max_retries=self.config.max_retries,
             rng=self._rng,
             wall_clock=self._wall_clock,

@@ -214,20 +214,28 @@ def arguments(
             says of an unexpected keyword).
     """
     spec = OPERATIONS[operation_id]
-    checked_path = tuple(
-        resource_id(p.name, given, p.rule) for p, given in zip(spec.path_params, path, strict=True)
-    )
+    pairs = zip(spec.path_params, path, strict=True)
+    checked_path = tuple([resource_id(p.name, given, p.rule) for p, given in pairs])
+    if not given_params and not _fields(operation_id)[2]:
+        return checked_path, {}  # nothing given, nothing required: nothing to check
     return checked_path, params(operation_id, given_params)
+
+
+@functools.cache
+def _fields(operation_id: str) -> tuple[tuple[Param, ...], dict[str, Param], bool]:
+    """An operation's query and body parameters, by name, and whether any is required."""
+    spec = OPERATIONS[operation_id]
+    fields = spec.query + (spec.body or ())
+    return fields, {f.name: f for f in fields}, any(f.required for f in fields)
 
 
 def params(operation_id: str, given_params: Mapping[str, object]) -> dict[str, Any]:
     """Check the query and body arguments of ``operation_id``: see :func:`arguments`."""
-    spec = OPERATIONS[operation_id]
-    fields = spec.query + (spec.body or ())
-    by_name = {f.name: f for f in fields}
+    fields, by_name, _ = _fields(operation_id)
     for key in given_params:
         if key not in by_name:
-            raise TypeError(f"{spec.method_name}() got an unexpected keyword argument {key!r}")
+            name = OPERATIONS[operation_id].method_name
+            raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
     checked: dict[str, Any] = {}
     for field in fields:
         result = param(field, given_params.get(field.name))

@@ -1,22 +1,24 @@
 """The pump: the only place where effects happen (network, sleep, clock).
 
 :func:`run_async` drives a flow (``_flow``) to its end; :class:`AsyncPump` binds it to a
-client's connection pool, clock, sleep and randomness. The blocking twin is generated.
+client's connection pool, clock, sleep and randomness, and sends a plain API call's first
+attempt without a flow (:meth:`AsyncPump.call`). The blocking twin is generated.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from .._concurrency import sleep_async
-from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, raise_if_closed, unlinked
+from .._flow import AsyncSleep, Clock, Flow, Send, Sleep, outgoing, raise_if_closed, unlinked
 from .._pending import name_interrupted_send
+from .._request import Api, ApiCall, succeeded
 from ..errors import CakeworkError
 
 T = TypeVar("T")
@@ -39,18 +41,11 @@ async def run_async(
         effect = next(flow)
         while True:
             if isinstance(effect, Send):
-                try:
-                    response = await http.send(http.build_request(**effect.request))
-                except httpx.HTTPError as exc:
-                    effect = flow.throw(exc)
-                    continue
-                except RuntimeError:
-                    raise_if_closed(http)
-                    raise
-                except BaseException as exc:
-                    name_interrupted_send(effect.operation, effect.request, exc)
-                    raise
-                effect = flow.send(unlinked(response))
+                outcome = await send_once(http, effect.operation, effect.request)
+                if isinstance(outcome, httpx.HTTPError):
+                    effect = flow.throw(outcome)
+                else:
+                    effect = flow.send(outcome)
             elif isinstance(effect, Sleep):
                 await sleep(effect.seconds)
                 effect = flow.send(None)
@@ -60,6 +55,27 @@ async def run_async(
         return stop.value  # type: ignore[no-any-return]
     finally:
         flow.close()
+
+
+async def send_once(
+    http: httpx.AsyncClient, operation: str, request: Mapping[str, Any]
+) -> httpx.Response | httpx.HTTPError:
+    """One attempt: the response, or the ``httpx`` error that ended it, to decide on.
+
+    The response's body is read and its reference cycle broken (``_flow.unlinked``). A
+    closed client is our ``CakeworkError``; an interrupt while a create is in flight names
+    what it may have made (``_pending``) and propagates.
+    """
+    try:
+        return unlinked(await http.send(outgoing(http, request)))
+    except httpx.HTTPError as exc:
+        return exc
+    except RuntimeError:
+        raise_if_closed(http)
+        raise
+    except BaseException as exc:
+        name_interrupted_send(operation, request, exc)
+        raise
 
 
 @attrs.frozen
@@ -75,5 +91,23 @@ class AsyncPump:
     async def __call__(self, flow: Flow[T]) -> T:
         if self.http.is_closed:
             flow.close()
-            raise CakeworkError(f"{self.owner} is closed; create a new client")
+            raise self._closed()
         return await run_async(flow, self.http, self.clock, self.sleep)
+
+    async def call(self, api: Api, call: ApiCall[T]) -> T:
+        """One API call: what ``self(api.flow(call))`` does, its first attempt sent here.
+
+        The first attempt of nearly every call succeeds; sending it without a generator
+        saves the flow's machinery on each of them. Any other outcome goes on as the
+        request flow does after a first attempt (:meth:`Api.retrying`), so retries,
+        errors and ``maybe_created`` are decided in one place.
+        """
+        if self.http.is_closed:
+            raise self._closed()
+        outcome = await send_once(self.http, call.operation, call.request)
+        if isinstance(outcome, httpx.Response) and outcome.is_success:
+            return succeeded(call, outcome)
+        return await run_async(api.retrying(call, outcome), self.http, self.clock, self.sleep)
+
+    def _closed(self) -> CakeworkError:
+        return CakeworkError(f"{self.owner} is closed; create a new client")

@@ -37,4 +37,5 @@ class AsyncResource:
     async def _call(self, operation_id: str, path: Sequence[str], params: Mapping[str, Any]) -> Any:
         """Check the arguments of ``operation_id``, send it, return what it answers."""
         checked_path, checked = check.arguments(operation_id, path, params)
-        return await self._pump(self._api.call(operation_id, checked_path, checked))
+        call = self._api.request(operation_id, checked_path, checked)
+        return await self._pump.call(self._api, call)

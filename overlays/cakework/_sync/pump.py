@@ -3,22 +3,24 @@
 """The pump: the only place where effects happen (network, sleep, clock).
 
 :func:`run_sync` drives a flow (``_flow``) to its end; :class:`SyncPump` binds it to a
-client's connection pool, clock, sleep and randomness. The blocking twin is generated.
+client's connection pool, clock, sleep and randomness, and sends a plain API call's first
+attempt without a flow (:meth:`SyncPump.call`). The blocking twin is generated.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from .._concurrency import sleep_sync
-from .._flow import Clock, Flow, Send, Sleep, SyncSleep, raise_if_closed, unlinked
+from .._flow import Clock, Flow, Send, Sleep, SyncSleep, outgoing, raise_if_closed, unlinked
 from .._pending import name_interrupted_send
+from .._request import Api, ApiCall, succeeded
 from ..errors import CakeworkError
 
 T = TypeVar("T")
@@ -41,18 +43,11 @@ def run_sync(
         effect = next(flow)
         while True:
             if isinstance(effect, Send):
-                try:
-                    response = http.send(http.build_request(**effect.request))
-                except httpx.HTTPError as exc:
-                    effect = flow.throw(exc)
-                    continue
-                except RuntimeError:
-                    raise_if_closed(http)
-                    raise
-                except BaseException as exc:
-                    name_interrupted_send(effect.operation, effect.request, exc)
-                    raise
-                effect = flow.send(unlinked(response))
+                outcome = send_once(http, effect.operation, effect.request)
+                if isinstance(outcome, httpx.HTTPError):
+                    effect = flow.throw(outcome)
+                else:
+                    effect = flow.send(outcome)
             elif isinstance(effect, Sleep):
                 sleep(effect.seconds)
                 effect = flow.send(None)
@@ -62,6 +57,27 @@ def run_sync(
         return stop.value  # type: ignore[no-any-return]
     finally:
         flow.close()
+
+
+def send_once(
+    http: httpx.Client, operation: str, request: Mapping[str, Any]
+) -> httpx.Response | httpx.HTTPError:
+    """One attempt: the response, or the ``httpx`` error that ended it, to decide on.
+
+    The response's body is read and its reference cycle broken (``_flow.unlinked``). A
+    closed client is our ``CakeworkError``; an interrupt while a create is in flight names
+    what it may have made (``_pending``) and propagates.
+    """
+    try:
+        return unlinked(http.send(outgoing(http, request)))
+    except httpx.HTTPError as exc:
+        return exc
+    except RuntimeError:
+        raise_if_closed(http)
+        raise
+    except BaseException as exc:
+        name_interrupted_send(operation, request, exc)
+        raise
 
 
 @attrs.frozen
@@ -77,5 +93,23 @@ class SyncPump:
     def __call__(self, flow: Flow[T]) -> T:
         if self.http.is_closed:
             flow.close()
-            raise CakeworkError(f"{self.owner} is closed; create a new client")
+            raise self._closed()
         return run_sync(flow, self.http, self.clock, self.sleep)
+
+    def call(self, api: Api, call: ApiCall[T]) -> T:
+        """One API call: what ``self(api.flow(call))`` does, its first attempt sent here.
+
+        The first attempt of nearly every call succeeds; sending it without a generator
+        saves the flow's machinery on each of them. Any other outcome goes on as the
+        request flow does after a first attempt (:meth:`Api.retrying`), so retries,
+        errors and ``maybe_created`` are decided in one place.
+        """
+        if self.http.is_closed:
+            raise self._closed()
+        outcome = send_once(self.http, call.operation, call.request)
+        if isinstance(outcome, httpx.Response) and outcome.is_success:
+            return succeeded(call, outcome)
+        return run_sync(api.retrying(call, outcome), self.http, self.clock, self.sleep)
+
+    def _closed(self) -> CakeworkError:
+        return CakeworkError(f"{self.owner} is closed; create a new client")
