@@ -355,7 +355,7 @@ def _struct_source(spec: Spec, name: str, needed: list[str]) -> str:
             inner = ", ".join(x for x in ("default=None", rename) if x)
             fields.append(f"    {field}: {annotation} | None = msgspec.field({inner})")
         if is_stamp:
-            stamps.append(field)
+            stamps.append((field, wire in required))
         described = spec.description(prop)
         if is_stamp:
             described = (described.split(".")[0] + ". " if described else "") + "Aware, in UTC."
@@ -372,8 +372,20 @@ def _struct_source(spec: Spec, name: str, needed: list[str]) -> str:
     lines.append("")
     lines += fields
     if stamps:
-        names = ", ".join(repr(s) for s in stamps) + ("," if len(stamps) == 1 else "")
-        lines += ["", "    def __post_init__(self) -> None:", f"        _in_utc(self, ({names}))"]
+        names = ", ".join(repr(s) for s, _ in stamps) + ("," if len(stamps) == 1 else "")
+        # Nearly every time arrives in UTC already ("Z"): then one comparison per field.
+        tests = " or ".join(
+            f"self.{s}.tzinfo is not UTC"
+            if needed
+            else f"(self.{s} is not None and self.{s}.tzinfo is not UTC)"
+            for s, needed in stamps
+        )
+        lines += [
+            "",
+            "    def __post_init__(self) -> None:",
+            f"        if {tests}:",
+            f"            _in_utc(self, ({names}))",
+        ]
     return "\n".join(lines)
 
 
@@ -886,7 +898,7 @@ def resources_module(spec: Spec, facts: list[JSON]) -> str:
         '"""\n\n'
         "from __future__ import annotations\n\n"
         "from collections.abc import Awaitable, Callable, Mapping, Sequence\n"
-        "from typing import Any, cast\n\n"
+        "from typing import Any\n\n"
     )
     checking = []
     if model_imports:
@@ -896,9 +908,7 @@ def resources_module(spec: Spec, facts: list[JSON]) -> str:
     if checking:
         # Annotations only: models and TypedDicts load when a call returns one (or a
         # type checker asks), not with every client.
-        head = head.replace(
-            "from typing import Any, cast", "from typing import TYPE_CHECKING, Any, cast"
-        )
+        head = head.replace("from typing import Any", "from typing import TYPE_CHECKING, Any")
         head += "if TYPE_CHECKING:\n" + "".join(checking)
     return head + "\n\n" + "\n\n\n".join(classes) + "\n"
 
@@ -954,7 +964,8 @@ def _method_source(
     if asynchronous:
         call = "await " + call
     if response:
-        lines.append(f"        return cast({returns!r}, {call})")
+        # Annotated, not cast(): _call returns Any, and cast is a call on every request.
+        lines += [f"        result: {returns} = {call}", "        return result"]
     else:
         lines.append(f"        {call}")
     return lines

@@ -67,7 +67,8 @@ class Build(BuildBehaviour, msgspec.Struct, frozen=True, gc=False):
     ) = msgspec.field(default=None, name="imageId")
 
     def __post_init__(self) -> None:
-        _in_utc(self, ("created_at", "updated_at"))
+        if self.created_at.tzinfo is not UTC or self.updated_at.tzinfo is not UTC:
+            _in_utc(self, ("created_at", "updated_at"))
 
 
 class LogPage(msgspec.Struct, frozen=True):
@@ -143,7 +144,8 @@ class VM(msgspec.Struct, frozen=True, gc=False):
     )
 
     def __post_init__(self) -> None:
-        _in_utc(self, ("created_at", "updated_at"))
+        if self.created_at.tzinfo is not UTC or self.updated_at.tzinfo is not UTC:
+            _in_utc(self, ("created_at", "updated_at"))
 
 
 class VMList(msgspec.Struct, frozen=True):
@@ -199,7 +201,10 @@ class CachedVM(msgspec.Struct, frozen=True, gc=False):
     updated_at: datetime | None = msgspec.field(default=None, name="updatedAt")
 
     def __post_init__(self) -> None:
-        _in_utc(self, ("created_at", "updated_at"))
+        if (self.created_at is not None and self.created_at.tzinfo is not UTC) or (
+            self.updated_at is not None and self.updated_at.tzinfo is not UTC
+        ):
+            _in_utc(self, ("created_at", "updated_at"))
 
 
 class CachedVMLogs(msgspec.Struct, frozen=True):

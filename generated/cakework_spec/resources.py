@@ -8,7 +8,7 @@ Parameters, types and docs come from openapi.yaml; the hand-written resources in
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import VM, Build, CachedVM, Image, VMList
@@ -48,10 +48,10 @@ class AsyncImagesBase:
             An image VMs can be started from.
         """
         password = self._mask(password)
-        return cast(
-            "Image",
-            await self._call("importImage", (), {"image_uri": image_uri, "password": password}),
+        result: Image = await self._call(
+            "importImage", (), {"image_uri": image_uri, "password": password}
         )
+        return result
 
     async def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFileParam]) -> Build:
         """Build an image from uploaded files.
@@ -69,10 +69,10 @@ class AsyncImagesBase:
         Returns:
             An image build.
         """
-        return cast(
-            "Build",
-            await self._call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files}),
+        result: Build = await self._call(
+            "buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files}
         )
+        return result
 
     async def build_from_github(
         self,
@@ -103,20 +103,18 @@ class AsyncImagesBase:
             An image build.
         """
         token = self._mask(token)
-        return cast(
-            "Build",
-            await self._call(
-                "buildImageFromGithub",
-                (),
-                {
-                    "dockerfile": dockerfile,
-                    "dockerignore": dockerignore,
-                    "token": token,
-                    "repository": repository,
-                    "branch": branch,
-                },
-            ),
+        result: Build = await self._call(
+            "buildImageFromGithub",
+            (),
+            {
+                "dockerfile": dockerfile,
+                "dockerignore": dockerignore,
+                "token": token,
+                "repository": repository,
+                "branch": branch,
+            },
         )
+        return result
 
     async def get_build(self, build_id: str) -> Build:
         """Get a build.
@@ -131,7 +129,8 @@ class AsyncImagesBase:
         Returns:
             An image build.
         """
-        return cast("Build", await self._call("getBuild", (build_id,), {}))
+        result: Build = await self._call("getBuild", (build_id,), {})
+        return result
 
 
 class AsyncVMsBase:
@@ -174,21 +173,19 @@ class AsyncVMsBase:
         Returns:
             A virtual machine (one-time or cached).
         """
-        return cast(
-            "VM",
-            await self._call(
-                "startVM",
-                (),
-                {
-                    "image_id": image_id,
-                    "cpu": cpu,
-                    "memory": memory,
-                    "port": port,
-                    "env_vars": env_vars,
-                    "volume_gb": volume_gb,
-                },
-            ),
+        result: VM = await self._call(
+            "startVM",
+            (),
+            {
+                "image_id": image_id,
+                "cpu": cpu,
+                "memory": memory,
+                "port": port,
+                "env_vars": env_vars,
+                "volume_gb": volume_gb,
+            },
         )
+        return result
 
     async def get(self, vm_id: str) -> VM:
         """Get a VM.
@@ -203,7 +200,8 @@ class AsyncVMsBase:
         Returns:
             A virtual machine (one-time or cached).
         """
-        return cast("VM", await self._call("getVM", (vm_id,), {}))
+        result: VM = await self._call("getVM", (vm_id,), {})
+        return result
 
     async def stop(self, vm_id: str) -> None:
         """Stop (and destroy) a one-time VM.
@@ -243,12 +241,10 @@ class AsyncVMsBase:
         Returns:
             One page of VMs.
         """
-        return cast(
-            "VMList",
-            await self._call(
-                "listVMs", (), {"image_id": image_id, "status": status, "pagination": pagination}
-            ),
+        result: VMList = await self._call(
+            "listVMs", (), {"image_id": image_id, "status": status, "pagination": pagination}
         )
+        return result
 
 
 class AsyncCachedVMsBase:
@@ -292,21 +288,19 @@ class AsyncCachedVMsBase:
         Returns:
             A cached VM as returned by `cacheVM`: `id` and `hostname` always, the other VM
         """
-        return cast(
-            "CachedVM",
-            await self._call(
-                "cacheVM",
-                (),
-                {
-                    "image_id": image_id,
-                    "cpu": cpu,
-                    "memory": memory,
-                    "port": port,
-                    "env_vars": env_vars,
-                    "disk_size": disk_size,
-                },
-            ),
+        result: CachedVM = await self._call(
+            "cacheVM",
+            (),
+            {
+                "image_id": image_id,
+                "cpu": cpu,
+                "memory": memory,
+                "port": port,
+                "env_vars": env_vars,
+                "disk_size": disk_size,
+            },
         )
+        return result
 
     async def start(self, id: str) -> None:
         """Start a cached VM.
@@ -377,9 +371,10 @@ class ImagesBase:
             An image VMs can be started from.
         """
         password = self._mask(password)
-        return cast(
-            "Image", self._call("importImage", (), {"image_uri": image_uri, "password": password})
+        result: Image = self._call(
+            "importImage", (), {"image_uri": image_uri, "password": password}
         )
+        return result
 
     def build_from_files(self, *, dockerfile: str, files: Sequence[BuildFileParam]) -> Build:
         """Build an image from uploaded files.
@@ -397,10 +392,10 @@ class ImagesBase:
         Returns:
             An image build.
         """
-        return cast(
-            "Build",
-            self._call("buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files}),
+        result: Build = self._call(
+            "buildImageFromFiles", (), {"dockerfile": dockerfile, "files": files}
         )
+        return result
 
     def build_from_github(
         self,
@@ -431,20 +426,18 @@ class ImagesBase:
             An image build.
         """
         token = self._mask(token)
-        return cast(
-            "Build",
-            self._call(
-                "buildImageFromGithub",
-                (),
-                {
-                    "dockerfile": dockerfile,
-                    "dockerignore": dockerignore,
-                    "token": token,
-                    "repository": repository,
-                    "branch": branch,
-                },
-            ),
+        result: Build = self._call(
+            "buildImageFromGithub",
+            (),
+            {
+                "dockerfile": dockerfile,
+                "dockerignore": dockerignore,
+                "token": token,
+                "repository": repository,
+                "branch": branch,
+            },
         )
+        return result
 
     def get_build(self, build_id: str) -> Build:
         """Get a build.
@@ -459,7 +452,8 @@ class ImagesBase:
         Returns:
             An image build.
         """
-        return cast("Build", self._call("getBuild", (build_id,), {}))
+        result: Build = self._call("getBuild", (build_id,), {})
+        return result
 
 
 class VMsBase:
@@ -502,21 +496,19 @@ class VMsBase:
         Returns:
             A virtual machine (one-time or cached).
         """
-        return cast(
-            "VM",
-            self._call(
-                "startVM",
-                (),
-                {
-                    "image_id": image_id,
-                    "cpu": cpu,
-                    "memory": memory,
-                    "port": port,
-                    "env_vars": env_vars,
-                    "volume_gb": volume_gb,
-                },
-            ),
+        result: VM = self._call(
+            "startVM",
+            (),
+            {
+                "image_id": image_id,
+                "cpu": cpu,
+                "memory": memory,
+                "port": port,
+                "env_vars": env_vars,
+                "volume_gb": volume_gb,
+            },
         )
+        return result
 
     def get(self, vm_id: str) -> VM:
         """Get a VM.
@@ -531,7 +523,8 @@ class VMsBase:
         Returns:
             A virtual machine (one-time or cached).
         """
-        return cast("VM", self._call("getVM", (vm_id,), {}))
+        result: VM = self._call("getVM", (vm_id,), {})
+        return result
 
     def stop(self, vm_id: str) -> None:
         """Stop (and destroy) a one-time VM.
@@ -571,12 +564,10 @@ class VMsBase:
         Returns:
             One page of VMs.
         """
-        return cast(
-            "VMList",
-            self._call(
-                "listVMs", (), {"image_id": image_id, "status": status, "pagination": pagination}
-            ),
+        result: VMList = self._call(
+            "listVMs", (), {"image_id": image_id, "status": status, "pagination": pagination}
         )
+        return result
 
 
 class CachedVMsBase:
@@ -620,21 +611,19 @@ class CachedVMsBase:
         Returns:
             A cached VM as returned by `cacheVM`: `id` and `hostname` always, the other VM
         """
-        return cast(
-            "CachedVM",
-            self._call(
-                "cacheVM",
-                (),
-                {
-                    "image_id": image_id,
-                    "cpu": cpu,
-                    "memory": memory,
-                    "port": port,
-                    "env_vars": env_vars,
-                    "disk_size": disk_size,
-                },
-            ),
+        result: CachedVM = self._call(
+            "cacheVM",
+            (),
+            {
+                "image_id": image_id,
+                "cpu": cpu,
+                "memory": memory,
+                "port": port,
+                "env_vars": env_vars,
+                "disk_size": disk_size,
+            },
         )
+        return result
 
     def start(self, id: str) -> None:
         """Start a cached VM.

@@ -109,7 +109,7 @@ def outgoing(http: httpx.Client | httpx.AsyncClient, request: Mapping[str, Any])
     Ours are the same on every call of a client, so the merged headers are made once per
     distinct pair (client's headers, request's headers) and reused; the request is then
     made directly. A client with cookies or query parameters of its own, or a request
-    without its timeout (ours always carry one, ``_operations.prepare``), goes through
+    without its timeout (ours always carry one, ``_operations.Envelope``), goes through
     ``build_request`` as before. ``tests/client/test_outgoing.py`` holds both ways to
     the same bytes on the wire.
     """

@@ -103,6 +103,9 @@ class Operation:
     builder: Callable[..., dict[str, Any]] | None = attrs.field(default=None, repr=False)
     done_if_conflict_on_retry: bool = False
     spec: OperationSpec | None = attrs.field(default=None, repr=False)
+    _path_only: Callable[..., dict[str, Any]] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False
+    )
 
     @property
     def module(self) -> ModuleType:
@@ -121,10 +124,15 @@ class Operation:
         self, path: Sequence[str] = (), params: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """``build_request`` kwargs (URL relative to the base) for checked arguments."""
+        if self._path_only is not None:
+            return self._path_only(*path)
         if self.builder is not None:
             return self.builder(path, params or {})
         if self.spec is None or not (self.spec.query or self.spec.body is not None):
-            kwargs: dict[str, Any] = self.module._get_kwargs(*path)
+            # Path values only (getVM, stopVM, ...): from now on straight to _get_kwargs.
+            get_kwargs = self.module._get_kwargs
+            object.__setattr__(self, "_path_only", get_kwargs)
+            kwargs: dict[str, Any] = get_kwargs(*path)
             return kwargs
         return build_request(self.spec, self.module, path, params or {})
 
@@ -138,7 +146,7 @@ def build_generated_client(
     """The generated client, used as the factory of our own httpx clients.
 
     Its httpx clients get base URL, headers and timeout from ``config``; a client passed
-    in by the user is used as is, because :func:`prepare` puts the absolute URL, the
+    in by the user is used as is, because :class:`Envelope` puts the absolute URL, the
     headers and the timeout on every request anyway.
     """
     from cakework_api.client import AuthenticatedClient
@@ -159,39 +167,60 @@ def build_generated_client(
     return generated
 
 
-def prepare(
-    config: ClientConfig, kwargs: dict[str, Any], *, client_headers: bool = False
-) -> dict[str, Any]:
-    """Complete a builder's kwargs into self-contained ``build_request`` kwargs.
+@attrs.frozen
+class Envelope:
+    """What every request of a client carries besides its operation's own arguments.
 
-    The URL is made absolute and the timeout is set per request, and so are the auth
-    header and User-Agent, so the request is the same whatever httpx client sends it (the
-    user's, or one shared by ``with_options`` with another timeout). ``client_headers``:
-    the httpx client already carries those two (one this client made from ``config``
-    itself), so httpx need not merge them into every request again.
+    Made once per client from its config (:meth:`of`); :meth:`complete` puts it on each
+    request. The URL is made absolute and the timeout is set per request, and so are the
+    auth header and User-Agent, so the request is the same whatever httpx client sends
+    it (the user's, or one shared by ``with_options`` with another timeout).
+
+    Attributes:
+        base_url: Prefixed to the operation's relative URL.
+        headers: Added after the operation's own headers (key and User-Agent, and a base
+            URL's credentials as ``Authorization: Basic``), or ``None`` for none.
+        timeouts: The timeout as httpx's request extension: ``build_request`` then uses
+            it as it is, where a ``timeout=`` argument is copied into a new ``Timeout``.
     """
-    request = dict(kwargs)
-    request["url"] = config.base_url + kwargs["url"]
-    if not client_headers:
-        # In the order the client made from ``config`` carries them: the same bytes on
-        # the wire whichever httpx client sends the request.
-        request["headers"] = {
-            **kwargs.get("headers", {}),
-            "User-Agent": USER_AGENT,
-            API_KEY_HEADER: config.api_key,
-        }
-    if config.userinfo is not None:
-        # Credentials of the base URL travel as a header, never inside the URL, which
-        # httpx logs and errors show (see ClientConfig.userinfo).
-        basic = base64.b64encode(config.userinfo.reveal().encode("utf-8")).decode("ascii")
-        request["headers"] = {
-            **request.get("headers", {}),
-            "Authorization": Secret(f"Basic {basic}"),
-        }
-    # The timeout as httpx's request extension: build_request then uses it as it is,
-    # where a ``timeout=`` argument is copied into a new Timeout and turned into this.
-    request["extensions"] = {"timeout": config.timeouts}
-    return request
+
+    base_url: str
+    headers: Mapping[str, str] | None
+    timeouts: Mapping[str, float | None]
+
+    @classmethod
+    def of(cls, config: ClientConfig, *, client_headers: bool = False) -> Envelope:
+        """The envelope of ``config``'s requests.
+
+        Args:
+            config: The client's config.
+            client_headers: The httpx client already carries key and User-Agent (one
+                this client made from ``config`` itself), so httpx need not merge them
+                into every request again.
+        """
+        headers: dict[str, str] = {}
+        if not client_headers:
+            # In the order the client made from ``config`` carries them: the same bytes on
+            # the wire whichever httpx client sends the request.
+            headers = {"User-Agent": USER_AGENT, API_KEY_HEADER: config.api_key}
+        if config.userinfo is not None:
+            # Credentials of the base URL travel as a header, never inside the URL, which
+            # httpx logs and errors show (see ClientConfig.userinfo).
+            basic = base64.b64encode(config.userinfo.reveal().encode("utf-8")).decode("ascii")
+            headers["Authorization"] = Secret(f"Basic {basic}")
+        return cls(config.base_url, headers or None, config.timeouts)
+
+    def complete(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """A builder's new kwargs (relative URL) as self-contained ``build_request`` kwargs.
+
+        ``kwargs`` is completed in place: each builder makes a new dict per request.
+        """
+        kwargs["url"] = self.base_url + kwargs["url"]
+        if self.headers is not None:
+            own = kwargs.get("headers")
+            kwargs["headers"] = {**own, **self.headers} if own else self.headers
+        kwargs["extensions"] = {"timeout": self.timeouts}
+        return kwargs
 
 
 # -- building: checked arguments -> generated _get_kwargs ---------------------------------
@@ -336,7 +365,10 @@ def parser(spec: OperationSpec) -> Callable[[httpx.Response], Any]:
             raise TypeError(f"expected a {status} body, got status {response.status_code}")
         if not made:
             made.append(_decoder(response_model(spec)))
-        value = made[0].decode(_body(response))
+        if ";" in response.headers.get("content-type", ""):
+            value = made[0].decode(_body(response))  # a charset may be declared
+        else:
+            value = made[0].decode(response.content)  # none is: UTF-8, as JSON is
         return value if convert is None else convert(value)
 
     return parse

@@ -25,16 +25,15 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar, cast
 
-import attrs
 import httpx
 
 from ._charset import lenient_text
 from ._config import ClientConfig, Secret
 from ._flow import Flow, Send, Sleep
 from ._models import BuildFile, LogLine
-from ._operations import OPERATIONS, Retry, prepare
+from ._operations import OPERATIONS, Envelope, Retry
 from ._pages import LogBatch, LogRequest, VMListRequest
 from ._params import VMSpec
 from ._retry import never_left, parse_retry_after, retry_delay
@@ -60,23 +59,25 @@ logger: Final = logging.getLogger("cakework")
 LOG_ENV: Final = "CAKEWORK_LOG"
 
 
-@attrs.frozen
-class ApiCall(Generic[T]):
-    """One prepared API call.
+class ApiCall(NamedTuple, Generic[T]):
+    """One prepared API call (a named tuple: made on every call, so made cheaply).
 
     Attributes:
         operation: The operationId.
-        request: Complete ``httpx.Client.build_request`` kwargs (``_operations.prepare``).
+        request: Complete ``httpx.Client.build_request`` kwargs (``_operations.Envelope``).
         parse: Turns a 2xx response into the result; may raise anything, which becomes
             ``ResponseValidationError``.
+        secrets: Secrets to scrub from errors besides those in ``request`` (the API key
+            when the httpx client, not the request, carries it).
     """
 
     operation: str
     request: dict[str, Any]
-    parse: Callable[[httpx.Response], T] = attrs.field(repr=False)
-    secrets: tuple[Secret, ...] = attrs.field(default=(), repr=False)
-    """Secrets to scrub from errors besides those in ``request`` (the API key when the
-    httpx client, not the request, carries it)."""
+    parse: Callable[[httpx.Response], T]
+    secrets: tuple[Secret, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"ApiCall({self.operation!r}, {self.request!r})"
 
 
 def request_flow(
@@ -487,7 +488,7 @@ class Api:
         self.config = config
         self._rng = rng
         self._wall_clock = wall_clock
-        self._client_headers = client_headers
+        self._envelope = Envelope.of(config, client_headers=client_headers)
         self._secrets = config_secrets(config)
 
     def __repr__(self) -> str:
@@ -504,7 +505,7 @@ class Api:
             params: The query and body arguments by their Python names, checked.
         """
         row = OPERATIONS[operation]
-        request = prepare(self.config, row.build(path, params), client_headers=self._client_headers)
+        request = self._envelope.complete(row.build(path, params))
         return ApiCall(operation, request, row.parse, self._secrets)
 
     def call(

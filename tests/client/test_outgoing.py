@@ -19,7 +19,7 @@ from cakework._flow import outgoing
 URL = "http://127.0.0.1:9/v1/vm/e784996f346483"
 
 TIMEOUT = {"timeout": {"connect": 1.0, "read": 2.0, "write": 3.0, "pool": 4.0}}
-"""Our requests carry their timeout as this extension (``_operations.prepare``)."""
+"""Our requests carry their timeout as this extension (``_operations.Envelope``)."""
 
 REQUESTS: dict[str, dict[str, Any]] = {
     "get": {"method": "get", "url": URL, "extensions": TIMEOUT},
