@@ -337,7 +337,7 @@ def _struct_source(spec: Spec, name: str, needed: list[str]) -> str:
     behaviour = spec.config.get("behaviour", {}).get(name)
     scalar = True
     fields: list[str] = []
-    stamps: list[str] = []
+    stamps: list[tuple[str, bool]] = []  # (field, required)
     docs: list[str] = []
     for wire in order:
         prop = properties[wire]
