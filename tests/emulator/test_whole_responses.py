@@ -5,11 +5,8 @@ from __future__ import annotations
 import socket
 
 import httpx
-import pytest
 
 from cakework.testing import Emulator
-
-pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_CORK"), reason="TCP_CORK is Linux's")
 
 ECR = "123456789012.dkr.ecr.us-west-2.amazonaws.com/app:latest"
 
@@ -27,7 +24,7 @@ def test_head_and_body_arrive_in_the_first_read() -> None:
             for n in range(50):
                 request = f"GET /v1/vm/{vm_id}?n={n} HTTP/1.1\r\nHost: emulator\r\n"
                 sock.sendall(f"{request}X-Api-Key: {emu.api_key}\r\n\r\n".encode())
-                # Read at once: without the cork, the head usually arrives alone first.
+                # Read at once: written apart, the head usually arrives alone first.
                 first = sock.recv(65536)
                 head, _, body = first.partition(b"\r\n\r\n")
                 length = next(

@@ -15,70 +15,73 @@ from typing import Any, Self
 import uvicorn
 
 from ._app import DEFAULT_PAGE_SIZE, EmulatorApp, create_app
-from ._faults import ASGIApp, BadJson, ErrorBody, Fault, FaultKind, Message, Receive, Scope, Send
+from ._faults import ASGIApp, BadJson, ErrorBody, Fault, FaultKind, Receive, Scope, Send
 from ._har import to_har
 from ._persist import DEFAULT_SAVE_INTERVAL, Saver, export_state, import_state, load_into
 from ._state import Timings
 
 _START_TIMEOUT = 10.0
-_CORK: int | None = getattr(socket, "TCP_CORK", None)  # Linux
 
 
 class WholeResponses:
-    """ASGI wrapper for uvicorn: each response leaves in one TCP segment where it can.
+    """ASGI wrapper for uvicorn: each response leaves in one write, so one TCP segment.
 
-    uvicorn writes a response's head and body with a send each, and with TCP_NODELAY
+    uvicorn writes a response's head and body with a write each, and with TCP_NODELAY
     (which the emulator needs, see :meth:`Emulator.start`) each goes out as a segment of
-    its own: the client wakes up twice per answer and the server pays two sends on
-    loopback. TCP_CORK on the connection while a response is written joins them. Where
-    the socket cannot be reached or corked, responses go out as uvicorn writes them.
+    its own: the client wakes up twice per answer and the server pays two sends. While
+    the app answers, uvicorn's request cycle writes through :class:`_Joined`, which holds
+    the head back and sends it with the first part of the body, in one write. Where
+    uvicorn's transport cannot be reached, responses go out as uvicorn writes them.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the app with a ``send`` that corks the socket from head to last body part."""
-        transport = getattr(getattr(send, "__self__", None), "transport", None)
-        sock = None if transport is None else transport.get_extra_info("socket")
-        if scope["type"] != "http" or sock is None or _CORK is None:
+        """Run the app with uvicorn's request cycle writing through a :class:`_Joined`."""
+        cycle: Any = getattr(send, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if scope["type"] != "http" or transport is None:
             await self.app(scope, receive, send)
             return
-        corked = _Corked(send, transport, sock, _CORK)
+        joined = _Joined(transport)
+        cycle.transport = joined  # ``send`` stays uvicorn's: the fault layer closes through it
         try:
-            await self.app(scope, receive, corked.send)
+            await self.app(scope, receive, send)
         finally:
-            corked.uncork()
+            cycle.transport = transport
+            joined.flush()
 
 
-class _Corked:
-    # ``send`` stays a bound method of an object with ``transport``: the fault layer
-    # finds uvicorn's transport that way to drop a connection (``_faults``).
+class _Joined:
+    """A transport that holds a response's head until the body's first write.
 
-    def __init__(self, send: Send, transport: Any, sock: socket.socket, cork: int) -> None:
-        self._send = send
-        self.transport = transport
-        self._sock = sock
-        self._cork = cork
-        self._corked = False
+    Everything else (a ``100 Continue``, further body parts, ``close``) goes through as
+    it comes; a head still held when the app is done is sent by :meth:`flush`.
+    """
 
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self._set(True)
-        await self._send(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            self.uncork()
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+        self._through = False
 
-    def uncork(self) -> None:
-        if self._corked:
-            self._set(False)
+    def write(self, data: bytes) -> None:
+        if self._through or data.startswith(b"HTTP/1.1 100 "):
+            self._transport.write(data)
+        elif self._head is None:
+            self._head = data
+        else:
+            self._through = True
+            self._transport.write(self._head + data)
+            self._head = None
 
-    def _set(self, on: bool) -> None:
-        try:
-            self._sock.setsockopt(socket.IPPROTO_TCP, self._cork, int(on))
-        except OSError:  # the connection is gone (a dropped request)
-            return
-        self._corked = on
+    def flush(self) -> None:
+        if self._head is not None and not self._transport.is_closing():
+            self._transport.write(self._head)
+        self._head = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class Emulator:
