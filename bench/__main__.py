@@ -82,7 +82,7 @@ def benchmarks(config: Config) -> dict[str, Callable[[], list[Row]]]:
         ],
         "import": lambda: [process.import_cost(c.import_runs)],
         "emulator": lambda: [
-            emulator.sync_throughput(c.emulator_seconds),
+            *emulator.sync_throughput(c.emulator_seconds),
             emulator.throughput(c.emulator_seconds),
             emulator.listing(c.list_vms),
             emulator.memory(c.vm_cycles),

@@ -35,11 +35,12 @@ def test_every_benchmark_gives_its_rows(tmp_path: Path) -> None:
     # the figures mean nothing here. Per call: own client, client passed in, base_url
     # baseline, sync and async (6); logs: pages, lines, calibration sync, pages and
     # lines async (5); one gather width in the quick run (the full run has two);
-    # import; emulator: one sync client, lean client, listing, memory, state file (5);
+    # import; emulator: one sync client and the server's share of it, lean client,
+    # listing, memory, state file (6);
     # polling (2);
     # memory: three reads (3).
     assert len(QUICK.gather_widths) == 1
-    assert len(rows) == 6 + 5 + 1 + 1 + 5 + 2 + 3
+    assert len(rows) == 6 + 5 + 1 + 1 + 6 + 2 + 3
     assert {row["verdict"] for row in rows} <= {"meets", "MISSES", "-"}
     assert all(row["goal"] for row in rows)
     assert document["config"]["log_lines"] == QUICK.log_lines
