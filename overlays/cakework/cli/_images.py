@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -23,6 +22,7 @@ from ._input import (
 from ._progress import BuildProgress, Progress
 from ._root import (
     App,
+    LogFilters,
     log_options,
     output_option,
     pass_app,
@@ -220,27 +220,9 @@ def images_get(app: App, build_id: str, wait: bool, follow_logs: bool, wait_time
 @log_options
 @output_option(LogLine)
 @pass_app
-def images_logs(
-    app: App,
-    build_id: str,
-    follow: bool,
-    query: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    order: str,
-    max_lines: int | None,
-) -> None:
+def images_logs(app: App, build_id: str, filters: LogFilters) -> None:
     """Print a build's log lines (JSON: one object per line)."""
-    lines = app.client().images.build_logs(
-        build_id,
-        query=query,
-        order=order,
-        since=since,
-        until=until,
-        max_items=max_lines,
-        follow=follow,
-    )
-    app.output.log_lines(lines)
+    app.output.log_lines(filters.lines(app.client().images.build_logs, build_id))
 
 
 def _print_lines(app: App, lines: Iterable[LogLine]) -> None:

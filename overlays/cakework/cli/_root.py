@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import attrs
 import click
 from rich.console import Console
 
-from cakework import Cakework, CakeworkError, __version__
+from cakework import Cakework, CakeworkError, LogLine, __version__
 from cakework._validate import describe
 from cakework_spec.operations import OPERATIONS
 
@@ -322,8 +323,48 @@ def _parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -
     return parsed if parsed.tzinfo is not None else parsed.astimezone()
 
 
-def log_options(f: Callable[P, R]) -> Callable[P, R]:
-    """The filters shared by ``images logs`` and ``vms logs``."""
+@attrs.frozen
+class LogFilters:
+    """What a log command's options ask for (:func:`log_options`)."""
+
+    follow: bool
+    query: str | None
+    since: datetime | None
+    until: datetime | None
+    order: str
+    max_lines: int | None
+
+    def lines(self, logs: Callable[..., Iterable[LogLine]], of: str) -> Iterable[LogLine]:
+        """The lines that ``logs`` (a reader such as ``client.vms.logs``) gives for ``of``."""
+        return logs(
+            of,
+            query=self.query,
+            order=self.order,
+            since=self.since,
+            until=self.until,
+            max_items=self.max_lines,
+            follow=self.follow,
+        )
+
+
+def log_options(f: Callable[..., R]) -> Callable[..., R]:
+    """The filters shared by the log commands, handed to the command as ``filters``."""
+
+    @functools.wraps(f)
+    def with_filters(
+        *args: Any,
+        follow: bool,
+        query: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        order: str,
+        max_lines: int | None,
+        **kwargs: Any,
+    ) -> R:
+        filters = LogFilters(follow, query, since, until, order, max_lines)
+        return f(*args, filters=filters, **kwargs)
+
+    command: Callable[..., R] = with_filters
     for option in reversed(
         (
             click.option(
@@ -351,8 +392,8 @@ def log_options(f: Callable[P, R]) -> Callable[P, R]:
             ),
         )
     ):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
 def _parse_env(

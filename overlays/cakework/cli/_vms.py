@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 import click
@@ -33,6 +32,7 @@ from ._output import LIST_COLUMNS
 from ._progress import Progress
 from ._root import (
     App,
+    LogFilters,
     env_mapping,
     log_options,
     output_option,
@@ -181,27 +181,9 @@ def vms_list(app: App, image_id: str | None, status: str | None, limit: int | No
 @log_options
 @output_option(LogLine)
 @pass_app
-def vms_logs(
-    app: App,
-    vm_id: str,
-    follow: bool,
-    query: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    order: str,
-    max_lines: int | None,
-) -> None:
+def vms_logs(app: App, vm_id: str, filters: LogFilters) -> None:
     """Print a VM's log lines (--follow: until the VM has stopped)."""
-    lines = app.client().vms.logs(
-        vm_id,
-        query=query,
-        order=order,
-        since=since,
-        until=until,
-        max_items=max_lines,
-        follow=follow,
-    )
-    app.output.log_lines(lines)
+    app.output.log_lines(filters.lines(app.client().vms.logs, vm_id))
 
 
 RUN_HELP = """Start a VM, stream its logs, stop it on exit or Ctrl-C.
@@ -464,24 +446,6 @@ def cached_destroy(app: App, cached_vm_id: str, yes: bool) -> None:
 @log_options
 @output_option(LogLine)
 @pass_app
-def cached_logs(
-    app: App,
-    cached_vm_id: str,
-    follow: bool,
-    query: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    order: str,
-    max_lines: int | None,
-) -> None:
+def cached_logs(app: App, cached_vm_id: str, filters: LogFilters) -> None:
     """Print a cached VM's log lines (--follow: until it has stopped)."""
-    lines = app.client().cached_vms.logs(
-        cached_vm_id,
-        query=query,
-        order=order,
-        since=since,
-        until=until,
-        max_items=max_lines,
-        follow=follow,
-    )
-    app.output.log_lines(lines)
+    app.output.log_lines(filters.lines(app.client().cached_vms.logs, cached_vm_id))
