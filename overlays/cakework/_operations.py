@@ -29,7 +29,7 @@ import functools
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -208,7 +208,8 @@ class Envelope:
             # httpx logs and errors show (see ClientConfig.userinfo).
             basic = base64.b64encode(config.userinfo.reveal().encode("utf-8")).decode("ascii")
             headers["Authorization"] = Secret(f"Basic {basic}")
-        return cls(config.base_url, headers or None, config.timeouts)
+        # Read-only: every request of the client carries this one mapping.
+        return cls(config.base_url, MappingProxyType(headers) if headers else None, config.timeouts)
 
     def complete(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """A builder's new kwargs (relative URL) as self-contained ``build_request`` kwargs.
