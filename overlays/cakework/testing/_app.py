@@ -9,13 +9,11 @@ handler. Control routes for tests live outside ``/v1`` under ``/_emulator/``.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,8 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ._clock import Clock, ManualClock, ScaledClock
-from ._console import console_routes, faults_view
-from ._errors import TOO_DEEP, EmulatorError
+from ._console import console_routes, control_body, faults_view, json_response
+from ._errors import EmulatorError
 from ._faults import DROP_KEY, ConnectionDropper, Fault, FaultTable, Receive, Scope, Send
 from ._journal import FAULT_KEY, Journal
 from ._routes import Call, Operation, SpecValidator, find_spec, handlers_for
@@ -41,19 +39,14 @@ DEFAULT_PAGE_SIZE = 5
 _HTML_ERROR = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
-def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    content = json.dumps(body, separators=(",", ":")).encode()
-    return Response(content, status, headers, media_type="application/json")
-
-
 async def _error_response(request: Request, exc: Exception) -> Response:
     """The one exception handler: every refusal is ``{"error": ...}`` with its status."""
     if isinstance(exc, EmulatorError):
-        return _json({"error": exc.message}, exc.status)
+        return json_response({"error": exc.message}, exc.status)
     if isinstance(exc, HTTPException):
         # Keep the router's headers: a 405 must say ``Allow`` (RFC 9110).
-        return _json({"error": str(exc.detail)}, exc.status_code, exc.headers)
-    return _json({"error": "Internal server error"}, 500)
+        return json_response({"error": str(exc.detail)}, exc.status_code, exc.headers)
+    return json_response({"error": "Internal server error"}, 500)
 
 
 def _fault_response(fault: Fault) -> Response:
@@ -64,7 +57,7 @@ def _fault_response(fault: Fault) -> Response:
         fault.status, "Service Unavailable" if fault.status == 503 else f"Error {fault.status}"
     )
     if fault.body == "json":
-        return _json({"error": f"{phrase} (injected fault)"}, fault.status, headers)
+        return json_response({"error": f"{phrase} (injected fault)"}, fault.status, headers)
     if fault.body == "html":
         html = _HTML_ERROR.format(f"{fault.status} {phrase}")
         return Response(html, fault.status, headers, media_type="text/html")
@@ -232,8 +225,8 @@ class EmulatorApp:
                     raise
                 # A refusal's body is garbled too: the fault is for this request, whatever
                 # its outcome, and must not be used up by a well-formed answer.
-                return _corrupt(_json({"error": exc.message}, exc.status), fault)
-            response = Response(status_code=204) if result is None else _json(result)
+                return _corrupt(json_response({"error": exc.message}, exc.status), fault)
+            response = Response(status_code=204) if result is None else json_response(result)
             if fault is not None and fault.kind == "bad_json":
                 return _corrupt(response, fault)
             return response
@@ -260,10 +253,12 @@ class EmulatorApp:
         return Response(status_code=204)
 
     async def _clock(self, request: Request) -> Response:
-        return _json({"now": self.clock.now(), "manual": isinstance(self.clock, ManualClock)})
+        return json_response(
+            {"now": self.clock.now(), "manual": isinstance(self.clock, ManualClock)}
+        )
 
     async def _advance(self, request: Request) -> Response:
-        body = await _control_body(request)
+        body = await control_body(request)
         seconds = body.get("seconds")
         # ``json`` reads NaN and Infinity, and ``True`` is an int: none of them is a duration.
         if (
@@ -274,15 +269,15 @@ class EmulatorApp:
         ):
             raise EmulatorError(400, "seconds: a finite number >= 0 is required")
         self.clock.advance(float(seconds))
-        return _json({"now": self.clock.now()})
+        return json_response({"now": self.clock.now()})
 
     async def _faults(self, request: Request) -> Response:
         if request.method == "GET":
-            return _json(faults_view(self.faults))
+            return json_response(faults_view(self.faults))
         if request.method == "DELETE":
             self.faults.clear()
             return Response(status_code=204)
-        body = await _control_body(request)
+        body = await control_body(request)
         options = {
             k: body[k]
             for k in ("status", "body", "retry_after", "seconds", "bad_json")
@@ -301,15 +296,15 @@ class EmulatorApp:
         return Response(status_code=204)
 
     async def _counters(self, request: Request) -> Response:
-        return _json({"requests": dict(self.counts)})
+        return json_response({"requests": dict(self.counts)})
 
     async def _resources(self, request: Request) -> Response:
         api_key = request.headers.get("x-api-key")
         self.backend.tenant(api_key)
-        return _json(self.backend.resources(api_key or ""))
+        return json_response(self.backend.resources(api_key or ""))
 
     async def _github(self, request: Request) -> Response:
-        body = await _control_body(request)
+        body = await control_body(request)
         if "repository" not in body or not isinstance(body.get("files"), dict):
             raise EmulatorError(400, "repository and files {path: content} are required")
         try:
@@ -340,18 +335,6 @@ def _dispatch(endpoints: Mapping[str, Endpoint]) -> Endpoint:
         return await endpoint(request)
 
     return dispatch
-
-
-async def _control_body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError as exc:
-        raise EmulatorError(400, "the body is not JSON") from exc
-    except RecursionError:
-        raise EmulatorError(400, TOO_DEEP) from None
-    if not isinstance(body, dict):
-        raise EmulatorError(400, "the body must be a JSON object")
-    return body
 
 
 def create_app(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +104,10 @@ def _page() -> str:
     )
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """``body`` as a compact JSON response (the API's answers and the control routes')."""
     content = json.dumps(body, separators=(",", ":")).encode()
     return Response(content, status, headers, media_type="application/json")
 
@@ -275,7 +279,7 @@ def console_routes(app: EmulatorApp) -> list[Route]:
                 "requests": len(app.journal),
                 "operations": sorted(op.operation_id for op in app.operations),
             }
-        return _json(body)
+        return json_response(body)
 
     async def requests(request: Request) -> Response:
         tenant_of = tenant_index()
@@ -288,7 +292,7 @@ def console_routes(app: EmulatorApp) -> list[Route]:
         rows = [e for e in app.journal.entries() if _matches(e, request, tenant_of)]
         rows = rows[-limit:]
         rows.reverse()
-        return _json({"requests": [request_view(e, tenant_of) for e in rows]})
+        return json_response({"requests": [request_view(e, tenant_of) for e in rows]})
 
     async def har(request: Request) -> Response:
         body = json.dumps(to_har(app.journal.entries()), indent=1).encode()
@@ -317,10 +321,10 @@ def console_routes(app: EmulatorApp) -> list[Route]:
                 raise EmulatorError(
                     409, f"VM {vm_id} is a one-time VM: stop it, and it is destroyed after"
                 )
-            return _json(_vm_view(vm, backend.clock.now()))
+            return json_response(_vm_view(vm, backend.clock.now()))
 
     async def speed(request: Request) -> Response:
-        body = await _body(request)
+        body = await control_body(request)
         value = body.get("speed")
         clock = backend.clock
         if not isinstance(clock, ScaledClock):
@@ -333,11 +337,11 @@ def console_routes(app: EmulatorApp) -> list[Route]:
         ):
             raise EmulatorError(400, "speed: a finite number > 0 is required")
         clock.set_speed(float(value))
-        return _json({"now": clock.now(), "speed": clock.speed})
+        return json_response({"now": clock.now(), "speed": clock.speed})
 
     async def state(request: Request) -> Response:
         if request.method == "GET":
-            return _json(export_state(backend))
+            return json_response(export_state(backend))
         try:
             document = json.loads(await request.body())
         except ValueError as exc:
@@ -362,7 +366,8 @@ def console_routes(app: EmulatorApp) -> list[Route]:
     ]
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def control_body(request: Request) -> dict[str, Any]:
+    """The JSON object a control route is sent (none: ``{}``); anything else is a 400."""
     try:
         body = json.loads(await request.body() or b"{}")
     except ValueError as exc:
