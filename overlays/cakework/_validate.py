@@ -246,11 +246,10 @@ def params(operation_id: str, given_params: Mapping[str, object]) -> dict[str, A
 
 def argument(operation_id: str, name: str, given: object) -> Any:
     """Check one query or body argument of ``operation_id`` by its Python name."""
-    spec = OPERATIONS[operation_id]
-    for field in spec.query + (spec.body or ()):
-        if field.name == name:
-            return param(field, given)
-    raise KeyError(f"{operation_id} has no argument {name!r}")
+    field = _fields(operation_id)[1].get(name)
+    if field is None:
+        raise KeyError(f"{operation_id} has no argument {name!r}")
+    return param(field, given)
 
 
 class _Shown(str):
