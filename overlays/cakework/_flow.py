@@ -92,7 +92,7 @@ def unlinked(response: httpx.Response) -> httpx.Response:
     httpx wraps the body stream in an object that points back at the response, so a
     response is freed only by a run of the garbage collector, not when the last
     reference to it goes. Beside a big application heap, full collections are rare, and
-    the responses of a long log read (each with its body) piled up until the next one.
+    the responses of a long log read (each with its body) would pile up until the next.
     The body is read already (the pumps never stream), so the stream is never used
     again; an empty one in its place breaks the cycle, and the response goes as soon as
     the flow is done with it: before the lines of its page are handed out.
